@@ -1,0 +1,121 @@
+# zonevisor: every entry point.  `make` builds build/esp/; `make run` boots it
+# in QEMU; `make test` runs the whole suite; `make deps` installs what is needed.
+VERSION := 0.1.0
+BUILD   := build
+ESP     := $(BUILD)/esp
+ZVDIR   := $(ESP)/zonevisor
+
+CC      ?= cc
+HOSTCC  ?= cc
+LD      := ld
+OBJCOPY := objcopy
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+COMMON := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector \
+	-fno-strict-aliasing -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-mno-red-zone -DZV_VERSION='"$(VERSION)"'
+
+# The hypervisor: a position-independent ELF the loader relocates.  No SSE:
+# APs and exits run with the guest's FPU state untouched.
+HV_CFLAGS := $(COMMON) -fpie -mgeneral-regs-only -mcmodel=small
+HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
+	-z max-page-size=4096 -T linker.ld
+
+# The loader: a gnu-efi application.
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CFLAGS := $(COMMON) -fpic -fshort-wchar -mgeneral-regs-only \
+	-isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -DGNU_EFI_USE_MS_ABI -DZV_LOADER
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
+	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
+
+# Pure logic: compiled into the hypervisor, the loader (some) and host tests.
+PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
+	hv/bootinfo.c drivers/acpi.c hv/policy.c
+LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c
+
+HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
+HV_ASMS := $(sort $(wildcard hv/*.S hv/arch/*.S))
+BOOT_SRCS := $(sort $(wildcard boot/*.c)) $(LOADER_PURE)
+HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h boot/*.h)
+
+HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
+BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
+
+.PHONY: all deps run test unit integration check clean esp help
+all: $(ESP)/EFI/BOOT/BOOTX64.EFI $(ZVDIR)/hypervisor.elf $(ZVDIR)/zonevisor.conf
+
+help:
+	@echo "make            build build/esp (BOOTX64.EFI, hypervisor.elf, zonevisor.conf)"
+	@echo "make deps       install the Debian packages needed (idempotent)"
+	@echo "make run        build and boot the agent host in QEMU"
+	@echo "make test       unit tests (ASan/UBSan) then QEMU integration tests"
+	@echo "make unit       host unit tests only"
+	@echo "make check      clang-format check, cppcheck and unit tests"
+	@echo "make esp CONF=file IMAGES='a b' OUT=dir   an ESP with another config"
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/hv-obj/%.c.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv-obj/%.S.o: %.S $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/boot-obj/%.c.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(ZVDIR)/hypervisor.elf: $(HV_OBJS) linker.ld
+	@mkdir -p $(dir $@)
+	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+$(BUILD)/loader.so: $(BOOT_OBJS)
+	$(LD) $(EFI_LDFLAGS) -o $@ $(BOOT_OBJS) -L$(EFI_LIB) -lefi -lgnuefi
+
+$(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/loader.so
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 \
+		--subsystem=10 $< $@
+
+$(ZVDIR)/zonevisor.conf: tools/zonevisor.conf
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# An ESP with any config and extra images: make esp CONF=my.conf IMAGES="a.elf" OUT=build/my-esp
+esp: all
+	tools/mkesp --out "$(or $(OUT),$(BUILD)/custom-esp)" --conf "$(CONF)" $(IMAGES)
+
+run: deps all
+	tools/zv-qemu --smp 4 --mem 2048 --timeout 0 $(ESP)
+
+# ---- tests ---------------------------------------------------------------
+HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -DZV_HOST_TEST \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+$(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(HEADERS) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS)
+
+unit: $(UNIT_BINS)
+	@tools/run-suite --unit $(UNIT_BINS)
+
+test: deps all $(UNIT_BINS)
+	@tools/run-suite --unit $(UNIT_BINS) --integration
+
+integration: all
+	@tools/run-suite --integration
+
+check: unit
+	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,19 @@
+/* The CPU's own local APIC (xAPIC MMIO or x2APIC MSRs, whichever firmware left on). */
+#ifndef ZV_LAPIC_H
+#define ZV_LAPIC_H
+
+#include <stdint.h>
+
+/* Software-enables this CPU's APIC with VECTOR_SPURIOUS. */
+void lapic_init(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+/* Intel SDM vol. 3A, 8.4.4.1: INIT then two STARTUP IPIs start an AP at
+ * vector_page * 4 KiB in real mode.  Return 0, or -1 if the ICR stays busy. */
+int lapic_send_init(uint32_t apic_id);
+int lapic_send_startup(uint32_t apic_id, uint8_t vector_page);
+/* A fixed interrupt with the given vector to one CPU. */
+int lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+int lapic_is_x2apic(void);
+
+#endif

@@ -1,0 +1,12 @@
+/* The machine's 8250/16550 UART, polled: the hypervisor's console. */
+#ifndef ZV_UART8250_H
+#define ZV_UART8250_H
+
+#include <stdint.h>
+
+/* Programs 115200 8N1, FIFOs on, interrupts off, at I/O base `port`. */
+void uart_init(uint16_t port);
+/* Sends one byte, waiting for the transmitter. */
+void uart_putc(uint16_t port, char c);
+
+#endif

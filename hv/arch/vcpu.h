@@ -1,0 +1,119 @@
+/* The contract between the vendor-neutral core and a virtualization backend (SVM or VMX). */
+#ifndef ZV_VCPU_H
+#define ZV_VCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct percpu;
+struct zone;
+
+/* Guest state the core reads and writes.  The backend copies rax, rsp,
+ * rip, rflags in from its control block after every exit and back before
+ * every entry; the other GPRs are saved by its entry code. */
+struct vcpu_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+/* Control and system registers the core may need (accessors, not cached). */
+enum vcpu_sreg {
+	VSREG_CR0, VSREG_CR2, VSREG_CR3, VSREG_CR4, VSREG_EFER, VSREG_PAT,
+	VSREG_COUNT
+};
+
+/* Where a vCPU starts: a flat 32-bit protected-mode entry (Multiboot) or a
+ * 64-bit entry with the page tables at cr3 (Linux boot protocol). */
+enum vcpu_entry_mode { VCPU_ENTRY_PROTECTED32, VCPU_ENTRY_LONG64 };
+
+struct vcpu_entry {
+	enum vcpu_entry_mode mode;
+	uint64_t rip, rax, rbx, rsi, cr3;
+	uint64_t gdt_base, gdt_limit; /* LONG64: a GDT the guest can reload */
+};
+
+/* Vendor-neutral exit reasons; per-zone counters are kept by reason. */
+enum vexit {
+	VEXIT_CPUID, VEXIT_MSR_READ, VEXIT_MSR_WRITE, VEXIT_IO, VEXIT_HLT,
+	VEXIT_HYPERCALL, VEXIT_NPF, VEXIT_SHUTDOWN, VEXIT_INTR, VEXIT_NMI,
+	VEXIT_VIRT_INSN, VEXIT_INIT, VEXIT_OTHER, VEXIT_COUNT
+};
+
+struct vcpu {
+	struct zone *zone;
+	uint32_t id;  /* index in the zone */
+	uint32_t cpu; /* logical CPU it runs on */
+	struct vcpu_regs regs;
+	uint64_t exits[VEXIT_COUNT];
+	uint32_t insn_len; /* length of the exiting instruction, set by the backend */
+	void *arch;        /* the backend's control block (VMCB / VMCS) */
+	uint64_t arch_pa;
+	uint64_t arch_aux_pa; /* a second backend page (SVM host save area) */
+	uint64_t arch_pages;  /* pages the backend allocated for this vCPU */
+};
+
+/* Moves RIP past the instruction that exited (v->insn_len bytes). */
+static inline void vcpu_skip_insn(struct vcpu *v)
+{
+	v->regs.rip += v->insn_len;
+}
+
+/* What an exit handler asks the backend to do next. */
+enum vexit_action {
+	VACT_RESUME,   /* re-enter the guest (RIP already advanced if needed) */
+	VACT_STOP,     /* the zone is being stopped; leave the run loop */
+};
+
+/*
+ * One backend per vendor: hv/arch/svm.c (AMD-V) and hv/arch/vmx.c (VT-x).
+ * The core calls only these hooks and never sees a VMCB or VMCS.
+ */
+struct vcpu_backend {
+	const char *name; /* "svm" or "vmx": printed in "cpu N online" */
+	/* Whether the calling CPU can run zones; if not, writes why. */
+	bool (*probe)(char *why, size_t len);
+	/* Turns virtualization on for the calling CPU.  0, or -1 with why. */
+	int (*cpu_enable)(struct percpu *cpu, char *why, size_t len);
+	/* Allocates the control block and sets the entry state; nested page
+	 * table root in npt_root.  0, or -1 on out of memory. */
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root);
+	void (*vcpu_free)(struct vcpu *v);
+	/* Runs v on the calling CPU until a handler returns VACT_STOP. */
+	void (*vcpu_run)(struct vcpu *v);
+	uint64_t (*get_sreg)(struct vcpu *v, enum vcpu_sreg r);
+	void (*set_sreg)(struct vcpu *v, enum vcpu_sreg r, uint64_t val);
+	/* Queues a hardware exception for the next entry. */
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
+				 uint32_t error);
+	/* Prints the backend's view of the guest state (segments, controls). */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct vcpu_backend svm_backend;
+extern const struct vcpu_backend *backend;
+
+/* The backend for this machine's CPU vendor, or NULL with why filled in. */
+const struct vcpu_backend *vcpu_backend_select(char *why, size_t len);
+
+/* Vendor-neutral exit handlers (hv/exits.c), called by the backends. */
+enum vexit_action exit_cpuid(struct vcpu *v);
+enum vexit_action exit_msr_read(struct vcpu *v);
+enum vexit_action exit_msr_write(struct vcpu *v);
+/* Port I/O; for IN, *value receives the result the backend writes to rax. */
+enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			  uint32_t *value);
+enum vexit_action exit_hlt(struct vcpu *v);
+enum vexit_action exit_hypercall(struct vcpu *v);
+enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch);
+enum vexit_action exit_shutdown(struct vcpu *v);
+enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic);
+/* A host interrupt or a stop request made the guest exit. */
+enum vexit_action exit_interrupt(struct vcpu *v);
+/* An exit the core does not know: dumps and stops the zone. */
+enum vexit_action exit_unknown(struct vcpu *v, const char *what, uint64_t code);
+/* Dumps the guest registers (core part, then the backend's). */
+void vcpu_dump(struct vcpu *v);
+
+#endif

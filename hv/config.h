@@ -1,0 +1,54 @@
+/* zonevisor.conf: the parsed form and the parser (pure; used by loader and hypervisor). */
+#ifndef ZV_CONFIG_H
+#define ZV_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZV_CONF_MAX_ZONES 16
+#define ZV_CONF_NAME_LEN 32
+#define ZV_CONF_PATH_LEN 64
+#define ZV_CONF_ARGS_LEN 256
+#define ZV_CONF_ERR_LEN 160
+
+/* Deliberate faults for testing the exception path (docs/config.md). */
+enum zv_debug_fault {
+	ZV_FAULT_NONE = 0,
+	ZV_FAULT_UD,  /* ud2 */
+	ZV_FAULT_PF,  /* read of an unmapped address */
+	ZV_FAULT_GP,  /* non-canonical address */
+	ZV_FAULT_DE,  /* divide by zero */
+};
+
+/* What the BSP does once every boot-time zone has ended. */
+enum zv_on_idle {
+	ZV_IDLE_HALT = 0, /* stay up, halted */
+	ZV_IDLE_POWEROFF, /* power the machine off (tests) */
+};
+
+struct zv_zone_conf {
+	char name[ZV_CONF_NAME_LEN];   /* [a-z0-9_-], unique */
+	char image[ZV_CONF_PATH_LEN];  /* file on the ESP */
+	char args[ZV_CONF_ARGS_LEN];   /* Multiboot command line */
+	char after[ZV_CONF_NAME_LEN];  /* start once this zone has been wiped */
+	uint64_t memory;               /* bytes, multiple of 2 MiB */
+	uint32_t cpu;                  /* logical CPU index, never 0 (the BSP) */
+};
+
+struct zv_config {
+	enum zv_debug_fault debug_fault;
+	enum zv_on_idle on_idle;
+	uint32_t verify_wipe; /* re-read wiped pages and report any non-zero byte */
+	uint32_t zone_count;
+	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
+};
+
+/*
+ * Parses `len` bytes of config text into *out.  Returns 0 on success; on
+ * error returns -1 and writes "line N: what is wrong" into err (NUL
+ * terminated, at most errlen bytes).  Never reads past text[len-1].
+ */
+int zv_config_parse(const char *text, size_t len, struct zv_config *out,
+		    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,30 @@
+/* The hypervisor's physical memory: identity page tables and the page allocator. */
+#ifndef ZV_MEM_H
+#define ZV_MEM_H
+
+#include <stdint.h>
+
+#include "hv/bootinfo.h"
+
+#define MIB ((uint64_t)1024 * 1024)
+
+/* Builds identity page tables for all of physical memory (2 MiB pages) from
+ * the image's own bss and switches to them; UEFI's tables are dead after. */
+void paging_init(const struct zv_bootinfo *bi);
+
+/* Prints the memory map summary and builds the page allocator from the
+ * usable ranges (memory below 1 MiB is never handed out). */
+void mem_init(const struct zv_bootinfo *bi);
+
+/* Zeroed 2^order pages, or 0 when memory is exhausted.  Any CPU. */
+uint64_t page_alloc(unsigned order);
+void page_free(uint64_t pa, unsigned order);
+uint64_t mem_free_bytes(void);
+uint64_t mem_total_bytes(void);
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)pa; /* identity map */
+}
+
+#endif

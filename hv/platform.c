@@ -1,0 +1,84 @@
+/* ACPI cross-check of the CPU list, and power-off through UEFI runtime services. */
+#include "drivers/acpi.h"
+#include "hv/console.h"
+#include "hv/cpu.h"
+#include "hv/mem.h"
+#include "hv/platform.h"
+
+static const void *identity_map(uint64_t phys, size_t len, void *ctx)
+{
+	(void)ctx;
+	if (phys == 0 || phys + len < phys)
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static int uefi_has_apic(const struct zv_bootinfo *bi, uint32_t id)
+{
+	for (uint32_t i = 0; i < bi->cpu_count; i++)
+		if (bi->cpus[i].apic_id == id)
+			return 1;
+	return 0;
+}
+
+static void cross_check(const struct zv_bootinfo *bi, const struct acpi_madt_info *m)
+{
+	uint32_t matched = 0;
+
+	for (uint32_t i = 0; i < m->cpu_count; i++) {
+		if (uefi_has_apic(bi, m->apic_ids[i]))
+			matched++;
+		else
+			kprintf("acpi: warning: MADT lists apic %u, which UEFI did not report\n",
+				m->apic_ids[i]);
+	}
+	if (matched != bi->cpu_count)
+		kprintf("acpi: warning: UEFI reports %u cpus, MADT matches %u of them\n",
+			bi->cpu_count, matched);
+}
+
+void platform_check_acpi(const struct zv_bootinfo *bi)
+{
+	struct acpi_ctx a = { identity_map, NULL };
+	struct acpi_madt_info madt;
+	const char *err = NULL;
+	uint32_t len;
+	uint64_t pa;
+
+	if (!bi->rsdp) {
+		kprintf("acpi: none (firmware installed no tables); using the UEFI cpu list\n");
+		return;
+	}
+	pa = acpi_find_table(&a, bi->rsdp, "APIC", &len, &err);
+	if (!pa || acpi_parse_madt(phys_to_virt(pa), len, &madt, &err) != 0) {
+		kprintf("acpi: MADT unusable (%s); using the UEFI cpu list\n", err);
+		return;
+	}
+	kprintf("acpi: MADT lists %u cpus and %u ioapics", madt.cpu_count, madt.ioapic_count);
+	for (uint32_t i = 0; i < madt.ioapic_count; i++)
+		kprintf("%s ioapic %u at 0x%x", i ? "," : ";", madt.ioapics[i].id,
+			madt.ioapics[i].addr);
+	kprintf("\n");
+	cross_check(bi, &madt);
+}
+
+/* UEFI 2.10, 8.5.1: ResetSystem is the 11th function after the 24-byte
+ * table header of EFI_RUNTIME_SERVICES. */
+#define RT_RESET_SYSTEM_OFFSET (24 + 10 * 8)
+#define EFI_RESET_SHUTDOWN 2
+
+typedef void (__attribute__((ms_abi)) *efi_reset_fn)(int type, uint64_t status,
+							uint64_t size, void *data);
+
+void platform_power_off(const struct zv_bootinfo *bi)
+{
+	kprintf("zonevisor: powering off\n");
+	if (bi->efi_runtime) {
+		efi_reset_fn reset =
+			*(efi_reset_fn *)(bi->efi_runtime + RT_RESET_SYSTEM_OFFSET);
+
+		reset(EFI_RESET_SHUTDOWN, 0, 0, 0);
+	}
+	kprintf("zonevisor: power-off failed; halting\n");
+	cpu_halt_forever();
+}

@@ -1,0 +1,144 @@
+/* CPU bring-up: the BSP, then each AP by INIT-SIPI-SIPI (Intel SDM vol. 3A, 8.4.4). */
+#include "drivers/lapic.h"
+#include "hv/arch/vcpu.h"
+#include "hv/console.h"
+#include "hv/cpu.h"
+#include "hv/lib/string.h"
+#include "hv/mem.h"
+#include "hv/percpu.h"
+#include "hv/smp.h"
+#include "hv/time.h"
+#include "hv/trampoline.h"
+
+#define PERCPU_ORDER 1 /* struct percpu fits in 8 KiB */
+#define STACK_ORDER 2  /* HV_STACK_SIZE */
+#define AP_START_TIMEOUT_US 200000
+
+const struct vcpu_backend *backend;
+static char backend_why[96];
+static uint32_t online_count, virt_count;
+
+static struct percpu *new_percpu(uint32_t index, uint32_t apic_id)
+{
+	struct percpu *p = phys_to_virt(page_alloc(PERCPU_ORDER));
+
+	if (!p)
+		panic("no memory for cpu %u", index);
+	_Static_assert(sizeof(struct percpu) <= (4096 << PERCPU_ORDER), "percpu too big");
+	p->index = index;
+	p->apic_id = apic_id;
+	return p;
+}
+
+/* Runs on the CPU being brought up, after cpu_setup(). */
+static void cpu_online(struct percpu *p)
+{
+	char why[96];
+
+	lapic_init();
+	zv_strlcpy(why, backend_why, sizeof(why));
+	if (backend && backend->probe(why, sizeof(why)) &&
+	    backend->cpu_enable(p, why, sizeof(why)) == 0) {
+		p->virt_ready = 1;
+		__atomic_add_fetch(&virt_count, 1, __ATOMIC_SEQ_CST);
+		kprintf("cpu %u online (apic %u, %s)\n", p->index, p->apic_id, backend->name);
+	} else {
+		kprintf("cpu %u online (apic %u, no virtualization: %s)\n", p->index,
+			p->apic_id, why);
+	}
+	__atomic_add_fetch(&online_count, 1, __ATOMIC_SEQ_CST);
+	p->online = 1;
+}
+
+void smp_init_bsp(const struct zv_bootinfo *bi)
+{
+	uint32_t apic = 0;
+
+	for (uint32_t i = 0; i < bi->cpu_count; i++)
+		if (bi->cpus[i].flags & ZV_CPU_BSP)
+			apic = bi->cpus[i].apic_id;
+	backend = vcpu_backend_select(backend_why, sizeof(backend_why));
+	struct percpu *p = new_percpu(0, apic);
+	p->stack_top = bi->stack_top;
+	cpu_setup(p);
+	cpu_count = 1;
+	cpu_online(p);
+}
+
+static void __attribute__((noreturn)) ap_entry(struct percpu *p)
+{
+	cpu_setup(p);
+	cpu_online(p);
+	cpu_idle();
+}
+
+static void write_params(uint8_t *page, struct percpu *p)
+{
+	*(uint32_t *)(page + TRAMP_CR3) = (uint32_t)read_cr3();
+	*(uint64_t *)(page + TRAMP_STACK) = p->stack_top;
+	*(uint64_t *)(page + TRAMP_ENTRY) = (uint64_t)ap_entry;
+	*(uint64_t *)(page + TRAMP_ARG) = (uint64_t)p;
+}
+
+static int wait_online(struct percpu *p)
+{
+	for (uint64_t t = 0; t < AP_START_TIMEOUT_US; t += 100) {
+		if (p->online)
+			return 0;
+		udelay(100);
+	}
+	return -1;
+}
+
+static void start_ap(uint64_t tramp, uint32_t index, uint32_t apic_id)
+{
+	struct percpu *p = new_percpu(index, apic_id);
+	uint64_t stack = page_alloc(STACK_ORDER);
+
+	if (!stack)
+		panic("no memory for the stack of cpu %u", index);
+	p->stack_top = stack + HV_STACK_SIZE;
+	write_params(phys_to_virt(tramp), p);
+	if (lapic_send_init(apic_id) != 0)
+		kprintf("cpu %u: INIT IPI not accepted\n", index);
+	udelay(10000);
+	for (int i = 0; i < 2 && !p->online; i++) {
+		lapic_send_startup(apic_id, (uint8_t)(tramp >> 12));
+		udelay(200);
+	}
+	if (wait_online(p) != 0) {
+		kprintf("cpu %u (apic %u) did not start; continuing without it\n", index, apic_id);
+		return; /* its memory stays allocated: the CPU may still wake up */
+	}
+	cpu_count = index + 1;
+}
+
+void smp_start_aps(const struct zv_bootinfo *bi)
+{
+	uint32_t index = 1;
+
+	zv_memcpy(phys_to_virt(bi->trampoline), tramp_start, (size_t)(tramp_end - tramp_start));
+	for (uint32_t i = 0; i < bi->cpu_count; i++) {
+		if (bi->cpus[i].flags & ZV_CPU_BSP)
+			continue;
+		start_ap(bi->trampoline, index, bi->cpus[i].apic_id);
+		if (cpus[index])
+			index++;
+	}
+}
+
+uint32_t smp_online_count(void)
+{
+	return online_count;
+}
+
+uint32_t smp_virt_count(void)
+{
+	return virt_count;
+}
+
+void cpu_idle(void)
+{
+	for (;;)
+		irq_enable_and_halt();
+}

@@ -1,0 +1,34 @@
+/* TSC-based delays and timestamps. */
+#include "hv/cpu.h"
+#include "hv/time.h"
+
+static uint64_t khz = 1000000; /* until time_init: assume 1 GHz */
+static uint64_t tsc_origin;
+
+void time_init(uint64_t k)
+{
+	if (k)
+		khz = k;
+	tsc_origin = rdtsc();
+}
+
+uint64_t tsc_khz(void)
+{
+	return khz;
+}
+
+void udelay(uint64_t us)
+{
+	uint64_t end = rdtsc() + us * khz / 1000;
+
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+uint64_t time_ns(void)
+{
+	uint64_t d = rdtsc() - tsc_origin;
+
+	/* Split so nothing overflows 64 bits for centuries of uptime. */
+	return d / khz * 1000000 + d % khz * 1000000 / khz;
+}

@@ -1,0 +1,14 @@
+/* Time from the TSC, whose rate the loader measured. */
+#ifndef ZV_TIME_H
+#define ZV_TIME_H
+
+#include <stdint.h>
+
+void time_init(uint64_t tsc_khz);
+uint64_t tsc_khz(void);
+/* Busy-waits at least us microseconds. */
+void udelay(uint64_t us);
+/* Nanoseconds since time_init(). */
+uint64_t time_ns(void);
+
+#endif

@@ -1,0 +1,125 @@
+"""Boots an ESP in QEMU through tools/zv-qemu and matches console lines."""
+import os
+import re
+import select
+import shutil
+import subprocess
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(TOP, "build")
+ESP = os.path.join(BUILD, "esp")
+LOGS = os.path.join(BUILD, "test-logs")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def make_esp(name, conf, images=()):
+    """A copy of build/esp with its own zonevisor.conf and extra image files."""
+    out = os.path.join(BUILD, "test-esp", name)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    shutil.copytree(ESP, out)
+    with open(os.path.join(out, "zonevisor", "zonevisor.conf"), "w") as f:
+        f.write(conf)
+    for img in images:
+        src, dst = (img if isinstance(img, tuple) else (img, os.path.basename(img)))
+        shutil.copy(src, os.path.join(out, "zonevisor", dst))
+    return out
+
+
+class Boot:
+    """One QEMU run.  Use as a context manager; the log is kept in build/test-logs."""
+
+    def __init__(self, name, esp=ESP, smp=4, mem=1024, timeout=120, cpu=None, icount=False):
+        self.name, self.timeout = name, timeout
+        os.makedirs(LOGS, exist_ok=True)
+        self.log_path = os.path.join(LOGS, name + ".log")
+        self.log = open(self.log_path, "w")
+        cmd = [os.path.join(TOP, "tools", "zv-qemu"), "--smp", str(smp), "--mem", str(mem),
+               "--timeout", str(timeout)]
+        if cpu:
+            cmd += ["--cpu", cpu]
+        if icount:
+            cmd += ["--icount"]
+        self.proc = subprocess.Popen(cmd + [esp], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.deadline = time.monotonic() + timeout
+        self.lines, self.buf, self.pos = [], b"", 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._drain(0)
+        self.log.close()
+
+    def _drain(self, wait):
+        out = self.proc.stdout
+        if out is None or out.closed:
+            return False
+        r, _, _ = select.select([out], [], [], wait)
+        if not r:
+            return True
+        chunk = os.read(out.fileno(), 65536)
+        if not chunk:
+            return False
+        self.buf += chunk
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            text = strip_ansi(line.decode("utf-8", "replace")).rstrip("\r")
+            self.lines.append(text)
+            self.log.write(text + "\n")
+        self.log.flush()
+        return True
+
+    def tail(self, n=40):
+        return "\n".join("    " + l for l in self.lines[-n:])
+
+    def fail(self, what):
+        raise TestFailure(f"{what}\n  serial log tail ({self.log_path}):\n{self.tail()}")
+
+    def expect(self, pattern, timeout=None):
+        """Waits for a line (after the last match) matching regex pattern."""
+        rx = re.compile(pattern)
+        end = min(self.deadline, time.monotonic() + timeout) if timeout else self.deadline
+        while True:
+            while self.pos < len(self.lines):
+                m = rx.search(self.lines[self.pos])
+                self.pos += 1
+                if m:
+                    return m
+            left = end - time.monotonic()
+            if left <= 0:
+                self.fail(f"timed out waiting for /{pattern}/")
+            if not self._drain(min(left, 1.0)) and self.pos >= len(self.lines):
+                self.fail(f"QEMU exited ({self.proc.poll()}) before /{pattern}/")
+
+    def expect_all(self, patterns):
+        return [self.expect(p) for p in patterns]
+
+    def wait_exit(self, timeout=None):
+        end = time.monotonic() + (timeout or self.timeout)
+        while self._drain(1.0):
+            if time.monotonic() > end:
+                self.fail("QEMU did not exit")
+        return self.proc.wait()
+
+    def seen(self, pattern):
+        rx = re.compile(pattern)
+        return [l for l in self.lines if rx.search(l)]
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1bc")
+
+
+def strip_ansi(s):
+    return ANSI.sub("", s)

@@ -1,0 +1,37 @@
+"""The QEMU integration suite: every test boots the real image and reads its console."""
+import time
+import traceback
+
+from harness import Boot, TestFailure, make_esp
+import test_boot
+
+MODULES = [test_boot]
+
+
+def all_tests():
+    for mod in MODULES:
+        for name in sorted(dir(mod)):
+            if name.startswith("test_"):
+                yield name[5:], getattr(mod, name)
+
+
+def run_all(only=()):
+    passed = failed = 0
+    for name, fn in all_tests():
+        if only and name not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn(name)
+            passed += 1
+            print(f"PASS {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+        except TestFailure as e:
+            failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}: harness error\n{traceback.format_exc()}", flush=True)
+    return passed, failed
+
+
+__all__ = ["Boot", "make_esp", "run_all"]

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs, idempotently, the Debian packages zonevisor needs to build and test.
+set -eu
+PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
