@@ -31,7 +31,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
-	hv/bootinfo.c drivers/acpi.c hv/policy.c
+	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
@@ -42,8 +42,15 @@ HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h boot/*
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
 BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
 
-.PHONY: all deps run test unit integration check clean esp help
-all: $(ESP)/EFI/BOOT/BOOTX64.EFI $(ZVDIR)/hypervisor.elf $(ZVDIR)/zonevisor.conf
+.PHONY: all deps run test unit integration check clean esp help guests
+all: $(ESP)/EFI/BOOT/BOOTX64.EFI $(ZVDIR)/hypervisor.elf $(ZVDIR)/zonevisor.conf guests \
+	$(ZVDIR)/hello.elf
+
+include tests/guests/guests.mk
+
+$(ZVDIR)/hello.elf: $(BUILD)/guests/hello.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 help:
 	@echo "make            build build/esp (BOOTX64.EFI, hypervisor.elf, zonevisor.conf)"

@@ -154,8 +154,9 @@ static bool table_has_sig(const struct acpi_ctx *a, uint64_t phys,
 	return h && zv_memcmp(h, sig, 4) == 0;
 }
 
-static uint64_t fail_find(const char **err, const char *msg)
+static uint64_t fail_find(uint32_t *len, const char **err, const char *msg)
 {
+	*len = 0;
 	*err = msg;
 	return 0;
 }
@@ -173,17 +174,17 @@ uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys,
 	if ((e = read_rsdp(a, rsdp_phys, &root, &wide)) ||
 	    (e = map_table(a, root, &rt, &rlen)) ||
 	    (e = check_root(rt, rlen, wide)))
-		return fail_find(err, e);
+		return fail_find(len, err, e);
 	for (uint32_t off = SDT_HDR_LEN; off < rlen; off += wide ? 8 : 4) {
 		uint64_t phys = wide ? rd64(rt, off) : rd32(rt, off);
 
 		if (!table_has_sig(a, phys, sig))
 			continue;
 		if ((e = map_table(a, phys, &t, len)))
-			return fail_find(err, e);
+			return fail_find(len, err, e);
 		return phys;
 	}
-	return fail_find(err, "ACPI table not found");
+	return fail_find(len, err, "ACPI table not found");
 }
 
 /* ---- MADT --------------------------------------------------------------- */

@@ -50,7 +50,7 @@ struct zv_cpu {
 
 /* A file the loader read from the ESP into ZV_MEM_HV memory. */
 struct zv_file {
-	char name[ZV_FILE_NAME_LEN]; /* path on the ESP, NUL terminated */
+	char name[ZV_FILE_NAME_LEN]; /* name inside \zonevisor\ on the ESP, NUL terminated */
 	uint64_t addr;               /* physical */
 	uint64_t size;               /* bytes */
 };

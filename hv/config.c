@@ -264,9 +264,10 @@ static int set_cpu(struct parser *p, const char *val)
 	return 0;
 }
 
+/* Anything printable (UTF-8 included) and tab; no other ASCII control character. */
 static bool is_args_char(char c)
 {
-	return (unsigned char)c >= 0x20 || c == '\t';
+	return ((unsigned char)c >= 0x20 && c != 0x7f) || c == '\t';
 }
 
 static int set_args(struct parser *p, const char *val)

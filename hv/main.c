@@ -8,6 +8,7 @@
 #include "hv/platform.h"
 #include "hv/smp.h"
 #include "hv/time.h"
+#include "zones/boot_zones.h"
 
 void hv_main(struct zv_bootinfo *bi);
 
@@ -69,6 +70,7 @@ void hv_main(struct zv_bootinfo *bi)
 	kprintf("zonevisor: ready (%u cpus, %lu MiB free)\n", smp_online_count(),
 		mem_free_bytes() / MIB);
 	trigger_debug_fault(config.debug_fault);
+	boot_zones_run(bi, &config);
 	if (config.on_idle == ZV_IDLE_POWEROFF)
 		platform_power_off(bi);
 	cpu_idle();

@@ -101,6 +101,21 @@ static bool to_index(const struct palloc *pa, uint64_t addr, uint64_t pages,
 	return *first <= pa->npages && pages <= pa->npages - *first;
 }
 
+/* Pages from index first on became free: runs of every order that contain
+ * one of them may now fit, starting from the aligned run holding first. */
+static void lower_hints(struct palloc *pa, uint64_t first)
+{
+	uint64_t base_pfn = pa->base >> PAGE_SHIFT;
+
+	for (unsigned k = 0; k <= PALLOC_MAX_ORDER; k++) {
+		uint64_t run = (base_pfn + first) & ~((1ULL << k) - 1);
+		uint64_t start = run < base_pfn ? 0 : run - base_pfn;
+
+		if (start < pa->low_free[k])
+			pa->low_free[k] = start;
+	}
+}
+
 size_t palloc_bitmap_bytes(uint64_t base, uint64_t limit)
 {
 	if (limit <= base)
@@ -136,6 +151,7 @@ int palloc_add_free(struct palloc *pa, uint64_t addr, uint64_t pages)
 	mark(pa, first, pages, false);
 	pa->total_pages += pages;
 	pa->free_pages += pages;
+	lower_hints(pa, first);
 	return 0;
 }
 
@@ -163,30 +179,32 @@ static uint64_t align_index(const struct palloc *pa, uint64_t pos, uint64_t n)
 }
 
 /*
- * Lowest aligned free run of n pages: jump to the next free page, round up
- * to alignment, and on a used page restart just past it.  For n >= 64 with
- * a 256 KiB aligned base every step tests whole words.
+ * Lowest aligned free run of n pages: from the hint, jump to a free page,
+ * round up to alignment, and on a used page restart past it.  For n >= 64
+ * with a 256 KiB aligned base every step tests whole words; the hint skips
+ * what earlier searches of this order already found full.
  */
 uint64_t palloc_alloc(struct palloc *pa, unsigned order)
 {
-	uint64_t n, pos = 0;
+	uint64_t n, pos, cand, used;
 
 	if (order > PALLOC_MAX_ORDER)
 		return 0;
 	n = 1ULL << order;
-	while ((pos = first_free_from(pa, pos)) != NONE) {
-		uint64_t cand = align_index(pa, pos, n), used;
-
+	for (pos = pa->low_free[order]; (pos = first_free_from(pa, pos)) != NONE;
+	     pos = used + 1) {
+		cand = align_index(pa, pos, n);
 		if (cand > pa->npages || n > pa->npages - cand)
-			return 0;
+			break;
 		used = first_used(pa, cand, n);
 		if (used == NONE) {
 			mark(pa, cand, n, true);
 			pa->free_pages -= n;
+			pa->low_free[order] = cand + n;
 			return pa->base + (cand << PAGE_SHIFT);
 		}
-		pos = used + 1;
 	}
+	pa->low_free[order] = pa->npages;
 	return 0;
 }
 
@@ -211,6 +229,7 @@ int palloc_free(struct palloc *pa, uint64_t addr, unsigned order)
 		return bad_free(pa);
 	mark(pa, first, n, false);
 	pa->free_pages += n;
+	lower_hints(pa, first);
 	return 0;
 }
 

@@ -24,6 +24,9 @@ struct palloc {
 	uint64_t total_pages; /* pages ever added as free */
 	uint64_t free_pages;  /* pages free now */
 	uint64_t bad_frees;   /* frees refused (double free, outside, misaligned) */
+	/* Private search hints: no free, aligned run of 2^k pages starts below
+	 * page index low_free[k].  Keeps in-order allocation linear overall. */
+	uint64_t low_free[PALLOC_MAX_ORDER + 1];
 };
 
 /* Bytes of bitmap needed for the span [base, limit). */

@@ -9,6 +9,7 @@
 #include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/trampoline.h"
+#include "zones/zone.h"
 
 #define PERCPU_ORDER 1 /* struct percpu fits in 8 KiB */
 #define STACK_ORDER 2  /* HV_STACK_SIZE */
@@ -137,8 +138,22 @@ uint32_t smp_virt_count(void)
 	return virt_count;
 }
 
+/* Runs whatever vCPU the BSP assigned, else halts until an IPI. */
 void cpu_idle(void)
 {
-	for (;;)
-		irq_enable_and_halt();
+	struct percpu *p = this_cpu();
+
+	for (;;) {
+		struct vcpu *v = p->assigned;
+
+		if (!v) {
+			irq_enable_and_halt();
+			continue;
+		}
+		p->current = v;
+		backend->vcpu_run(v);
+		p->current = NULL;
+		p->assigned = NULL;
+		zone_vcpu_returned(v);
+	}
 }

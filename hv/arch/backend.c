@@ -22,8 +22,7 @@ const struct vcpu_backend *vcpu_backend_select(char *why, size_t len)
 	if (!zv_strcmp(vendor, "AuthenticAMD") || !zv_strcmp(vendor, "HygonGenuine"))
 		return &svm_backend;
 	if (!zv_strcmp(vendor, "GenuineIntel"))
-		zv_snprintf(why, len, "Intel VT-x: this build has no VMX backend");
-	else
-		zv_snprintf(why, len, "unknown CPU vendor '%s'", vendor);
+		return &vmx_backend;
+	zv_snprintf(why, len, "unknown CPU vendor '%s'", vendor);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
+#include "hv/npt.h"
 #include "hv/percpu.h"
 
 #define CPUID_EXT_FEATURES 0x80000001
@@ -25,7 +26,7 @@
 _Static_assert(__builtin_offsetof(struct vcpu_regs, r15) == REGS_R15, "regs layout");
 _Static_assert(__builtin_offsetof(struct vcpu_regs, rdi) == REGS_RDI, "regs layout");
 
-
+void svm_enter(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_area_pa);
 
 /* Shared by every vCPU: every port and every MSR intercepted except the
  * ones the VMCB swaps itself (see msrpm_pass_through). */
@@ -104,8 +105,273 @@ static int svm_cpu_enable(struct percpu *cpu, char *why, size_t len)
 	return 0;
 }
 
+static void *vmcb_of(struct vcpu *v)
+{
+	return v->arch;
+}
+
+static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attrib,
+		    uint32_t limit, uint64_t base)
+{
+	struct vmcb_seg *s = (struct vmcb_seg *)((uint8_t *)vmcb + off);
+
+	*s = (struct vmcb_seg){ sel, attrib, limit, base };
+}
+
+/* APM 15.5.1 packed attributes. */
+#define ATTR_CODE32 0xc9b /* G, D, P, S, type 0xb */
+#define ATTR_DATA32 0xc93
+#define ATTR_CODE64 0x29b /* L, P, S, type 0xb */
+#define ATTR_DATA64 0x093
+#define ATTR_TSS 0x08b    /* P, busy 32/64-bit TSS */
+#define ATTR_LDT 0x082
+
+static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
+{
+	bool lm = e->mode == VCPU_ENTRY_LONG64;
+	uint16_t code = lm ? ATTR_CODE64 : ATTR_CODE32, data = lm ? ATTR_DATA64 : ATTR_DATA32;
+
+	set_seg(vmcb, VMCB_CS, lm ? 0x10 : 0x08, code, 0xffffffff, 0);
+	for (unsigned off = VMCB_ES; off <= VMCB_GS; off += 0x10)
+		if (off != VMCB_CS)
+			set_seg(vmcb, off, 0x18, data, 0xffffffff, 0);
+	set_seg(vmcb, VMCB_GDTR, 0, 0, (uint32_t)e->gdt_limit, e->gdt_base);
+	set_seg(vmcb, VMCB_IDTR, 0, 0, 0, 0);
+	set_seg(vmcb, VMCB_TR, 0, ATTR_TSS, 0xffff, 0);
+	set_seg(vmcb, VMCB_LDTR, 0, ATTR_LDT, 0xffff, 0);
+	VMCB64(vmcb, VMCB_CR0) = CR0_PE | CR0_ET | (lm ? CR0_PG : 0);
+	VMCB64(vmcb, VMCB_CR4) = lm ? CR4_PAE : 0;
+	VMCB64(vmcb, VMCB_CR3) = lm ? e->cr3 : 0;
+	/* APM 15.5.1: guest EFER.SVME must be set for VMRUN; hidden by the MSR policy. */
+	VMCB64(vmcb, VMCB_EFER) = EFER_SVME | (lm ? EFER_LME | EFER_LMA : 0);
+	VMCB64(vmcb, VMCB_RFLAGS) = 2;
+	VMCB64(vmcb, VMCB_DR6) = 0xffff0ff0;
+	VMCB64(vmcb, VMCB_DR7) = 0x400;
+	VMCB64(vmcb, VMCB_GPAT) = 0x0007040600070406ull; /* power-on PAT */
+}
+
+static void set_controls(void *vmcb, uint64_t npt_root)
+{
+	VMCB32(vmcb, VMCB_INTERCEPT_MISC1) =
+		INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+		INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
+		INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	VMCB32(vmcb, VMCB_INTERCEPT_MISC2) =
+		INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+		INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+	VMCB64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
+	VMCB64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
+	VMCB32(vmcb, VMCB_ASID) = GUEST_ASID;
+	VMCB64(vmcb, VMCB_VINTR) = 1ull << 24; /* V_INTR_MASKING: host owns IF */
+	VMCB64(vmcb, VMCB_NP_ENABLE) = 1;
+	VMCB64(vmcb, VMCB_NCR3) = npt_root;
+}
+
+static void free_pages_of(uint64_t a, uint64_t b)
+{
+	if (a)
+		page_free(a, 0);
+	if (b)
+		page_free(b, 0);
+}
+
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
+{
+	uint64_t vmcb = page_alloc(0), host = page_alloc(0);
+
+	if (!vmcb || !host) {
+		free_pages_of(vmcb, host);
+		return -1;
+	}
+	v->arch = phys_to_virt(vmcb);
+	v->arch_pa = vmcb;
+	v->arch_aux_pa = host;
+	v->arch_pages = 2;
+	set_controls(v->arch, npt_root);
+	set_entry_state(v->arch, e);
+	v->regs.rip = e->rip;
+	v->regs.rax = e->rax;
+	v->regs.rbx = e->rbx;
+	v->regs.rsi = e->rsi;
+	v->regs.rflags = 2;
+	return 0;
+}
+
+static void svm_vcpu_free(struct vcpu *v)
+{
+	/* The VMCB holds guest registers: no secret may survive in the pool. */
+	zv_memset(phys_to_virt(v->arch_pa), 0, 4096);
+	zv_memset(phys_to_virt(v->arch_aux_pa), 0, 4096);
+	free_pages_of(v->arch_pa, v->arch_aux_pa);
+	v->arch = NULL;
+	v->arch_pa = v->arch_aux_pa = v->arch_pages = 0;
+}
+
+static void regs_to_vmcb(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+
+	VMCB64(vmcb, VMCB_RAX) = v->regs.rax;
+	VMCB64(vmcb, VMCB_RSP) = v->regs.rsp;
+	VMCB64(vmcb, VMCB_RIP) = v->regs.rip;
+	VMCB64(vmcb, VMCB_RFLAGS) = v->regs.rflags;
+}
+
+static void regs_from_vmcb(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+
+	v->regs.rax = VMCB64(vmcb, VMCB_RAX);
+	v->regs.rsp = VMCB64(vmcb, VMCB_RSP);
+	v->regs.rip = VMCB64(vmcb, VMCB_RIP);
+	v->regs.rflags = VMCB64(vmcb, VMCB_RFLAGS);
+}
+
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint64_t ev = vector | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_VALID;
+
+	if (has_error)
+		ev |= EVENTINJ_ERROR_VALID | ((uint64_t)error << 32);
+	VMCB64(vmcb_of(v), VMCB_EVENTINJ) = ev;
+}
+
+static void write_io_result(struct vcpu *v, unsigned size, uint32_t value)
+{
+	if (size == 1)
+		v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
+	else if (size == 2)
+		v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
+	else
+		v->regs.rax = value; /* 32-bit results zero-extend */
+}
+
+static enum vexit_action handle_ioio(struct vcpu *v, void *vmcb)
+{
+	uint32_t info = (uint32_t)VMCB64(vmcb, VMCB_EXITINFO1);
+	uint16_t port = (uint16_t)(info >> 16);
+	unsigned size = (info >> IOIO_SIZE_SHIFT) & 7; /* 1, 2 or 4 as bit flags */
+	bool in = info & IOIO_IN;
+	uint32_t value = (uint32_t)v->regs.rax;
+	enum vexit_action act;
+
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	/* APM 15.10.2: EXITINFO2 holds the RIP of the next instruction. */
+	v->insn_len = (uint32_t)(VMCB64(vmcb, VMCB_EXITINFO2) - v->regs.rip);
+	if (info & IOIO_STRING)
+		return exit_unknown(v, "string port I/O", port);
+	act = exit_io(v, port, size, in, &value);
+	if (in && act == VACT_RESUME)
+		write_io_result(v, size, value);
+	return act;
+}
+
+static enum vexit_action handle_npf(struct vcpu *v, void *vmcb)
+{
+	uint64_t err = VMCB64(vmcb, VMCB_EXITINFO1);
+
+	return exit_npf(v, VMCB64(vmcb, VMCB_EXITINFO2), err & NPF_WRITE, err & NPF_FETCH);
+}
+
+/* Without next-RIP save (TCG lacks it) the lengths of these fixed
+ * encodings are known: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30, HLT F4,
+ * VMMCALL 0F 01 D9, the SVM instructions 0F 01 Dx. */
+static enum vexit_action with_len(struct vcpu *v, uint32_t len)
+{
+	v->insn_len = len;
+	return VACT_RESUME;
+}
+
+static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
+{
+	switch (code) {
+	case SVM_EXIT_CPUID: v->exits[VEXIT_CPUID]++; with_len(v, 2); return exit_cpuid(v);
+	case SVM_EXIT_MSR:
+		with_len(v, 2);
+		if (VMCB64(vmcb, VMCB_EXITINFO1)) {
+			v->exits[VEXIT_MSR_WRITE]++;
+			return exit_msr_write(v);
+		}
+		v->exits[VEXIT_MSR_READ]++;
+		return exit_msr_read(v);
+	case SVM_EXIT_IOIO: v->exits[VEXIT_IO]++; return handle_ioio(v, vmcb);
+	case SVM_EXIT_HLT: v->exits[VEXIT_HLT]++; with_len(v, 1); return exit_hlt(v);
+	case SVM_EXIT_VMMCALL: v->exits[VEXIT_HYPERCALL]++; with_len(v, 3); return exit_hypercall(v);
+	case SVM_EXIT_NPF: v->exits[VEXIT_NPF]++; return handle_npf(v, vmcb);
+	case SVM_EXIT_SHUTDOWN: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
+	case SVM_EXIT_INTR: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
+	case SVM_EXIT_NMI: v->exits[VEXIT_NMI]++; return exit_interrupt(v);
+	case SVM_EXIT_SMI: v->exits[VEXIT_OTHER]++; return VACT_RESUME;
+	case SVM_EXIT_INIT: v->exits[VEXIT_INIT]++; return exit_interrupt(v);
+	case SVM_EXIT_VMRUN: return exit_virt_insn(v, "VMRUN");
+	case SVM_EXIT_VMLOAD: return exit_virt_insn(v, "VMLOAD");
+	case SVM_EXIT_VMSAVE: return exit_virt_insn(v, "VMSAVE");
+	case SVM_EXIT_STGI: return exit_virt_insn(v, "STGI");
+	case SVM_EXIT_CLGI: return exit_virt_insn(v, "CLGI");
+	case SVM_EXIT_SKINIT: return exit_virt_insn(v, "SKINIT");
+	case SVM_EXIT_INVLPGA: return exit_virt_insn(v, "INVLPGA");
+	case SVM_EXIT_INVD: v->exits[VEXIT_OTHER]++; with_len(v, 2); vcpu_skip_insn(v); return VACT_RESUME;
+	case SVM_EXIT_XSETBV: return exit_unknown(v, "XSETBV", code);
+	case SVM_EXIT_INVALID: return exit_unknown(v, "VMRUN failed: invalid guest state", code);
+	default: return exit_unknown(v, "exit code", code);
+	}
+}
+
+static void svm_vcpu_run(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+	enum vexit_action act;
+
+	do {
+		regs_to_vmcb(v);
+		VMCB32(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
+		svm_enter(&v->regs, v->arch_pa, v->arch_aux_pa);
+		regs_from_vmcb(v);
+		VMCB64(vmcb, VMCB_EVENTINJ) = 0;
+		/* TESTING.md: compare the exit code on its low 32 bits. */
+		act = dispatch(v, vmcb, (uint32_t)VMCB64(vmcb, VMCB_EXITCODE));
+	} while (act == VACT_RESUME);
+}
+
+static const uint32_t sreg_offsets[VSREG_COUNT] = {
+	[VSREG_CR0] = VMCB_CR0, [VSREG_CR2] = VMCB_CR2, [VSREG_CR3] = VMCB_CR3,
+	[VSREG_CR4] = VMCB_CR4, [VSREG_EFER] = VMCB_EFER, [VSREG_PAT] = VMCB_GPAT,
+};
+
+static uint64_t svm_get_sreg(struct vcpu *v, enum vcpu_sreg r)
+{
+	return VMCB64(vmcb_of(v), sreg_offsets[r]);
+}
+
+static void svm_set_sreg(struct vcpu *v, enum vcpu_sreg r, uint64_t val)
+{
+	VMCB64(vmcb_of(v), sreg_offsets[r]) = val;
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+	const struct vmcb_seg *cs = (const void *)((uint8_t *)vmcb + VMCB_CS);
+
+	kprintf("  cs %04x attr %03x base %016lx  efer %016lx\n", cs->selector, cs->attrib,
+		cs->base, VMCB64(vmcb, VMCB_EFER));
+	kprintf("  cr0 %016lx  cr3 %016lx  cr4 %016lx\n", VMCB64(vmcb, VMCB_CR0),
+		VMCB64(vmcb, VMCB_CR3), VMCB64(vmcb, VMCB_CR4));
+	kprintf("  svm exitcode %lx exitinfo1 %lx exitinfo2 %lx exitintinfo %lx\n",
+		VMCB64(vmcb, VMCB_EXITCODE), VMCB64(vmcb, VMCB_EXITINFO1),
+		VMCB64(vmcb, VMCB_EXITINFO2), VMCB64(vmcb, VMCB_EXITINTINFO));
+}
+
 const struct vcpu_backend svm_backend = {
 	.name = "svm",
+	.npt_format = &npt_format_amd,
 	.probe = svm_probe,
 	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_run = svm_vcpu_run,
+	.get_sreg = svm_get_sreg,
+	.set_sreg = svm_set_sreg,
+	.inject_exception = svm_inject_exception,
+	.dump = svm_dump,
 };

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct percpu;
+struct npt_format;
 struct zone;
 
 /* Guest state the core reads and writes.  The backend copies rax, rsp,
@@ -72,6 +73,7 @@ enum vexit_action {
  */
 struct vcpu_backend {
 	const char *name; /* "svm" or "vmx": printed in "cpu N online" */
+	const struct npt_format *npt_format; /* nested page table entry format */
 	/* Whether the calling CPU can run zones; if not, writes why. */
 	bool (*probe)(char *why, size_t len);
 	/* Turns virtualization on for the calling CPU.  0, or -1 with why. */
@@ -92,6 +94,7 @@ struct vcpu_backend {
 };
 
 extern const struct vcpu_backend svm_backend;
+extern const struct vcpu_backend vmx_backend;
 extern const struct vcpu_backend *backend;
 
 /* The backend for this machine's CPU vendor, or NULL with why filled in. */

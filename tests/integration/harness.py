@@ -113,6 +113,19 @@ class Boot:
                 self.fail("QEMU did not exit")
         return self.proc.wait()
 
+    def expect_seen(self, pattern, timeout=None):
+        """Like expect, but the line may come before the last match."""
+        rx = re.compile(pattern)
+        for l in self.lines:
+            m = rx.search(l)
+            if m:
+                return m
+        save, self.pos = self.pos, len(self.lines)
+        try:
+            return self.expect(pattern, timeout)
+        finally:
+            self.pos = max(self.pos, save)
+
     def seen(self, pattern):
         rx = re.compile(pattern)
         return [l for l in self.lines if rx.search(l)]

@@ -4,8 +4,9 @@ import traceback
 
 from harness import Boot, TestFailure, make_esp
 import test_boot
+import test_zones
 
-MODULES = [test_boot]
+MODULES = [test_boot, test_zones]
 
 
 def all_tests():

@@ -359,6 +359,9 @@ TEST(args_limits)
 	CHECK_EQ_U64(parse(text), -1);
 	CHECK_STR(err, "line 5: args too long (at most 255 characters)");
 	check_zone_line("args = a\x01" "b", "line 2: args contain a control character");
+	check_zone_line("args = a\x7f", "line 2: args contain a control character");
+	CHECK_EQ_U64(parse("[zone a]\nimage=a\nmemory=2M\ncpu=1\nargs=\tname=caf\xc3\xa9\n"), 0);
+	CHECK_STR(cfg.zones[0].args, "name=caf\xc3\xa9"); /* leading tab trimmed */
 	CHECK_EQ_U64(parse("[zone a]\nimage=a\nmemory=2M\ncpu=1\nargs = a = b # c ; d\n"), 0);
 	CHECK_STR(cfg.zones[0].args, "a = b # c ; d");
 }

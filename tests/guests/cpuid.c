@@ -1,0 +1,83 @@
+/* cpuid: what a zone sees of CPUID and the virtualization MSRs; tests compare these lines. */
+#include "lib.h"
+
+#define MSR_EFER	0xc0000080u
+#define MSR_VM_CR	0xc0010114u /* APM vol.2 15.30.1 */
+#define MSR_VM_HSAVE_PA 0xc0010117u /* APM vol.2 15.30.4 */
+#define MSR_UNKNOWN	0xc0011fffu /* no CPU defines it */
+#define EFER_SVME	(1u << 12)
+
+static uint32_t bit(uint32_t v, unsigned n)
+{
+	return (v >> n) & 1;
+}
+
+static void put_reg_chars(uint32_t r)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		char c = (char)(r >> (8 * i));
+
+		serial_putc(c >= 0x20 && c < 0x7f ? c : '.');
+	}
+}
+
+static void show_cpuid(void)
+{
+	struct cpuid_regs ext = cpuid(0x80000001), std = cpuid(1), hv = cpuid(0x40000000);
+	struct cpuid_regs maxext = cpuid(0x80000000), svm = cpuid(0x8000000a);
+
+	printf("cpuid: svm=%u\n", bit(ext.ecx, 2));
+	printf("cpuid: vmx=%u\n", bit(std.ecx, 5));
+	printf("cpuid: hypervisor=%u\n", bit(std.ecx, 31));
+	printf("cpuid: 40000000=");
+	put_reg_chars(hv.ebx);
+	put_reg_chars(hv.ecx);
+	put_reg_chars(hv.edx);
+	printf("\n");
+	printf("cpuid: maxext=0x%x\n", maxext.eax);
+	printf("cpuid: 8000000a=%08x %08x %08x %08x\n", svm.eax, svm.ebx, svm.ecx, svm.edx);
+}
+
+static void show_rdmsr(const char *name, uint32_t msr)
+{
+	uint64_t v;
+
+	if (rdmsr_safe(msr, &v))
+		printf("msr: rdmsr %s -> #GP\n", name);
+	else if (v >> 32)
+		printf("msr: rdmsr %s -> 0x%x%08x\n", name, (uint32_t)(v >> 32), (uint32_t)v);
+	else
+		printf("msr: rdmsr %s -> 0x%x\n", name, (uint32_t)v);
+}
+
+static void show_wrmsr(const char *name, uint32_t msr, uint64_t v)
+{
+	printf("msr: wrmsr %s -> %s\n", name, wrmsr_safe(msr, v) ? "#GP" : "ok");
+}
+
+static void show_msrs(void)
+{
+	uint64_t efer;
+
+	if (rdmsr_safe(MSR_EFER, &efer)) {
+		printf("msr: rdmsr efer -> #GP\n");
+		efer = 0;
+	} else {
+		printf("msr: efer=0x%x svme=%u\n", (uint32_t)efer, bit((uint32_t)efer, 12));
+	}
+	show_wrmsr("vm_hsave_pa", MSR_VM_HSAVE_PA, 0x1000);
+	show_rdmsr("vm_cr", MSR_VM_CR);
+	show_wrmsr("efer.svme", MSR_EFER, efer | EFER_SVME);
+	wrmsr_safe(MSR_EFER, efer); /* undo it if it took */
+	show_rdmsr("0xc0011fff", MSR_UNKNOWN);
+}
+
+int guest_main(uint32_t magic, const struct mb_info *info)
+{
+	(void)magic;
+	(void)info;
+	idt_install();
+	show_cpuid();
+	show_msrs();
+	return 0;
+}

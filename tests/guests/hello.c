@@ -1,0 +1,15 @@
+/* hello: the smallest zone guest; proves console, Multiboot memory info and command line. */
+#include "lib.h"
+
+int guest_main(uint32_t magic, const struct mb_info *info)
+{
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+		printf("hello: bad magic 0x%x\n", magic);
+		return 2;
+	}
+	printf("hello from zone\n");
+	/* Nearest MiB: QEMU's BIOS keeps the top 128 KiB of RAM out of mem_upper. */
+	printf("mem %u MiB\n", (uint32_t)((mb_mem_bytes(info) + MIB / 2) >> 20));
+	printf("args: %s\n", mb_args(info));
+	return 0;
+}

@@ -1,0 +1,190 @@
+"""SVM zones: test guests run isolated, fail alone, and are wiped."""
+import os
+import re
+import subprocess
+
+from harness import Boot, make_esp, BUILD, TOP
+
+GUESTS = os.path.join(BUILD, "guests")
+
+
+def guest(name):
+    return os.path.join(GUESTS, name + ".elf")
+
+
+def conf(*zones, extra=""):
+    text = "[zonevisor]\non_idle = poweroff\n" + extra
+    for z in zones:
+        text += "[zone %s]\n" % z["name"]
+        for k in ("image", "memory", "cpu", "args", "after"):
+            if k in z:
+                text += "%s = %s\n" % (k, z[k])
+    return text
+
+
+def zone(name, image, cpu, memory="16M", **kw):
+    d = dict(name=name, image=image + ".elf", cpu=cpu, memory=memory)
+    d.update(kw)
+    return d
+
+
+def boot_zones(name, zones, images, extra="", smp=4, timeout=180):
+    esp = make_esp(name, conf(*zones, extra=extra), [guest(i) for i in images])
+    return Boot(name, esp, smp=smp, mem=1024, timeout=timeout)
+
+
+def finish(b):
+    m = b.expect(r"^zones: all ended; pool (\d+) KiB free \((\d+) KiB before\)$")
+    if m.group(1) != m.group(2):
+        b.fail("pool free memory did not come back exactly: %s vs %s KiB" % m.groups())
+    b.expect(r"^zonevisor: powering off$")
+    b.wait_exit(30)
+
+
+def under_qemu(image, args=""):
+    p = subprocess.run([os.path.join(TOP, "tests", "guests", "run-under-qemu"), guest(image), args],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    return p.returncode, [l.rstrip("\r") for l in p.stdout.splitlines()]
+
+
+def zone_lines(b, name):
+    prefix = "[%s] " % name
+    return [l[len(prefix):] for l in b.lines if l.startswith(prefix)]
+
+
+def test_hello_same_under_zonevisor_and_qemu(name):
+    with boot_zones(name, [zone("hello", "hello", 1, args="one two")], ["hello"]) as b:
+        b.expect(r"^zone hello: started \(cpu 1, 16 MiB\)$")
+        b.expect(r"^\[hello\] hello from zone$")
+        b.expect(r"^\[hello\] mem 16 MiB$")
+        b.expect(r"^\[hello\] args: one two$")
+        b.expect(r"^zone hello: stopped \(exit status 1\)$")
+        b.expect(r"^zone hello: wiped 16777216 bytes$")
+        finish(b)
+        ours = zone_lines(b, "hello")
+    rc, out = under_qemu("hello", "one two")
+    if rc != 0:
+        raise AssertionError("hello under plain QEMU exited %d" % rc)
+    theirs = [l for l in out if l in ours or l.startswith("hello from")]
+    if ours[:1] != theirs[:1] or "args: one two" not in out:
+        raise AssertionError("plain QEMU output differs: %r vs %r" % (out, ours))
+
+
+def test_two_zones_run_at_the_same_time(name):
+    zs = [zone("a", "spin", 1, args="loops=400000000"), zone("b", "spin", 2, args="loops=400000000")]
+    with boot_zones(name, zs, ["spin"]) as b:
+        b.expect(r"^zone a: started \(cpu 1")
+        b.expect(r"^zone b: started \(cpu 2")
+        # Both start before either finishes: they overlap in time.
+        starts = [i for i, l in enumerate(b.lines) if re.match(r"^\[[ab]\] spin: start", l)]
+        b.expect(r"^\[[ab]\] spin: done$")
+        b.expect(r"^\[[ab]\] spin: done$")
+        dones = [i for i, l in enumerate(b.lines) if re.match(r"^\[[ab]\] spin: done", l)]
+        starts = [i for i, l in enumerate(b.lines) if re.match(r"^\[[ab]\] spin: start", l)]
+        if len(starts) != 2 or max(starts) > min(dones):
+            b.fail("the two zones did not run concurrently")
+        b.expect(r"^zone [ab]: wiped")
+        finish(b)
+        for z in "ab":
+            if not b.seen(r"^zone %s: stopped \(exit status 1\)$" % z):
+                b.fail("zone %s did not finish with status 1" % z)
+
+
+def test_isolation_scan_and_nested_page_fault(name):
+    zs = [zone("a", "marker", 1, args="hold=400000000"),
+          zone("b", "scan", 2, memory="8M", args="probe=0x800000")]
+    with boot_zones(name, zs, ["marker", "scan"]) as b:
+        b.expect(r"^\[a\] marker: filled \d+ MiB$")
+        b.expect(r"^\[b\] scan: \d+ MiB clean$")
+        b.expect(r"^\[b\] scan: probing 0x800000$")
+        b.expect(r"^zone b: stopped \(nested page fault at GPA 0x800000 \(read\)\)$")
+        b.expect(r"^\[a\] marker: done$")
+        b.expect(r"^zone a: stopped \(exit status 1\)$")
+        finish(b)
+        if b.seen(r"^\[b\] scan: read"):
+            b.fail("zone b read memory past its end")
+
+
+def host_ranges(b):
+    return {m.group(1): m.group(2) for m in
+            (re.match(r"^zone (\w+): memory at host (\S+),", l) for l in b.lines) if m}
+
+
+def test_probes_of_hypervisor_and_neighbour_memory_fault(name):
+    # First boot learns where the hypervisor and zone a live in host memory.
+    zs = [zone("a", "marker", 1, args="hold=400000000"), zone("b", "hello", 2)]
+    with boot_zones(name + "-learn", zs, ["marker", "hello"]) as b:
+        finish(b)
+        hv = int(b.expect_seen(r"hypervisor image at (0x[0-9a-f]+)").group(1), 16)
+        a_lo = int(host_ranges(b)["a"].split("-")[0], 16)
+    probes = "0x%x,0x%x" % (hv, a_lo)
+    zs = [zone("a", "marker", 1, args="hold=400000000"),
+          zone("b", "scan", 2, memory="8M", args="probe=" + probes)]
+    with boot_zones(name, zs, ["marker", "scan"]) as b:
+        b.expect(r"^\[b\] scan: probing 0x%x$" % hv)
+        b.expect(r"^zone b: stopped \(nested page fault at GPA 0x%x \(read\)\)$" % hv)
+        b.expect(r"^zone a: stopped \(exit status 1\)$")
+        finish(b)
+
+
+def test_wipe_then_same_pages_show_no_marker(name):
+    zs = [zone("a", "marker", 1), zone("c", "scan", 1, after="a")]
+    with boot_zones(name, zs, ["marker", "scan"], extra="verify_wipe = yes\n") as b:
+        b.expect(r"^zone a: wipe verified: 0 non-zero words$")
+        b.expect(r"^zone a: wiped 16777216 bytes$")
+        b.expect(r"^zone c: started")
+        b.expect(r"^\[c\] scan: \d+ MiB clean$")
+        b.expect(r"^zone c: stopped \(exit status 1\)$")
+        finish(b)
+        r = host_ranges(b)
+        if r.get("a") != r.get("c"):
+            b.fail("zone c was not placed on zone a's host pages: %r" % r)
+
+
+def test_triple_fault_stops_only_that_zone(name):
+    zs = [zone("t", "triple", 1), zone("s", "spin", 2, args="loops=20000000")]
+    with boot_zones(name, zs, ["triple", "spin"]) as b:
+        b.expect(r"^zone t: stopped \(triple fault\)$")
+        b.expect(r"^zone s: stopped \(exit status 1\)$")
+        finish(b)
+
+
+def test_virtualization_instructions_get_ud(name):
+    zs = [zone("v", "virt", 1), zone("n", "virt", 2, args="nohandler"),
+          zone("s", "spin", 3, args="loops=20000000")]
+    with boot_zones(name, zs, ["virt", "spin"]) as b:
+        for insn in ("VMRUN", "VMLOAD", "VMSAVE", "STGI", "CLGI", "SKINIT", "INVLPGA"):
+            b.expect_seen(r"^\[v\] virt: %s -> #UD$" % insn)
+        b.expect(r"^zone v: stopped \(exit status 1\)$")
+        b.expect_seen(r"^zone n: #UD injected for VMRUN")
+        b.expect_seen(r"^zone n: stopped \(triple fault\)$")
+        b.expect_seen(r"^zone s: stopped \(exit status 1\)$")
+        finish(b)
+
+
+def test_cpuid_and_msr_policy(name):
+    with boot_zones(name, [zone("c", "cpuid", 1)], ["cpuid"]) as b:
+        for line in (r"cpuid: svm=0", r"cpuid: vmx=0", r"cpuid: hypervisor=1",
+                     r"cpuid: 8000000a=00000000 00000000 00000000 00000000",
+                     r"msr: efer=0x[0-9a-f]+ svme=0", r"msr: wrmsr vm_hsave_pa -> #GP",
+                     r"msr: rdmsr vm_cr -> #GP", r"msr: wrmsr efer.svme -> #GP"):
+            b.expect_seen(r"^\[c\] " + line)
+        if b.seen(r"^\[c\] cpuid: 40000000=(?!\.{12}$)"):
+            b.fail("hypervisor leaves 0x40000000 are visible")
+        finish(b)
+
+
+def test_bad_zone_config_is_refused_others_run(name):
+    import harness
+    bad = os.path.join(BUILD, "test-esp", "garbage.elf")
+    os.makedirs(os.path.dirname(bad), exist_ok=True)
+    with open(bad, "wb") as f:
+        f.write(b"\x7fELF" + b"\0" * 60)
+    zs = [zone("bad", "garbage", 1), zone("big", "hello", 2, memory="60G"),
+          zone("ok", "hello", 3)]
+    esp = make_esp(name, conf(*zs), [guest("hello"), bad])
+    with Boot(name, esp, smp=4, mem=1024) as b:
+        b.expect_seen(r"^zone bad: refused: no Multiboot header")
+        b.expect_seen(r"^zone big: refused: not enough free memory in the pool$")
+        b.expect(r"^zone ok: stopped \(exit status 1\)$")
+        finish(b)

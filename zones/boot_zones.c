@@ -1,0 +1,124 @@
+/* Runs the zones declared in zonevisor.conf, in dependency order, from the BSP. */
+#include "drivers/lapic.h"
+#include "hv/console.h"
+#include "hv/idt.h"
+#include "hv/cpu.h"
+#include "hv/lib/string.h"
+#include "hv/mem.h"
+#include "hv/percpu.h"
+#include "zones/boot_zones.h"
+#include "zones/multiboot.h"
+#include "zones/zone.h"
+
+enum bz_state { BZ_WAITING, BZ_RUNNING, BZ_ENDED };
+
+struct boot_zone {
+	const struct zv_zone_conf *conf;
+	volatile enum bz_state state;
+};
+
+static struct boot_zone table[ZV_CONF_MAX_ZONES];
+
+static void on_zone_ended(void *ctx, int status)
+{
+	(void)status;
+	((struct boot_zone *)ctx)->state = BZ_ENDED;
+	if (cpus[0])
+		lapic_send_ipi(cpus[0]->apic_id, VECTOR_WAKEUP); /* wake the BSP */
+}
+
+static int write_guest(void *ctx, uint64_t gpa, const void *src, uint64_t len)
+{
+	return zone_write(ctx, gpa, src, len);
+}
+
+static void refuse(struct boot_zone *b, struct zone *z, const char *why)
+{
+	kprintf("zone %s: refused: %s\n", b->conf->name, why);
+	if (z)
+		zone_destroy(z);
+	b->state = BZ_ENDED;
+}
+
+static void start(const struct zv_bootinfo *bi, const struct zv_config *conf,
+		  struct boot_zone *b)
+{
+	const struct zv_zone_conf *c = b->conf;
+	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
+	struct multiboot_loaded ld;
+	const char *why;
+	struct zone *z;
+
+	if (!img)
+		return refuse(b, NULL, "image file was not loaded");
+	z = zone_create(c->name, c->memory, c->cpu, &why);
+	if (!z)
+		return refuse(b, NULL, why);
+	why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args,
+			     write_guest, z, &ld);
+	if (why)
+		return refuse(b, z, why);
+	struct vcpu_entry e = { .mode = VCPU_ENTRY_PROTECTED32, .rip = ld.entry,
+				.rax = MULTIBOOT_BOOTLOADER_MAGIC, .rbx = ld.info };
+	if (zone_set_entry(z, &e) != 0)
+		return refuse(b, z, "no memory for the vCPU");
+	z->verify_wipe = conf->verify_wipe;
+	z->on_ended = on_zone_ended;
+	z->on_ended_ctx = b;
+	b->state = BZ_RUNNING;
+	kprintf("zone %s: started (cpu %u, %lu MiB)\n", c->name, c->cpu, c->memory / MIB);
+	zone_print_memory(z);
+	zone_start(z);
+}
+
+static struct boot_zone *find(const char *name, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!zv_strcmp(table[i].conf->name, name))
+			return &table[i];
+	return NULL;
+}
+
+static bool cpu_busy(uint32_t cpu, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (table[i].state == BZ_RUNNING && table[i].conf->cpu == cpu)
+			return true;
+	return false;
+}
+
+static bool ready(const struct boot_zone *b, uint32_t n)
+{
+	const struct boot_zone *dep = b->conf->after[0] ? find(b->conf->after, n) : NULL;
+
+	return b->state == BZ_WAITING && (!dep || dep->state == BZ_ENDED) &&
+	       !cpu_busy(b->conf->cpu, n);
+}
+
+/* One pass: starts what can start; returns whether any zone is unfinished. */
+static bool start_ready(const struct zv_bootinfo *bi, const struct zv_config *conf)
+{
+	bool unfinished = false;
+
+	for (uint32_t i = 0; i < conf->zone_count; i++) {
+		if (ready(&table[i], conf->zone_count))
+			start(bi, conf, &table[i]);
+		unfinished |= table[i].state != BZ_ENDED;
+	}
+	return unfinished;
+}
+
+void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
+{
+	uint64_t before = mem_free_bytes();
+
+	if (!conf->zone_count)
+		return;
+	for (uint32_t i = 0; i < conf->zone_count; i++)
+		table[i] = (struct boot_zone){ &conf->zones[i], BZ_WAITING };
+	kprintf("zones: %u declared; pool %lu KiB free\n", conf->zone_count, before / 1024);
+	while (start_ready(bi, conf))
+		irq_enable_and_halt();
+	kprintf("zones: all ended; pool %lu KiB free (%lu KiB before)\n",
+		mem_free_bytes() / 1024, before / 1024);
+}

@@ -1,0 +1,17 @@
+/* Port I/O of a zone: a table of emulated port ranges; every other port is absent hardware. */
+#ifndef ZV_ZONE_IO_H
+#define ZV_ZONE_IO_H
+
+#include <stdint.h>
+
+#include "hv/arch/vcpu.h"
+
+struct zone;
+
+#define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit compatible */
+
+/* Reads from an absent port return all ones, writes are dropped. */
+enum vexit_action zone_io_read(struct zone *z, uint16_t port, unsigned size, uint32_t *value);
+enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, uint32_t value);
+
+#endif

@@ -1,0 +1,275 @@
+/* Zone lifecycle: memory from the pool behind a nested page table, vCPUs, stop, wipe. */
+#include <stdarg.h>
+
+#include "drivers/lapic.h"
+#include "hv/console.h"
+#include "hv/idt.h"
+#include "hv/lib/fmt.h"
+#include "hv/lib/string.h"
+#include "hv/mem.h"
+#include "hv/palloc.h"
+#include "hv/percpu.h"
+#include "zones/zone.h"
+
+#define CHUNK (2 * MIB)
+#define ZONE_STRUCT_ORDER 1 /* struct zone fits in 8 KiB */
+
+_Static_assert(sizeof(struct zone) <= (4096u << ZONE_STRUCT_ORDER), "struct zone too big");
+
+static uint64_t npt_page_alloc(void *ctx)
+{
+	(void)ctx;
+	return page_alloc(0);
+}
+
+static void npt_page_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	zv_memset(phys_to_virt(pa), 0, PALLOC_PAGE);
+	page_free(pa, 0);
+}
+
+static void *npt_to_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+static const struct npt_mem npt_pool = { npt_page_alloc, npt_page_free, npt_to_virt, NULL };
+
+/* Memory in 2 MiB chunks, each mapped RWX at consecutive guest addresses. */
+static int map_memory(struct zone *z)
+{
+	for (uint64_t gpa = 0; gpa < z->mem_bytes; gpa += CHUNK) {
+		uint64_t hpa = page_alloc(PALLOC_ORDER_2M);
+
+		if (!hpa)
+			return -1;
+		if (npt_map(&z->npt, gpa, hpa, CHUNK, NPT_R | NPT_W | NPT_X) != 0) {
+			page_free(hpa, PALLOC_ORDER_2M);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *check_request(uint64_t mem_bytes, uint32_t cpu)
+{
+	if (mem_bytes == 0 || mem_bytes % CHUNK)
+		return "memory must be a non-zero multiple of 2 MiB";
+	if (mem_bytes > mem_free_bytes())
+		return "not enough free memory in the pool";
+	if (cpu >= cpu_count || !cpus[cpu])
+		return "no such cpu";
+	if (cpu == 0)
+		return "cpu 0 runs the hypervisor's control work, not zones";
+	if (!cpus[cpu]->virt_ready)
+		return "that cpu has no hardware virtualization";
+	return NULL;
+}
+
+struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, const char **why)
+{
+	struct zone *z;
+
+	*why = check_request(mem_bytes, cpu);
+	if (*why)
+		return NULL;
+	z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
+	if (!z) {
+		*why = "no memory for the zone";
+		return NULL;
+	}
+	z->self_pages = 1u << ZONE_STRUCT_ORDER;
+	zv_strlcpy(z->name, name, sizeof(z->name));
+	z->mem_bytes = mem_bytes;
+	z->exit_status = -1;
+	z->vcpu_count = 1;
+	z->vcpus[0] = (struct vcpu){ .zone = z, .id = 0, .cpu = cpu };
+	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
+		*why = "not enough free memory in the pool";
+		zone_destroy(z);
+		return NULL;
+	}
+	return z;
+}
+
+int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len)
+{
+	const uint8_t *s = src;
+
+	if (gpa > z->mem_bytes || len > z->mem_bytes - gpa)
+		return -1;
+	while (len) {
+		uint64_t hpa, page_size, n;
+		unsigned perm;
+
+		if (!npt_lookup(&z->npt, gpa, &hpa, &perm, &page_size))
+			return -1;
+		n = page_size - (gpa & (page_size - 1));
+		if (n > len)
+			n = len;
+		zv_memcpy(phys_to_virt(hpa), s, n);
+		s += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
+{
+	if (backend->vcpu_init(&z->vcpus[0], e, z->npt.root) != 0)
+		return -1;
+	return 0;
+}
+
+enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(&z->stop_requested, 1, __ATOMIC_SEQ_CST) == 0) {
+		va_start(ap, fmt);
+		zv_vsnprintf(z->stop_reason, sizeof(z->stop_reason), fmt, ap);
+		va_end(ap);
+	}
+	return VACT_STOP;
+}
+
+struct wipe_tally {
+	uint64_t wiped, nonzero;
+	bool verify;
+};
+
+static uint64_t count_nonzero(const uint64_t *p, uint64_t bytes)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		n += p[i] != 0;
+	return n;
+}
+
+static int wipe_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perm)
+{
+	struct wipe_tally *t = ctx;
+
+	(void)gpa;
+	(void)perm;
+	zv_memset(phys_to_virt(hpa), 0, size);
+	if (t->verify)
+		t->nonzero += count_nonzero(phys_to_virt(hpa), size);
+	t->wiped += size;
+	return 0;
+}
+
+static int free_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perm)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)perm;
+	page_free(hpa, size == CHUNK ? PALLOC_ORDER_2M : 0);
+	return 0;
+}
+
+uint64_t zone_destroy(struct zone *z)
+{
+	struct wipe_tally t = { 0, 0, z->verify_wipe };
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++)
+		if (z->vcpus[i].arch)
+			backend->vcpu_free(&z->vcpus[i]);
+	if (z->npt.root) {
+		npt_for_each_leaf(&z->npt, wipe_leaf, &t);
+		if (t.verify)
+			kprintf("zone %s: wipe verified: %lu non-zero words\n", z->name, t.nonzero);
+		npt_for_each_leaf(&z->npt, free_leaf, NULL);
+		npt_destroy(&z->npt);
+	}
+	z->state = ZONE_WIPED;
+	zv_memset(z, 0, sizeof(*z));
+	page_free((uint64_t)z, ZONE_STRUCT_ORDER);
+	return t.wiped;
+}
+
+struct hpa_span {
+	uint64_t lo, hi;
+};
+
+static int span_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perm)
+{
+	struct hpa_span *s = ctx;
+
+	(void)gpa;
+	(void)perm;
+	if (hpa < s->lo)
+		s->lo = hpa;
+	if (hpa + size > s->hi)
+		s->hi = hpa + size;
+	return 0;
+}
+
+void zone_print_memory(struct zone *z)
+{
+	struct hpa_span s = { ~0ull, 0 };
+
+	npt_for_each_leaf(&z->npt, span_leaf, &s);
+	kprintf("zone %s: memory at host 0x%lx-0x%lx, %lu table pages\n", z->name, s.lo, s.hi,
+		z->npt.table_pages);
+}
+
+void zone_start(struct zone *z)
+{
+	struct vcpu *v = &z->vcpus[0];
+
+	z->state = ZONE_RUNNING;
+	cpus[v->cpu]->assigned = v;
+	lapic_send_ipi(cpus[v->cpu]->apic_id, VECTOR_WAKEUP);
+}
+
+void zone_console_line(void *ctx, const char *line)
+{
+	kprintf("[%s] %s\n", ((struct zone *)ctx)->name, line);
+}
+
+static const char *const exit_names[VEXIT_COUNT] = {
+	[VEXIT_CPUID] = "cpuid",       [VEXIT_MSR_READ] = "rdmsr", [VEXIT_MSR_WRITE] = "wrmsr",
+	[VEXIT_IO] = "io",             [VEXIT_HLT] = "hlt",        [VEXIT_HYPERCALL] = "hypercall",
+	[VEXIT_NPF] = "npf",           [VEXIT_SHUTDOWN] = "shutdown", [VEXIT_INTR] = "intr",
+	[VEXIT_NMI] = "nmi",           [VEXIT_VIRT_INSN] = "virt-insn", [VEXIT_INIT] = "init",
+	[VEXIT_OTHER] = "other",
+};
+
+/* One line: the vCPU's exits by reason, non-zero ones only. */
+static void print_exit_counts(const struct zone *z, const struct vcpu *v)
+{
+	char buf[256];
+	size_t n = 0;
+
+	for (unsigned r = 0; r < VEXIT_COUNT; r++)
+		if (v->exits[r] && n < sizeof(buf))
+			n += (size_t)zv_snprintf(buf + n, sizeof(buf) - n, " %s %lu",
+						 exit_names[r], v->exits[r]);
+	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = 0;
+	kprintf("zone %s: exits:%s\n", z->name, n ? buf : " none");
+}
+
+void zone_vcpu_returned(struct vcpu *v)
+{
+	struct zone *z = v->zone;
+	void (*on_ended)(void *, int) = z->on_ended;
+	void *ctx = z->on_ended_ctx;
+	int status = z->exit_status;
+	char name[ZV_CONF_NAME_LEN];
+	uint64_t wiped;
+
+	uart_flush(&z->uart, zone_console_line, z);
+	z->state = ZONE_STOPPED;
+	kprintf("zone %s: stopped (%s)\n", z->name, z->stop_reason[0] ? z->stop_reason : "stopped");
+	print_exit_counts(z, v);
+	zv_strlcpy(name, z->name, sizeof(name));
+	wiped = zone_destroy(z);
+	kprintf("zone %s: wiped %lu bytes\n", name, wiped);
+	if (on_ended)
+		on_ended(ctx, status);
+}

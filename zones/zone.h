@@ -1,0 +1,62 @@
+/* Zones: an isolated guest with its own memory, nested page table, vCPUs and devices. */
+#ifndef ZV_ZONE_H
+#define ZV_ZONE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/arch/vcpu.h"
+#include "hv/config.h"
+#include "hv/npt.h"
+#include "zones/uart.h"
+
+#define ZONE_MAX_VCPUS 4
+#define ZONE_REASON_LEN 128
+
+enum zone_state { ZONE_CREATED, ZONE_RUNNING, ZONE_STOPPED, ZONE_WIPED };
+
+struct zone {
+	char name[ZV_CONF_NAME_LEN];
+	enum zone_state state;
+	uint64_t mem_bytes;
+	struct npt npt;
+	uint32_t vcpu_count;
+	struct vcpu vcpus[ZONE_MAX_VCPUS];
+	volatile uint32_t stop_requested;
+	int exit_status; /* -1 until the guest reports one */
+	char stop_reason[ZONE_REASON_LEN];
+	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
+	struct zone_uart uart;
+	uint64_t self_pages; /* pages of this struct */
+	bool verify_wipe;    /* read wiped memory back and report non-zero bytes */
+	/* Called on the zone's CPU after it was stopped and wiped. */
+	void (*on_ended)(void *ctx, int exit_status);
+	void *on_ended_ctx;
+};
+
+/* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
+ * vCPU for `cpu`; the image is loaded by the caller.  NULL with *why set on
+ * failure; nothing is left allocated then. */
+struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu,
+			 const char **why);
+/* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
+int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
+/* Sets the first vCPU's entry state.  0, or -1 when out of memory. */
+int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
+/* Asks the zone to stop; the first reason given is kept.  Any CPU. */
+enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Zeroes every page the zone owned, frees its tables and itself.  Returns
+ * the bytes of zone memory wiped. */
+uint64_t zone_destroy(struct zone *z);
+/* Prints one line of zone console output as "[name] line" (ctx: the zone). */
+void zone_console_line(void *ctx, const char *line);
+/* Prints where the zone's memory lies in host memory (lowest and highest chunk). */
+void zone_print_memory(struct zone *z);
+/* Hands the zone to the given CPU, which runs it from its idle loop. */
+void zone_start(struct zone *z);
+/* Called by the CPU whose vCPU left its run loop: reports the stop, wipes
+ * and frees the zone, then calls on_ended. */
+void zone_vcpu_returned(struct vcpu *v);
+
+#endif
