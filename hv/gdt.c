@@ -1,5 +1,6 @@
 /* Per-CPU GDT and TSS, the shared IDT, and GS base: the descriptor tables of cpu_setup(). */
 #include "hv/cpu.h"
+#include "hv/fpu.h"
 #include "hv/idt.h"
 #include "hv/percpu.h"
 
@@ -59,5 +60,6 @@ void cpu_setup(struct percpu *p)
 	load_gdt(p);
 	idt_load();
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
+	fpu_cpu_init();
 	cpus[p->index] = p;
 }

@@ -3,6 +3,7 @@
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/fpu.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
@@ -151,6 +152,7 @@ void cpu_idle(void)
 			continue;
 		}
 		p->current = v;
+		fpu_reset_for_zone();
 		backend->vcpu_run(v);
 		p->current = NULL;
 		p->assigned = NULL;

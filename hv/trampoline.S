@@ -41,6 +41,7 @@ pm32:
 	orl $0x900, %eax		/* LME | NXE */
 	wrmsr
 	movl %cr0, %eax
+	andl $0x9fffffff, %eax		/* INIT leaves CD and NW set: caches on */
 	orl $0x80010000, %eax		/* PG | WP */
 	movl %eax, %cr0
 	leal (lm64 - tramp_start)(%ebx), %eax

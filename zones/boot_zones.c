@@ -7,6 +7,7 @@
 #include "hv/mem.h"
 #include "hv/percpu.h"
 #include "zones/boot_zones.h"
+#include "zones/isolation.h"
 #include "zones/multiboot.h"
 #include "zones/zone.h"
 
@@ -18,6 +19,7 @@ struct boot_zone {
 };
 
 static struct boot_zone table[ZV_CONF_MAX_ZONES];
+static char isolation_why[160];
 
 static void on_zone_ended(void *ctx, int status)
 {
@@ -62,11 +64,14 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf,
 				.rax = MULTIBOOT_BOOTLOADER_MAGIC, .rbx = ld.info };
 	if (zone_set_entry(z, &e) != 0)
 		return refuse(b, z, "no memory for the vCPU");
+	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
+		return refuse(b, z, isolation_why);
 	z->verify_wipe = conf->verify_wipe;
 	z->on_ended = on_zone_ended;
 	z->on_ended_ctx = b;
 	b->state = BZ_RUNNING;
 	kprintf("zone %s: started (cpu %u, %lu MiB)\n", c->name, c->cpu, c->memory / MIB);
+	kprintf("zone %s: isolation checked against %u live zones\n", c->name, zones_live());
 	zone_print_memory(z);
 	zone_start(z);
 }
@@ -112,6 +117,7 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 {
 	uint64_t before = mem_free_bytes();
 
+	zones_init(bi);
 	if (!conf->zone_count)
 		return;
 	for (uint32_t i = 0; i < conf->zone_count; i++)

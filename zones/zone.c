@@ -9,6 +9,7 @@
 #include "hv/mem.h"
 #include "hv/palloc.h"
 #include "hv/percpu.h"
+#include "zones/isolation.h"
 #include "zones/zone.h"
 
 #define CHUNK (2 * MIB)
@@ -88,6 +89,11 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, con
 	z->vcpus[0] = (struct vcpu){ .zone = z, .id = 0, .cpu = cpu };
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
 		*why = "not enough free memory in the pool";
+		zone_destroy(z);
+		return NULL;
+	}
+	if (zone_register(z) != 0) {
+		*why = "too many zones";
 		zone_destroy(z);
 		return NULL;
 	}
@@ -176,6 +182,7 @@ uint64_t zone_destroy(struct zone *z)
 {
 	struct wipe_tally t = { 0, 0, z->verify_wipe };
 
+	zone_unregister(z);
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		if (z->vcpus[i].arch)
 			backend->vcpu_free(&z->vcpus[i]);

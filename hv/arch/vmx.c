@@ -1,4 +1,4 @@
-/* Intel VT-x backend (Intel SDM vol. 3C, ch. 24-33 "Virtual Machine Extensions"). */
+/* Intel VT-x backend (Intel SDM vol. 3C, ch. 24-31, section numbers of the 2023 edition). */
 #include "hv/arch/svm_regs.h"
 #include "hv/arch/vcpu.h"
 #include "hv/arch/vmx_defs.h"
@@ -376,7 +376,7 @@ static void write_seg(unsigned i, uint16_t sel, uint32_t ar, uint32_t limit, uin
 	vmwrite(VMCS_GUEST_ES_BASE + 2 * i, base);
 }
 
-/* Flat segments as svm.c builds them (SDM 26.3.1.2 checks them). */
+/* Flat segments as svm.c builds them (SDM 27.3.1.2 checks them). */
 static void write_guest_segments(const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_ENTRY_LONG64;
@@ -407,7 +407,7 @@ static void write_guest_system_state(struct vmx_vcpu *vx, const struct vcpu_entr
 	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmwrite(VMCS_LINK_POINTER, ~0ull); /* SDM 26.3.1.5: no shadow VMCS */
+	vmwrite(VMCS_LINK_POINTER, ~0ull); /* SDM 27.3.1.5: no shadow VMCS */
 	vmwrite(VMCS_GUEST_ACTIVITY, 0);   /* active */
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
@@ -487,7 +487,7 @@ static void write_host_selectors(void)
 
 /* State no VMCS field switches and a previous zone on this CPU may have
  * left behind: the SYSCALL MSRs (see pass_through_msrs) and DR0-DR3/DR6
- * (only DR7 is switched, SDM 27.3.1.1 / 28.5.1). */
+ * (only DR7 is switched: SDM 28.3.1, 28.5.1). */
 static void clear_guest_owned_state(void)
 {
 	static const uint32_t msrs[] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
@@ -597,7 +597,7 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	uint32_t info = vector | (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
 
 	(void)v; /* the VMCS is current: only one vCPU runs on this CPU */
-	/* SDM 26.2.1.3: no error code in real mode (unrestricted guest, PE = 0). */
+	/* SDM 27.2.1.3: no error code in real mode (unrestricted guest, PE = 0). */
 	if (has_error && (vmread(VMCS_GUEST_CR0) & CR0_PE)) {
 		info |= INTR_INFO_ERROR_VALID;
 		vmwrite(VMCS_ENTRY_EXC_ERROR, error);

@@ -1,4 +1,4 @@
-/* vmx_enter(regs, launched, cr2): one VMX world switch (Intel SDM vol. 3C, 26-28).
+/* vmx_enter(regs, launched, cr2): one VMX world switch (Intel SDM vol. 3C, 27-28).
  * VM entry loads guest RSP/RIP/RFLAGS from the VMCS and nothing else of the
  * GPRs, so they move here; CR2 is in no VMCS field (SDM 25.4.1) and is
  * swapped here too.  The VM exit lands on vmx_exit (VMCS host RIP) with the
