@@ -12,6 +12,7 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40 /* holding and shift registers both empty */
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
 #define BAUD_DIVISOR_115200 1 /* 1.8432 MHz / (16 * 115200) */
@@ -33,4 +34,10 @@ void uart_putc(uint16_t port, char c)
 	for (int spins = 0; spins < 100000 && !(inb(port + UART_LSR) & LSR_THRE); spins++)
 		cpu_relax();
 	outb(port + UART_THR, (uint8_t)c);
+}
+
+void uart_drain(uint16_t port)
+{
+	for (int spins = 0; spins < 1000000 && !(inb(port + UART_LSR) & LSR_TEMT); spins++)
+		cpu_relax();
 }

@@ -8,5 +8,7 @@
 void uart_init(uint16_t port);
 /* Sends one byte, waiting for the transmitter. */
 void uart_putc(uint16_t port, char c);
+/* Waits (bounded) until the transmitter has sent every byte. */
+void uart_drain(uint16_t port);
 
 #endif

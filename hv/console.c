@@ -35,6 +35,11 @@ static void vprint(const char *fmt, va_list ap)
 	spin_unlock(&console_lock);
 }
 
+void console_flush(void)
+{
+	uart_drain(CONSOLE_PORT);
+}
+
 void kprintf(const char *fmt, ...)
 {
 	va_list ap;

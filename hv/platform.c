@@ -73,6 +73,7 @@ typedef void (__attribute__((ms_abi)) *efi_reset_fn)(int type, uint64_t status,
 void platform_power_off(const struct zv_bootinfo *bi)
 {
 	kprintf("zonevisor: powering off\n");
+	console_flush();
 	if (bi->efi_runtime) {
 		efi_reset_fn reset =
 			*(efi_reset_fn *)(bi->efi_runtime + RT_RESET_SYSTEM_OFFSET);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs, idempotently, the Debian packages zonevisor needs to build and test.
 set -eu
-PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils"
+PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils
+	bochs bochs-term bochsbios vgabios bsdutils"
 
 missing=""
 for p in $PACKAGES; do

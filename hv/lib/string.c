@@ -14,6 +14,8 @@
 #define ZV_NO_LIBCALL
 #endif
 
+#ifdef ZV_HOST_TEST
+/* Plain loops in host tests, so AddressSanitizer sees every byte. */
 ZV_NO_LIBCALL void *zv_memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
@@ -32,6 +34,26 @@ ZV_NO_LIBCALL void *zv_memcpy(void *dst, const void *src, size_t n)
 		*d++ = *s++;
 	return dst;
 }
+#else
+/* Wiping and loading zone memory is most of the hypervisor's own work:
+ * the string instructions do it at memory speed (and fast under emulators,
+ * which run them as one helper call). */
+void *zv_memset(void *dst, int c, size_t n)
+{
+	void *d = dst;
+
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	return dst;
+}
+
+void *zv_memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
+}
+#endif
 
 int zv_memcmp(const void *a, const void *b, size_t n)
 {

@@ -33,12 +33,14 @@ def make_esp(name, conf, images=()):
 class Boot:
     """One QEMU run.  Use as a context manager; the log is kept in build/test-logs."""
 
-    def __init__(self, name, esp=ESP, smp=4, mem=1024, timeout=120, cpu=None, icount=False):
+    def __init__(self, name, esp=ESP, smp=4, mem=1024, timeout=120, cpu=None, icount=False,
+                 emu="qemu"):
         self.name, self.timeout = name, timeout
         os.makedirs(LOGS, exist_ok=True)
         self.log_path = os.path.join(LOGS, name + ".log")
         self.log = open(self.log_path, "w")
-        cmd = [os.path.join(TOP, "tools", "zv-qemu"), "--smp", str(smp), "--mem", str(mem),
+        tool = "zv-bochs" if emu == "bochs" else "zv-qemu"
+        cmd = [os.path.join(TOP, "tools", tool), "--smp", str(smp), "--mem", str(mem),
                "--timeout", str(timeout)]
         if cpu:
             cmd += ["--cpu", cpu]

@@ -4,9 +4,10 @@ import traceback
 
 from harness import Boot, TestFailure, make_esp
 import test_boot
+import test_vmx
 import test_zones
 
-MODULES = [test_boot, test_zones]
+MODULES = [test_boot, test_zones, test_vmx]
 
 
 def all_tests():
