@@ -120,7 +120,8 @@ integration: all
 	@tools/run-suite --integration
 
 check: unit
-	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS)
+	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
+		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
 

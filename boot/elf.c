@@ -1,6 +1,6 @@
 /* Loads hypervisor.elf, a static x86-64 PIE, and applies its relocations. */
-#include "boot/loader.h"
 #include "hv/elf.h"
+#include "boot/loader.h"
 #include "hv/lib/string.h"
 
 #define PAGE 4096ULL
@@ -9,13 +9,12 @@ static const struct elf64_ehdr *check_header(uint64_t file, uint64_t size)
 {
 	const struct elf64_ehdr *eh = (const void *)file;
 
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC ||
-	    eh->class != ELFCLASS64 || eh->data != ELFDATA2LSB)
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
+	    eh->data != ELFDATA2LSB)
 		loader_fatal("hypervisor.elf is not a 64-bit little-endian ELF file");
 	if (eh->machine != EM_X86_64 || eh->type != ET_DYN)
 		loader_fatal("hypervisor.elf is not an x86-64 position-independent executable");
-	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 ||
-	    eh->phoff > size ||
+	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phoff > size ||
 	    (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
 		loader_fatal("hypervisor.elf has a malformed program header table");
 	return eh;
@@ -36,9 +35,8 @@ static uint64_t load_span(const struct elf64_ehdr *eh, uint64_t size)
 
 		if (ph->type != PT_LOAD)
 			continue;
-		if (ph->filesz > ph->memsz || ph->offset > size ||
-		    ph->filesz > size - ph->offset || ph->vaddr > (1ULL << 30) ||
-		    ph->memsz > (1ULL << 30))
+		if (ph->filesz > ph->memsz || ph->offset > size || ph->filesz > size - ph->offset ||
+		    ph->vaddr > (1ULL << 30) || ph->memsz > (1ULL << 30))
 			loader_fatal("hypervisor.elf segment %u is out of bounds", i);
 		if (ph->vaddr + ph->memsz > span)
 			span = ph->vaddr + ph->memsz;
@@ -100,8 +98,7 @@ static void relocate(const struct elf64_ehdr *eh, uint64_t base, uint64_t span)
 	}
 }
 
-zv_entry_fn elf_load_hypervisor(uint64_t file, uint64_t size, uint64_t *base,
-				uint64_t *span)
+zv_entry_fn elf_load_hypervisor(uint64_t file, uint64_t size, uint64_t *base, uint64_t *span)
 {
 	const struct elf64_ehdr *eh = check_header(file, size);
 

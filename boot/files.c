@@ -9,8 +9,7 @@ EFI_STATUS files_open_esp(EFI_HANDLE image)
 	EFI_LOADED_IMAGE *li;
 	EFI_STATUS s;
 
-	s = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
-			      (void **)&li);
+	s = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
 	if (EFI_ERROR(s))
 		return s;
 	esp_root = LibOpenRoot(li->DeviceHandle);
@@ -49,11 +48,9 @@ void files_read(const char *name, uint64_t *addr, uint64_t *size)
 	UINTN got;
 
 	path_of(name, path, 128);
-	s = uefi_call_wrapper(esp_root->Open, 5, esp_root, &f, path,
-			      EFI_FILE_MODE_READ, 0);
+	s = uefi_call_wrapper(esp_root->Open, 5, esp_root, &f, path, EFI_FILE_MODE_READ, 0);
 	if (EFI_ERROR(s))
-		loader_fatal("cannot open /zonevisor/%s on the ESP: %s", name,
-			     efi_status_str(s));
+		loader_fatal("cannot open /zonevisor/%s on the ESP: %s", name, efi_status_str(s));
 	*size = file_size(f, name);
 	*addr = platform_alloc_pages((*size + 4095) / 4096 + 1, ~0ULL);
 	got = *size;

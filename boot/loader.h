@@ -30,8 +30,7 @@ void files_read(const char *name, uint64_t *addr, uint64_t *size);
 
 /* elf.c: loads hypervisor.elf (an x86-64 PIE) into fresh pages and applies
  * its relocations; returns the entry point. */
-zv_entry_fn elf_load_hypervisor(uint64_t file, uint64_t size, uint64_t *base,
-				uint64_t *span);
+zv_entry_fn elf_load_hypervisor(uint64_t file, uint64_t size, uint64_t *base, uint64_t *span);
 
 /* platform.c */
 uint64_t platform_find_rsdp(void);

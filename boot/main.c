@@ -2,7 +2,7 @@
 #include "boot/loader.h"
 #include "hv/lib/string.h"
 
-#define STACK_PAGES 16 /* 64 KiB for the BSP until the hypervisor has its own */
+#define STACK_PAGES    16	  /* 64 KiB for the BSP until the hypervisor has its own */
 #define TRAMPOLINE_MAX 0x9f000ULL /* INIT-SIPI start-up code must sit below 1 MiB */
 
 static void add_file(struct zv_bootinfo *bi, const char *name)
@@ -89,8 +89,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	collect_platform(image, bi);
 	loader_print("zonevisor loader: hypervisor at 0x%lx (%lu KiB), %u cpus, "
 		     "%u files, tsc %lu kHz; leaving boot services\n",
-		     (unsigned long)bi->hv_base, (unsigned long)(bi->hv_size / 1024),
-		     bi->cpu_count, bi->file_count, (unsigned long)bi->tsc_khz);
+		     (unsigned long)bi->hv_base, (unsigned long)(bi->hv_size / 1024), bi->cpu_count,
+		     bi->file_count, (unsigned long)bi->tsc_khz);
 	memmap_exit_boot_services(image, bi);
 	jump(entry, bi);
 }

@@ -8,23 +8,16 @@ static uint32_t zv_type_of(uint32_t efi)
 	switch (efi) {
 	case EfiConventionalMemory:
 	case EfiBootServicesCode:
-	case EfiBootServicesData:
-		return ZV_MEM_USABLE;
+	case EfiBootServicesData: return ZV_MEM_USABLE;
 	case EfiLoaderCode:
-	case EfiLoaderData:
-		return ZV_MEM_LOADER;
-	case EfiACPIReclaimMemory:
-		return ZV_MEM_ACPI_RECLAIM;
-	case EfiACPIMemoryNVS:
-		return ZV_MEM_ACPI_NVS;
+	case EfiLoaderData: return ZV_MEM_LOADER;
+	case EfiACPIReclaimMemory: return ZV_MEM_ACPI_RECLAIM;
+	case EfiACPIMemoryNVS: return ZV_MEM_ACPI_NVS;
 	case EfiRuntimeServicesCode:
-	case EfiRuntimeServicesData:
-		return ZV_MEM_RUNTIME;
+	case EfiRuntimeServicesData: return ZV_MEM_RUNTIME;
 	case EfiMemoryMappedIO:
-	case EfiMemoryMappedIOPortSpace:
-		return ZV_MEM_MMIO;
-	default:
-		return efi == (uint32_t)ZV_EFI_MEMORY_HV ? ZV_MEM_HV : ZV_MEM_RESERVED;
+	case EfiMemoryMappedIOPortSpace: return ZV_MEM_MMIO;
+	default: return efi == (uint32_t)ZV_EFI_MEMORY_HV ? ZV_MEM_HV : ZV_MEM_RESERVED;
 	}
 }
 

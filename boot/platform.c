@@ -3,10 +3,14 @@
 #include "hv/lib/string.h"
 
 /* UEFI PI spec vol. 2, 13.4: EFI_MP_SERVICES_PROTOCOL (not in gnu-efi). */
-#define MP_SERVICES_GUID                                                    \
-	{ 0x3fdda605, 0xa76e, 0x4f46,                                       \
-	  { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
-#define PROCESSOR_AS_BSP_BIT 0x1
+#define MP_SERVICES_GUID                                               \
+	{                                                              \
+		0x3fdda605, 0xa76e, 0x4f46,                            \
+		{                                                      \
+			0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 \
+		}                                                      \
+	}
+#define PROCESSOR_AS_BSP_BIT  0x1
 #define PROCESSOR_ENABLED_BIT 0x2
 
 struct mp_processor_info {
@@ -17,12 +21,11 @@ struct mp_processor_info {
 };
 
 struct mp_services {
-	EFI_STATUS (EFIAPI *get_number_of_processors)(struct mp_services *,
-						      UINTN *total, UINTN *enabled);
-	EFI_STATUS (EFIAPI *get_processor_info)(struct mp_services *, UINTN n,
-						struct mp_processor_info *);
-	void *startup_all_aps, *startup_this_ap, *switch_bsp,
-		*enable_disable_ap, *who_am_i;
+	EFI_STATUS(EFIAPI *get_number_of_processors)
+	(struct mp_services *, UINTN *total, UINTN *enabled);
+	EFI_STATUS(EFIAPI *get_processor_info)
+	(struct mp_services *, UINTN n, struct mp_processor_info *);
+	void *startup_all_aps, *startup_this_ap, *switch_bsp, *enable_disable_ap, *who_am_i;
 };
 
 uint64_t platform_alloc_pages(uint64_t pages, uint64_t max_addr)
@@ -34,9 +37,8 @@ uint64_t platform_alloc_pages(uint64_t pages, uint64_t max_addr)
 			      max_addr == ~0ULL ? AllocateAnyPages : AllocateMaxAddress,
 			      ZV_EFI_MEMORY_HV, pages, &addr);
 	if (EFI_ERROR(s))
-		loader_fatal("cannot allocate %lu pages below 0x%lx: %s",
-			     (unsigned long)pages, (unsigned long)max_addr,
-			     efi_status_str(s));
+		loader_fatal("cannot allocate %lu pages below 0x%lx: %s", (unsigned long)pages,
+			     (unsigned long)max_addr, efi_status_str(s));
 	return addr;
 }
 
@@ -133,8 +135,8 @@ void platform_cmdline(EFI_HANDLE image, char *out, size_t len)
 	size_t n = 0;
 
 	out[0] = 0;
-	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image,
-					&LoadedImageProtocol, (void **)&li)) ||
+	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
+					(void **)&li)) ||
 	    !li->LoadOptions)
 		return;
 	const CHAR16 *w = li->LoadOptions;

@@ -5,13 +5,13 @@
 #include "hv/lib/string.h"
 
 /* ACPI 6.5 5.2.5.3, Table 5.3: RSDP field offsets. */
-#define RSDP_SIG_OFF 0
-#define RSDP_V1_LEN 20 /* the ACPI 1.0 part, covered by Checksum */
-#define RSDP_REV_OFF 15
+#define RSDP_SIG_OFF  0
+#define RSDP_V1_LEN   20 /* the ACPI 1.0 part, covered by Checksum */
+#define RSDP_REV_OFF  15
 #define RSDP_RSDT_OFF 16
-#define RSDP_LEN_OFF 20
+#define RSDP_LEN_OFF  20
 #define RSDP_XSDT_OFF 24
-#define RSDP_V2_LEN 36 /* the whole ACPI 2.0+ structure, covered by Extended Checksum */
+#define RSDP_V2_LEN   36 /* the whole ACPI 2.0+ structure, covered by Extended Checksum */
 
 /* ACPI 6.5 5.2.6, Table 5.4: the system description table header. */
 #define SDT_LEN_OFF 4
@@ -23,18 +23,18 @@
 
 /* ACPI 6.5 5.2.12, Table 5.19: MADT fields after the header. */
 #define MADT_LAPIC_ADDR_OFF 36
-#define MADT_ENTRIES_OFF 44
+#define MADT_ENTRIES_OFF    44
 
 /* ACPI 6.5 5.2.12, Table 5.20: interrupt controller structure types. */
 enum madt_type {
-	MADT_LAPIC = 0,           /* 5.2.12.2 */
-	MADT_IOAPIC = 1,          /* 5.2.12.3 */
-	MADT_LAPIC_ADDR = 5,      /* 5.2.12.8 */
-	MADT_X2APIC = 9,          /* 5.2.12.12 */
+	MADT_LAPIC = 0,	     /* 5.2.12.2 */
+	MADT_IOAPIC = 1,     /* 5.2.12.3 */
+	MADT_LAPIC_ADDR = 5, /* 5.2.12.8 */
+	MADT_X2APIC = 9,     /* 5.2.12.12 */
 };
 
 /* ACPI 6.5 Table 5.23 (and 5.33 for x2APIC): Local APIC Flags. */
-#define LAPIC_ENABLED (1u << 0)
+#define LAPIC_ENABLED	     (1u << 0)
 #define LAPIC_ONLINE_CAPABLE (1u << 1)
 
 /* ---- little-endian reads at any alignment ----------------------------- */
@@ -84,8 +84,7 @@ static const void *map(const struct acpi_ctx *a, uint64_t phys, size_t len)
 
 /* ACPI 6.5 5.2.5.3: picks the root table from a checked RSDP; *wide is
  * true for the XSDT (8-byte entries). */
-static const char *read_rsdp(const struct acpi_ctx *a, uint64_t phys,
-			     uint64_t *root, bool *wide)
+static const char *read_rsdp(const struct acpi_ctx *a, uint64_t phys, uint64_t *root, bool *wide)
 {
 	const void *r = map(a, phys, RSDP_V1_LEN);
 	uint32_t len;
@@ -117,8 +116,7 @@ static const char *read_rsdp(const struct acpi_ctx *a, uint64_t phys,
 }
 
 /* ACPI 6.5 5.2.6: maps a whole table after checking its length and checksum. */
-static const char *map_table(const struct acpi_ctx *a, uint64_t phys,
-			     const void **t, uint32_t *len)
+static const char *map_table(const struct acpi_ctx *a, uint64_t phys, const void **t, uint32_t *len)
 {
 	const void *h = map(a, phys, SDT_HDR_LEN);
 
@@ -140,14 +138,12 @@ static const char *check_root(const void *t, uint32_t len, bool wide)
 	if (zv_memcmp(t, wide ? "XSDT" : "RSDT", 4) != 0)
 		return wide ? "XSDT signature wrong" : "RSDT signature wrong";
 	if ((len - SDT_HDR_LEN) % (wide ? 8 : 4))
-		return wide ? "XSDT length not a multiple of 8"
-			    : "RSDT length not a multiple of 4";
+		return wide ? "XSDT length not a multiple of 8" : "RSDT length not a multiple of 4";
 	return NULL;
 }
 
 /* True when the table at phys (mapped header only) has signature sig. */
-static bool table_has_sig(const struct acpi_ctx *a, uint64_t phys,
-			  const char *sig)
+static bool table_has_sig(const struct acpi_ctx *a, uint64_t phys, const char *sig)
 {
 	const void *h = map(a, phys, SDT_HDR_LEN);
 
@@ -161,8 +157,8 @@ static uint64_t fail_find(uint32_t *len, const char **err, const char *msg)
 	return 0;
 }
 
-uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys,
-			 const char *sig, uint32_t *len, const char **err)
+uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys, const char *sig,
+			 uint32_t *len, const char **err)
 {
 	uint64_t root;
 	const void *rt, *t;
@@ -171,8 +167,7 @@ uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys,
 	const char *e;
 
 	*len = 0;
-	if ((e = read_rsdp(a, rsdp_phys, &root, &wide)) ||
-	    (e = map_table(a, root, &rt, &rlen)) ||
+	if ((e = read_rsdp(a, rsdp_phys, &root, &wide)) || (e = map_table(a, root, &rt, &rlen)) ||
 	    (e = check_root(rt, rlen, wide)))
 		return fail_find(len, err, e);
 	for (uint32_t off = SDT_HDR_LEN; off < rlen; off += wide ? 8 : 4) {
@@ -202,8 +197,7 @@ static uint8_t madt_min_len(uint8_t type)
 }
 
 /* Records a usable CPU once; an x2APIC entry may repeat a local APIC's ID. */
-static const char *add_cpu(struct acpi_madt_info *out, uint32_t id,
-			   uint32_t flags)
+static const char *add_cpu(struct acpi_madt_info *out, uint32_t id, uint32_t flags)
 {
 	if (!(flags & (LAPIC_ENABLED | LAPIC_ONLINE_CAPABLE)))
 		return NULL;
@@ -255,8 +249,7 @@ static const char *madt_check(const uint8_t *t, uint32_t len)
 	return NULL;
 }
 
-static const char *madt_walk(const uint8_t *t, uint32_t len,
-			     struct acpi_madt_info *out)
+static const char *madt_walk(const uint8_t *t, uint32_t len, struct acpi_madt_info *out)
 {
 	const char *e;
 
@@ -276,8 +269,7 @@ static const char *madt_walk(const uint8_t *t, uint32_t len,
 	return NULL;
 }
 
-int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out,
-		    const char **err)
+int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out, const char **err)
 {
 	const char *e;
 

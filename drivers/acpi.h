@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_CPUS	 64
 #define ACPI_MAX_IOAPICS 8
 
 /* Returns a pointer to len readable bytes at physical address phys, or NULL
@@ -38,13 +38,12 @@ struct acpi_madt_info {
  * the way is checked.  Returns the table's physical address and its length in
  * *len, or 0 with *err set to a static message.
  */
-uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys,
-			 const char *sig, uint32_t *len, const char **err);
+uint64_t acpi_find_table(const struct acpi_ctx *a, uint64_t rsdp_phys, const char *sig,
+			 uint32_t *len, const char **err);
 
 /* Parses a MADT of len bytes (header included, checksum checked).  Returns 0,
  * or -1 with *err set; never reads outside [madt, madt + len). */
-int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out,
-		    const char **err);
+int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out, const char **err);
 
 /* Sum of len bytes mod 256; a valid ACPI table sums to 0. */
 uint8_t acpi_checksum(const void *p, size_t len);

@@ -3,22 +3,22 @@
 #include "hv/cpu.h"
 #include "hv/idt.h"
 
-#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode enabled */
+#define APIC_BASE_EXTD	    (1ull << 10) /* x2APIC mode enabled */
 #define APIC_BASE_ADDR_MASK 0xffffff000ull
 
 /* Register offsets in the xAPIC page; x2APIC MSR = 0x800 + offset / 16. */
-#define REG_ID 0x20
-#define REG_EOI 0xb0
-#define REG_SVR 0xf0
+#define REG_ID	   0x20
+#define REG_EOI	   0xb0
+#define REG_SVR	   0xf0
 #define REG_ICR_LO 0x300
 #define REG_ICR_HI 0x310
 
-#define SVR_ENABLE (1u << 8)
-#define ICR_BUSY (1u << 12)
-#define ICR_ASSERT (1u << 14)
-#define ICR_LEVEL (1u << 15)
-#define ICR_FIXED (0u << 8)
-#define ICR_INIT (5u << 8)
+#define SVR_ENABLE  (1u << 8)
+#define ICR_BUSY    (1u << 12)
+#define ICR_ASSERT  (1u << 14)
+#define ICR_LEVEL   (1u << 15)
+#define ICR_FIXED   (0u << 8)
+#define ICR_INIT    (5u << 8)
 #define ICR_STARTUP (6u << 8)
 
 static int x2apic;

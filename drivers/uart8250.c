@@ -3,18 +3,18 @@
 #include "hv/cpu.h"
 
 /* PC16550D data sheet, register map (offsets from the base port). */
-#define UART_THR 0 /* transmit holding (DLAB=0) */
-#define UART_DLL 0 /* divisor latch low (DLAB=1) */
-#define UART_IER 1
-#define UART_DLM 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40 /* holding and shift registers both empty */
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
+#define UART_THR	    0 /* transmit holding (DLAB=0) */
+#define UART_DLL	    0 /* divisor latch low (DLAB=1) */
+#define UART_IER	    1
+#define UART_DLM	    1
+#define UART_FCR	    2
+#define UART_LCR	    3
+#define UART_MCR	    4
+#define UART_LSR	    5
+#define LSR_THRE	    0x20
+#define LSR_TEMT	    0x40 /* holding and shift registers both empty */
+#define LCR_DLAB	    0x80
+#define LCR_8N1		    0x03
 #define BAUD_DIVISOR_115200 1 /* 1.8432 MHz / (16 * 115200) */
 
 void uart_init(uint16_t port)

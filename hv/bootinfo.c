@@ -47,8 +47,7 @@ static const char *check_range(const struct zv_mem_range *r)
 		return "memory range not page aligned";
 	if (r->pages == 0)
 		return "empty memory range";
-	if (r->base >= BI_PHYS_LIMIT ||
-	    r->pages > (BI_PHYS_LIMIT - r->base) / ZV_PAGE_SIZE)
+	if (r->base >= BI_PHYS_LIMIT || r->pages > (BI_PHYS_LIMIT - r->base) / ZV_PAGE_SIZE)
 		return "memory range beyond the physical address limit";
 	if (r->type < ZV_MEM_USABLE || r->type > ZV_MEM_LOADER)
 		return "unknown memory range type";
@@ -96,8 +95,7 @@ static const char *check_cpus(const struct zv_bootinfo *bi)
  * (adjacent ones count as one); a zero size needs addr itself inside.
  * Ranges are already known sorted and non-overlapping.
  */
-static bool in_hv_memory(const struct zv_bootinfo *bi, uint64_t addr,
-			 uint64_t size)
+static bool in_hv_memory(const struct zv_bootinfo *bi, uint64_t addr, uint64_t size)
 {
 	uint64_t cur = addr, end;
 
@@ -165,8 +163,7 @@ static const char *check_misc(const struct zv_bootinfo *bi)
 const char *zv_bootinfo_validate(const struct zv_bootinfo *bi)
 {
 	static const char *(*const checks[])(const struct zv_bootinfo *) = {
-		check_header, check_counts, check_memory,
-		check_cpus,   check_files,  check_misc,
+		check_header, check_counts, check_memory, check_cpus, check_files, check_misc,
 	};
 
 	if (!bi)
@@ -180,8 +177,7 @@ const char *zv_bootinfo_validate(const struct zv_bootinfo *bi)
 	return NULL;
 }
 
-const struct zv_file *zv_bootinfo_file(const struct zv_bootinfo *bi,
-				       const char *name)
+const struct zv_file *zv_bootinfo_file(const struct zv_bootinfo *bi, const char *name)
 {
 	uint32_t n;
 

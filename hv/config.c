@@ -1,4 +1,5 @@
-/* zonevisor.conf parser (hv/config.h): INI-like text to struct zv_config; format in docs/config.md. */
+/* zonevisor.conf parser (hv/config.h): INI-like text to struct zv_config; format in docs/config.md.
+ */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,11 +9,11 @@
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 
-#define CONF_LINE_MAX 511 /* characters, not counting the line end */
-#define MIB (1ULL << 20)
-#define CONF_MEM_ALIGN (2 * MIB)      /* zones are mapped with 2 MiB pages */
-#define CONF_MEM_MAX (64ULL << 30)    /* 64 GiB */
-#define CONF_CPU_MAX (ZV_MAX_CPUS - 1) /* CPU 0, the BSP, runs no boot-time zone */
+#define CONF_LINE_MAX  511 /* characters, not counting the line end */
+#define MIB	       (1ULL << 20)
+#define CONF_MEM_ALIGN (2 * MIB)	 /* zones are mapped with 2 MiB pages */
+#define CONF_MEM_MAX   (64ULL << 30)	 /* 64 GiB */
+#define CONF_CPU_MAX   (ZV_MAX_CPUS - 1) /* CPU 0, the BSP, runs no boot-time zone */
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -22,7 +23,7 @@ struct parser {
 	struct zv_config *cfg;
 	char *err;
 	size_t errlen;
-	unsigned line;      /* 1-based number of the line being parsed */
+	unsigned line; /* 1-based number of the line being parsed */
 	enum conf_section sec;
 	unsigned hv_seen;   /* bit per hv_keys[] entry already given */
 	unsigned zone_seen; /* bit per zone_keys[] entry, for the current zone */
@@ -42,8 +43,8 @@ struct word {
 	int value;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct parser *p, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_at(struct parser *p, unsigned line,
+							 const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -130,8 +131,7 @@ static bool parse_u64(const char **s, uint64_t *v)
 	return true;
 }
 
-static bool lookup_word(const struct word *w, size_t n, const char *s,
-			int *value)
+static bool lookup_word(const struct word *w, size_t n, const char *s, int *value)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (zv_strcmp(w[i].word, s) == 0) {
@@ -145,24 +145,23 @@ static bool lookup_word(const struct word *w, size_t n, const char *s,
 /* ---- [zonevisor] keys ------------------------------------------------- */
 
 static const struct word debug_fault_words[] = {
-	{ "none", ZV_FAULT_NONE }, { "ud", ZV_FAULT_UD }, { "pf", ZV_FAULT_PF },
-	{ "gp", ZV_FAULT_GP },     { "de", ZV_FAULT_DE },
+	{"none", ZV_FAULT_NONE}, {"ud", ZV_FAULT_UD}, {"pf", ZV_FAULT_PF},
+	{"gp", ZV_FAULT_GP},	 {"de", ZV_FAULT_DE},
 };
 
 static const struct word on_idle_words[] = {
-	{ "halt", ZV_IDLE_HALT },
-	{ "poweroff", ZV_IDLE_POWEROFF },
+	{"halt", ZV_IDLE_HALT},
+	{"poweroff", ZV_IDLE_POWEROFF},
 };
 
-static const struct word yes_no_words[] = { { "yes", 1 }, { "no", 0 } };
+static const struct word yes_no_words[] = {{"yes", 1}, {"no", 0}};
 
 static int set_debug_fault(struct parser *p, const char *val)
 {
 	int v;
 
 	if (!lookup_word(debug_fault_words, NKEYS(debug_fault_words), val, &v))
-		return fail(p, "bad debug_fault '%.32s' (expected none, ud, pf, gp or de)",
-			    val);
+		return fail(p, "bad debug_fault '%.32s' (expected none, ud, pf, gp or de)", val);
 	p->cfg->debug_fault = (enum zv_debug_fault)v;
 	return 0;
 }
@@ -188,9 +187,9 @@ static int set_verify_wipe(struct parser *p, const char *val)
 }
 
 static const struct key_def hv_keys[] = {
-	{ "debug_fault", set_debug_fault, false },
-	{ "on_idle", set_on_idle, false },
-	{ "verify_wipe", set_verify_wipe, false },
+	{"debug_fault", set_debug_fault, false},
+	{"on_idle", set_on_idle, false},
+	{"verify_wipe", set_verify_wipe, false},
 };
 
 /* ---- [zone NAME] keys ------------------------------------------------- */
@@ -201,7 +200,9 @@ static int set_image(struct parser *p, const char *val)
 
 	if (n == 0 || n >= ZV_CONF_PATH_LEN || !all_chars(val, is_image_char) ||
 	    zv_strcmp(val, ".") == 0 || zv_strcmp(val, "..") == 0)
-		return fail(p, "bad image '%.32s' (expected a file name of 1 to %d characters of A-Z a-z 0-9 . _ -)",
+		return fail(p,
+			    "bad image '%.32s' (expected a file name of 1 to %d characters of A-Z "
+			    "a-z 0-9 . _ -)",
 			    val, ZV_CONF_PATH_LEN - 1);
 	zv_strlcpy(cur_zone(p)->image, val, ZV_CONF_PATH_LEN);
 	return 0;
@@ -214,9 +215,12 @@ static bool apply_suffix(const char *s, uint64_t *v, bool *overflow)
 
 	switch (*s) {
 	case '\0': return true;
-	case 'K': case 'k': shift = 10; break;
-	case 'M': case 'm': shift = 20; break;
-	case 'G': case 'g': shift = 30; break;
+	case 'K':
+	case 'k': shift = 10; break;
+	case 'M':
+	case 'm': shift = 20; break;
+	case 'G':
+	case 'g': shift = 30; break;
 	default: return false;
 	}
 	if (s[1] != '\0')
@@ -236,12 +240,16 @@ static int set_memory(struct parser *p, const char *val)
 	bool overflow = false;
 
 	if (!is_digit(*s))
-		return fail(p, "bad memory '%.32s' (expected a number with an optional K, M or G suffix, e.g. 256M)",
+		return fail(p,
+			    "bad memory '%.32s' (expected a number with an optional K, M or G "
+			    "suffix, e.g. 256M)",
 			    val);
 	if (!parse_u64(&s, &v) || !apply_suffix(s, &v, &overflow)) {
 		if (is_digit(*s) || overflow)
 			return fail(p, "memory '%.32s' is too large (at most 64G)", val);
-		return fail(p, "bad memory '%.32s' (expected a number with an optional K, M or G suffix, e.g. 256M)",
+		return fail(p,
+			    "bad memory '%.32s' (expected a number with an optional K, M or G "
+			    "suffix, e.g. 256M)",
 			    val);
 	}
 	if (v < CONF_MEM_ALIGN || v > CONF_MEM_MAX)
@@ -258,8 +266,8 @@ static int set_cpu(struct parser *p, const char *val)
 	uint64_t v;
 
 	if (!parse_u64(&s, &v) || *s != '\0' || v < 1 || v > CONF_CPU_MAX)
-		return fail(p, "bad cpu '%.32s' (expected 1 to %d; cpu 0 runs no zone)",
-			    val, CONF_CPU_MAX);
+		return fail(p, "bad cpu '%.32s' (expected 1 to %d; cpu 0 runs no zone)", val,
+			    CONF_CPU_MAX);
 	cur_zone(p)->cpu = (uint32_t)v;
 	return 0;
 }
@@ -273,8 +281,7 @@ static bool is_args_char(char c)
 static int set_args(struct parser *p, const char *val)
 {
 	if (zv_strlen(val) >= ZV_CONF_ARGS_LEN)
-		return fail(p, "args too long (at most %d characters)",
-			    ZV_CONF_ARGS_LEN - 1);
+		return fail(p, "args too long (at most %d characters)", ZV_CONF_ARGS_LEN - 1);
 	if (!all_chars(val, is_args_char))
 		return fail(p, "args contain a control character");
 	zv_strlcpy(cur_zone(p)->args, val, ZV_CONF_ARGS_LEN);
@@ -293,14 +300,12 @@ static int set_after(struct parser *p, const char *val)
 			return 0;
 		}
 	}
-	return fail(p, "after: no zone '%.32s' is declared before zone '%s'", val,
-		    z->name);
+	return fail(p, "after: no zone '%.32s' is declared before zone '%s'", val, z->name);
 }
 
 static const struct key_def zone_keys[] = {
-	{ "image", set_image, true }, { "memory", set_memory, true },
-	{ "cpu", set_cpu, true },     { "args", set_args, false },
-	{ "after", set_after, false },
+	{"image", set_image, true}, {"memory", set_memory, true}, {"cpu", set_cpu, true},
+	{"args", set_args, false},  {"after", set_after, false},
 };
 
 /* ---- sections --------------------------------------------------------- */
@@ -312,8 +317,8 @@ static int finish_zone(struct parser *p)
 		return 0;
 	for (size_t i = 0; i < NKEYS(zone_keys); i++) {
 		if (zone_keys[i].required && !(p->zone_seen & (1u << i)))
-			return fail_at(p, p->zone_line, "zone '%s' has no %s",
-				       cur_zone(p)->name, zone_keys[i].name);
+			return fail_at(p, p->zone_line, "zone '%s' has no %s", cur_zone(p)->name,
+				       zone_keys[i].name);
 	}
 	return 0;
 }
@@ -355,16 +360,14 @@ static int parse_section(struct parser *p, char *line)
 		p->sec = SEC_HV;
 		return 0;
 	}
-	if (zv_strncmp(inner, "zone", 4) == 0 &&
-	    (inner[4] == '\0' || is_space(inner[4])))
+	if (zv_strncmp(inner, "zone", 4) == 0 && (inner[4] == '\0' || is_space(inner[4])))
 		return begin_zone(p, trim(inner + 4));
-	return fail(p, "unknown section '[%.32s]' (expected [zonevisor] or [zone NAME])",
-		    inner);
+	return fail(p, "unknown section '[%.32s]' (expected [zonevisor] or [zone NAME])", inner);
 }
 
 /* Finds key in table, rejects a repeat (bit in *seen), and sets it. */
-static int apply_key(struct parser *p, const struct key_def *keys, size_t n,
-		     unsigned *seen, const char *key, const char *val)
+static int apply_key(struct parser *p, const struct key_def *keys, size_t n, unsigned *seen,
+		     const char *key, const char *val)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (zv_strcmp(keys[i].name, key) != 0)
@@ -416,8 +419,7 @@ static int parse_line(struct parser *p, char *raw)
 
 /* Copies the line at text[*pos] into buf (CONF_LINE_MAX + 1 bytes) and
  * advances *pos past its '\n'; a final "\r" of a CRLF file is dropped. */
-static int read_line(struct parser *p, const char *text, size_t len,
-		     size_t *pos, char *buf)
+static int read_line(struct parser *p, const char *text, size_t len, size_t *pos, char *buf)
 {
 	size_t start = *pos, end = start, n;
 
@@ -431,8 +433,7 @@ static int read_line(struct parser *p, const char *text, size_t len,
 	if (n > 0 && text[end - 1] == '\r')
 		n--;
 	if (n > CONF_LINE_MAX)
-		return fail(p, "line too long (more than %d characters)",
-			    CONF_LINE_MAX);
+		return fail(p, "line too long (more than %d characters)", CONF_LINE_MAX);
 	zv_memcpy(buf, text + start, n);
 	buf[n] = '\0';
 	return 0;
@@ -459,10 +460,9 @@ static int parse_text(struct parser *p, const char *text, size_t len)
 	return finish_zone(p);
 }
 
-int zv_config_parse(const char *text, size_t len, struct zv_config *out,
-		    char *err, size_t errlen)
+int zv_config_parse(const char *text, size_t len, struct zv_config *out, char *err, size_t errlen)
 {
-	struct parser p = { .cfg = out, .err = err, .errlen = errlen };
+	struct parser p = {.cfg = out, .err = err, .errlen = errlen};
 
 	zv_memset(out, 0, sizeof(*out));
 	if (err && errlen)

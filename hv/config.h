@@ -6,18 +6,18 @@
 #include <stdint.h>
 
 #define ZV_CONF_MAX_ZONES 16
-#define ZV_CONF_NAME_LEN 32
-#define ZV_CONF_PATH_LEN 64
-#define ZV_CONF_ARGS_LEN 256
-#define ZV_CONF_ERR_LEN 160
+#define ZV_CONF_NAME_LEN  32
+#define ZV_CONF_PATH_LEN  64
+#define ZV_CONF_ARGS_LEN  256
+#define ZV_CONF_ERR_LEN	  160
 
 /* Deliberate faults for testing the exception path (docs/config.md). */
 enum zv_debug_fault {
 	ZV_FAULT_NONE = 0,
-	ZV_FAULT_UD,  /* ud2 */
-	ZV_FAULT_PF,  /* read of an unmapped address */
-	ZV_FAULT_GP,  /* non-canonical address */
-	ZV_FAULT_DE,  /* divide by zero */
+	ZV_FAULT_UD, /* ud2 */
+	ZV_FAULT_PF, /* read of an unmapped address */
+	ZV_FAULT_GP, /* non-canonical address */
+	ZV_FAULT_DE, /* divide by zero */
 };
 
 /* What the BSP does once every boot-time zone has ended. */
@@ -27,12 +27,12 @@ enum zv_on_idle {
 };
 
 struct zv_zone_conf {
-	char name[ZV_CONF_NAME_LEN];   /* [a-z0-9_-], unique */
-	char image[ZV_CONF_PATH_LEN];  /* file on the ESP */
-	char args[ZV_CONF_ARGS_LEN];   /* Multiboot command line */
-	char after[ZV_CONF_NAME_LEN];  /* start once this zone has been wiped */
-	uint64_t memory;               /* bytes, multiple of 2 MiB */
-	uint32_t cpu;                  /* logical CPU index, never 0 (the BSP) */
+	char name[ZV_CONF_NAME_LEN];  /* [a-z0-9_-], unique */
+	char image[ZV_CONF_PATH_LEN]; /* file on the ESP */
+	char args[ZV_CONF_ARGS_LEN];  /* Multiboot command line */
+	char after[ZV_CONF_NAME_LEN]; /* start once this zone has been wiped */
+	uint64_t memory;	      /* bytes, multiple of 2 MiB */
+	uint32_t cpu;		      /* logical CPU index, never 0 (the BSP) */
 };
 
 struct zv_config {
@@ -48,7 +48,6 @@ struct zv_config {
  * error returns -1 and writes "line N: what is wrong" into err (NUL
  * terminated, at most errlen bytes).  Never reads past text[len-1].
  */
-int zv_config_parse(const char *text, size_t len, struct zv_config *out,
-		    char *err, size_t errlen);
+int zv_config_parse(const char *text, size_t len, struct zv_config *out, char *err, size_t errlen);
 
 #endif

@@ -5,28 +5,28 @@
 #include <stdint.h>
 
 /* Intel SDM vol. 4 / AMD APM vol. 2 MSR numbers. */
-#define MSR_APIC_BASE 0x1b
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
+#define MSR_APIC_BASE	   0x1b
+#define MSR_EFER	   0xc0000080
+#define MSR_FS_BASE	   0xc0000100
+#define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_PAT 0x277
+#define MSR_PAT		   0x277
 
-#define EFER_SCE (1u << 0)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
-#define EFER_NXE (1u << 11)
+#define EFER_SCE  (1u << 0)
+#define EFER_LME  (1u << 8)
+#define EFER_LMA  (1u << 10)
+#define EFER_NXE  (1u << 11)
 #define EFER_SVME (1u << 12)
 
-#define CR0_PE (1ul << 0)
-#define CR0_ET (1ul << 4)
-#define CR0_NE (1ul << 5)
-#define CR0_WP (1ul << 16)
-#define CR0_PG (1ul << 31)
-#define CR4_PAE (1ul << 5)
-#define CR4_PGE (1ul << 7)
+#define CR0_PE	   (1ul << 0)
+#define CR0_ET	   (1ul << 4)
+#define CR0_NE	   (1ul << 5)
+#define CR0_WP	   (1ul << 16)
+#define CR0_PG	   (1ul << 31)
+#define CR4_PAE	   (1ul << 5)
+#define CR4_PGE	   (1ul << 7)
 #define CR4_OSFXSR (1ul << 9)
-#define CR4_VMXE (1ul << 13)
+#define CR4_VMXE   (1ul << 13)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -63,16 +63,16 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                        \
-	static inline uint64_t read_cr##n(void)                             \
-	{                                                                   \
-		uint64_t v;                                                 \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));           \
-		return v;                                                   \
-	}                                                                   \
-	static inline void write_cr##n(uint64_t v)                          \
-	{                                                                   \
-		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");    \
+#define DEFINE_CR(n)                                                     \
+	static inline uint64_t read_cr##n(void)                          \
+	{                                                                \
+		uint64_t v;                                              \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+		return v;                                                \
+	}                                                                \
+	static inline void write_cr##n(uint64_t v)                       \
+	{                                                                \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
 	}
 DEFINE_CR(0)
 DEFINE_CR(2)

@@ -5,21 +5,21 @@
 #include <stdint.h>
 
 /* System V ABI, "ELF header" and "Program header". */
-#define ELF_MAGIC 0x464c457fu /* "\x7fELF" */
-#define ELFCLASS32 1
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define ET_DYN 3
-#define EM_386 3
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define DT_NULL 0
-#define DT_RELA 7
-#define DT_RELASZ 8
-#define DT_RELAENT 9
-#define R_X86_64_NONE 0
+#define ELF_MAGIC	  0x464c457fu /* "\x7fELF" */
+#define ELFCLASS32	  1
+#define ELFCLASS64	  2
+#define ELFDATA2LSB	  1
+#define ET_EXEC		  2
+#define ET_DYN		  3
+#define EM_386		  3
+#define EM_X86_64	  62
+#define PT_LOAD		  1
+#define PT_DYNAMIC	  2
+#define DT_NULL		  0
+#define DT_RELA		  7
+#define DT_RELASZ	  8
+#define DT_RELAENT	  9
+#define R_X86_64_NONE	  0
 #define R_X86_64_RELATIVE 8
 
 struct elf64_ehdr {

@@ -6,16 +6,16 @@
 #include "zones/io.h"
 #include "zones/zone.h"
 
-#define X86_UD 6
-#define X86_GP 13
+#define X86_UD	       6
+#define X86_GP	       13
 #define UD_REPORTS_MAX 16 /* per zone, so a looping guest cannot flood the console */
 
 enum vexit_action exit_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs host = cpuid(leaf, sub);
-	struct cpuid_result r = { host.eax, host.ebx, host.ecx, host.edx };
-	struct cpuid_view view = { v->id, v->zone->vcpu_count };
+	struct cpuid_result r = {host.eax, host.ebx, host.ecx, host.edx};
+	struct cpuid_view view = {v->id, v->zone->vcpu_count};
 
 	cpuid_policy_apply(leaf, sub, &r, &view);
 	v->regs.rax = r.eax;
@@ -49,7 +49,9 @@ enum vexit_action exit_msr_read(struct vcpu *v)
 	case MSR_PAT_RULE: val = backend->get_sreg(v, VSREG_PAT); break;
 	case MSR_ZERO: val = 0; break;
 	case MSR_READ_CONST: val = e->value; break;
-	case MSR_APIC_BASE_RULE: val = 0xfee00000ull | (1u << 11) | (v->id == 0 ? 1u << 8 : 0); break;
+	case MSR_APIC_BASE_RULE:
+		val = 0xfee00000ull | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
+		break;
 	default: return inject_gp(v);
 	}
 	set_edx_eax(v, val);
@@ -97,17 +99,14 @@ enum vexit_action exit_msr_write(struct vcpu *v)
 		backend->set_sreg(v, VSREG_PAT, val);
 		break;
 	case MSR_ZERO:
-	case MSR_READ_CONST:
-		break; /* accepted and ignored */
-	default:
-		return inject_gp(v);
+	case MSR_READ_CONST: break; /* accepted and ignored */
+	default: return inject_gp(v);
 	}
 	vcpu_skip_insn(v);
 	return VACT_RESUME;
 }
 
-enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-			  uint32_t *value)
+enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value)
 {
 	enum vexit_action act = in ? zone_io_read(v->zone, port, size, value)
 				   : zone_io_write(v->zone, port, size, *value);
@@ -137,7 +136,9 @@ enum vexit_action exit_hypercall(struct vcpu *v)
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 {
 	return zone_stop(v->zone, "nested page fault at GPA 0x%lx (%s)", gpa,
-			 fetch ? "execute" : write ? "write" : "read");
+			 fetch	 ? "execute"
+			 : write ? "write"
+				 : "read");
 }
 
 enum vexit_action exit_shutdown(struct vcpu *v)

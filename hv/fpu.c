@@ -1,11 +1,11 @@
 /* Resetting the floating-point register file when a CPU passes to a new zone. */
-#include "hv/cpu.h"
 #include "hv/fpu.h"
+#include "hv/cpu.h"
 
-#define CR0_EM (1ul << 2)
-#define CR0_MP (1ul << 1)
+#define CR0_EM	       (1ul << 2)
+#define CR0_MP	       (1ul << 1)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define MXCSR_DEFAULT 0x1f80 /* Intel SDM vol. 1, 10.2.3.1: all exceptions masked */
+#define MXCSR_DEFAULT  0x1f80 /* Intel SDM vol. 1, 10.2.3.1: all exceptions masked */
 
 void fpu_cpu_init(void)
 {

@@ -14,7 +14,7 @@ struct __attribute__((packed)) table_ptr {
 
 /* AMD APM vol. 2, 4.8: long-mode code segment: P, DPL0, S, type=code, L. */
 #define SEG_CODE64 0x00209a0000000000ull
-#define SEG_DATA 0x0000920000000000ull /* P, S, writable data */
+#define SEG_DATA   0x0000920000000000ull /* P, S, writable data */
 
 static void set_tss_descriptor(uint64_t *slot, const struct tss64 *tss)
 {
@@ -28,7 +28,7 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss64 *tss)
 
 static void load_gdt(struct percpu *p)
 {
-	struct table_ptr gp = { sizeof(p->gdt) - 1, (uint64_t)p->gdt };
+	struct table_ptr gp = {sizeof(p->gdt) - 1, (uint64_t)p->gdt};
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"

@@ -42,7 +42,7 @@ void idt_load(void)
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint64_t base;
-	} ip = { sizeof(idt) - 1, (uint64_t)idt };
+	} ip = {sizeof(idt) - 1, (uint64_t)idt};
 
 	__asm__ volatile("lidt %0" ::"m"(ip));
 }

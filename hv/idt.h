@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#define IST_FAULT 1 /* IST slot for #DF, NMI and #MC: they may come on a bad stack */
-#define VECTOR_WAKEUP 0xf0 /* IPI that only interrupts a halted CPU */
+#define IST_FAULT	1    /* IST slot for #DF, NMI and #MC: they may come on a bad stack */
+#define VECTOR_WAKEUP	0xf0 /* IPI that only interrupts a halted CPU */
 #define VECTOR_SPURIOUS 0xff
 
 /* Pushed by hv/isr.S, lowest address first. */

@@ -29,8 +29,7 @@ static void __attribute__((noinline)) trigger_debug_fault(enum zv_debug_fault f)
 	volatile uint64_t zero = 0;
 
 	switch (f) {
-	case ZV_FAULT_NONE:
-		return;
+	case ZV_FAULT_NONE: return;
 	case ZV_FAULT_UD:
 		kprintf("zonevisor: debug_fault: executing ud2\n");
 		__asm__ volatile("ud2");

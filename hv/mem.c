@@ -1,7 +1,7 @@
 /* Memory map summary and the locked page allocator built from it. */
+#include "hv/mem.h"
 #include "hv/console.h"
 #include "hv/lib/string.h"
-#include "hv/mem.h"
 #include "hv/palloc.h"
 #include "hv/spinlock.h"
 
@@ -11,17 +11,17 @@ static struct palloc pool;
 static struct spinlock pool_lock;
 
 static const char *const type_names[] = {
-	[ZV_MEM_USABLE] = "usable",     [ZV_MEM_RESERVED] = "reserved",
+	[ZV_MEM_USABLE] = "usable",	[ZV_MEM_RESERVED] = "reserved",
 	[ZV_MEM_ACPI_RECLAIM] = "acpi", [ZV_MEM_ACPI_NVS] = "acpi-nvs",
-	[ZV_MEM_RUNTIME] = "runtime",   [ZV_MEM_MMIO] = "mmio",
-	[ZV_MEM_HV] = "hypervisor",     [ZV_MEM_LOADER] = "loader",
+	[ZV_MEM_RUNTIME] = "runtime",	[ZV_MEM_MMIO] = "mmio",
+	[ZV_MEM_HV] = "hypervisor",	[ZV_MEM_LOADER] = "loader",
 };
 #define TYPE_COUNT (sizeof(type_names) / sizeof(type_names[0]))
 
 static void print_summary(const struct zv_bootinfo *bi)
 {
-	uint64_t pages[TYPE_COUNT] = { 0 };
-	uint32_t ranges[TYPE_COUNT] = { 0 };
+	uint64_t pages[TYPE_COUNT] = {0};
+	uint32_t ranges[TYPE_COUNT] = {0};
 
 	for (uint32_t i = 0; i < bi->mem_count; i++) {
 		pages[bi->mem[i].type] += bi->mem[i].pages;
@@ -30,8 +30,8 @@ static void print_summary(const struct zv_bootinfo *bi)
 	kprintf("memory map: %u ranges\n", bi->mem_count);
 	for (uint32_t t = 1; t < TYPE_COUNT; t++)
 		if (ranges[t])
-			kprintf("  %-10s %8lu KiB in %u ranges\n", type_names[t],
-				pages[t] * 4, ranges[t]);
+			kprintf("  %-10s %8lu KiB in %u ranges\n", type_names[t], pages[t] * 4,
+				ranges[t]);
 	kprintf("  hypervisor image at 0x%lx, %lu KiB\n", bi->hv_base, bi->hv_size / 1024);
 }
 
@@ -83,7 +83,8 @@ static void add_usable(const struct zv_bootinfo *bi)
 			pages -= skip;
 		}
 		if (palloc_add_free(&pool, base, pages) != 0)
-			panic("memory range 0x%lx+%lu pages rejected by the allocator", base, pages);
+			panic("memory range 0x%lx+%lu pages rejected by the allocator", base,
+			      pages);
 	}
 }
 
@@ -103,8 +104,8 @@ void mem_init(const struct zv_bootinfo *bi)
 		panic("page allocator refused span 0x%lx-0x%lx", lo, hi);
 	add_usable(bi);
 	palloc_reserve(&pool, bitmap, (bytes + ZV_PAGE_SIZE - 1) / ZV_PAGE_SIZE);
-	kprintf("  page allocator: %lu MiB free, bitmap %lu KiB at 0x%lx\n",
-		mem_free_bytes() / MIB, (uint64_t)bytes / 1024, bitmap);
+	kprintf("  page allocator: %lu MiB free, bitmap %lu KiB at 0x%lx\n", mem_free_bytes() / MIB,
+		(uint64_t)bytes / 1024, bitmap);
 }
 
 uint64_t page_alloc(unsigned order)

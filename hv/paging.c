@@ -4,12 +4,12 @@
 #include "hv/mem.h"
 
 /* AMD APM vol. 2, 5.3: long-mode page-table entry bits. */
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
+#define PTE_P  (1ull << 0)
+#define PTE_W  (1ull << 1)
 #define PTE_PS (1ull << 7) /* 2 MiB page in a PDE */
 
 #define MAX_MAPPED_GIB 64
-#define GIB (1024 * MIB)
+#define GIB	       (1024 * MIB)
 
 static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));

@@ -3,8 +3,8 @@
 #include "hv/lib/string.h"
 
 #define PAGE_SHIFT 12
-#define WORD_BITS 64
-#define NONE UINT64_MAX /* "no such page" from the search helpers */
+#define WORD_BITS  64
+#define NONE	   UINT64_MAX /* "no such page" from the search helpers */
 
 static uint64_t words_for(uint64_t pages)
 {
@@ -28,8 +28,7 @@ static uint64_t range_mask(uint64_t w, uint64_t first, uint64_t n)
 		lo = first;
 	if (end < hi)
 		hi = end;
-	return word_mask((unsigned)(lo % WORD_BITS),
-			 (unsigned)((hi - 1) % WORD_BITS) + 1);
+	return word_mask((unsigned)(lo % WORD_BITS), (unsigned)((hi - 1) % WORD_BITS) + 1);
 }
 
 /* Index of the first used page in [first, first + n), or NONE. */
@@ -92,8 +91,7 @@ static uint64_t first_free_from(const struct palloc *pa, uint64_t pos)
 
 /* Converts [addr, addr + pages*4K) to a page index; false when any of it is
  * misaligned, overflowing or outside the span. */
-static bool to_index(const struct palloc *pa, uint64_t addr, uint64_t pages,
-		     uint64_t *first)
+static bool to_index(const struct palloc *pa, uint64_t addr, uint64_t pages, uint64_t *first)
 {
 	if (addr % PALLOC_PAGE || addr < pa->base)
 		return false;
@@ -123,11 +121,9 @@ size_t palloc_bitmap_bytes(uint64_t base, uint64_t limit)
 	return (size_t)(words_for((limit - base) >> PAGE_SHIFT) * sizeof(uint64_t));
 }
 
-int palloc_init(struct palloc *pa, uint64_t base, uint64_t limit,
-		uint64_t *bitmap)
+int palloc_init(struct palloc *pa, uint64_t base, uint64_t limit, uint64_t *bitmap)
 {
-	if (!pa || !bitmap || base % PALLOC_PAGE || limit % PALLOC_PAGE ||
-	    base >= limit)
+	if (!pa || !bitmap || base % PALLOC_PAGE || limit % PALLOC_PAGE || base >= limit)
 		return -1;
 	zv_memset(pa, 0, sizeof(*pa));
 	pa->base = base;
@@ -191,8 +187,7 @@ uint64_t palloc_alloc(struct palloc *pa, unsigned order)
 	if (order > PALLOC_MAX_ORDER)
 		return 0;
 	n = 1ULL << order;
-	for (pos = pa->low_free[order]; (pos = first_free_from(pa, pos)) != NONE;
-	     pos = used + 1) {
+	for (pos = pa->low_free[order]; (pos = first_free_from(pa, pos)) != NONE; pos = used + 1) {
 		cand = align_index(pa, pos, n);
 		if (cand > pa->npages || n > pa->npages - cand)
 			break;

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PALLOC_PAGE 4096ULL
-#define PALLOC_ORDER_2M 9 /* 2^9 pages = 2 MiB */
+#define PALLOC_PAGE	 4096ULL
+#define PALLOC_ORDER_2M	 9  /* 2^9 pages = 2 MiB */
 #define PALLOC_MAX_ORDER 18 /* 1 GiB */
 
 /*
@@ -18,7 +18,7 @@
  * Not thread-safe: callers hold their own lock.
  */
 struct palloc {
-	uint64_t base;        /* physical address of bit 0, page aligned */
+	uint64_t base;	      /* physical address of bit 0, page aligned */
 	uint64_t npages;      /* bits in the bitmap */
 	uint64_t *bitmap;     /* palloc_bitmap_bytes() bytes, owned by caller */
 	uint64_t total_pages; /* pages ever added as free */
@@ -34,8 +34,7 @@ size_t palloc_bitmap_bytes(uint64_t base, uint64_t limit);
 
 /* Sets up an allocator over [base, limit) with every page in use.
  * base and limit must be page aligned and base < limit. Returns 0 or -1. */
-int palloc_init(struct palloc *pa, uint64_t base, uint64_t limit,
-		uint64_t *bitmap);
+int palloc_init(struct palloc *pa, uint64_t base, uint64_t limit, uint64_t *bitmap);
 
 /* Marks [addr, addr + pages*4K) free.  Refuses (-1, nothing changed) a range
  * outside the span, misaligned, overflowing, or overlapping free pages. */

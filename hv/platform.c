@@ -1,9 +1,9 @@
 /* ACPI cross-check of the CPU list, and power-off through UEFI runtime services. */
+#include "hv/platform.h"
 #include "drivers/acpi.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/mem.h"
-#include "hv/platform.h"
 
 static const void *identity_map(uint64_t phys, size_t len, void *ctx)
 {
@@ -39,7 +39,7 @@ static void cross_check(const struct zv_bootinfo *bi, const struct acpi_madt_inf
 
 void platform_check_acpi(const struct zv_bootinfo *bi)
 {
-	struct acpi_ctx a = { identity_map, NULL };
+	struct acpi_ctx a = {identity_map, NULL};
 	struct acpi_madt_info madt;
 	const char *err = NULL;
 	uint32_t len;
@@ -65,18 +65,17 @@ void platform_check_acpi(const struct zv_bootinfo *bi)
 /* UEFI 2.10, 8.5.1: ResetSystem is the 11th function after the 24-byte
  * table header of EFI_RUNTIME_SERVICES. */
 #define RT_RESET_SYSTEM_OFFSET (24 + 10 * 8)
-#define EFI_RESET_SHUTDOWN 2
+#define EFI_RESET_SHUTDOWN     2
 
-typedef void (__attribute__((ms_abi)) *efi_reset_fn)(int type, uint64_t status,
-							uint64_t size, void *data);
+typedef void(__attribute__((ms_abi)) * efi_reset_fn)(int type, uint64_t status, uint64_t size,
+						     void *data);
 
 void platform_power_off(const struct zv_bootinfo *bi)
 {
 	kprintf("zonevisor: powering off\n");
 	console_flush();
 	if (bi->efi_runtime) {
-		efi_reset_fn reset =
-			*(efi_reset_fn *)(bi->efi_runtime + RT_RESET_SYSTEM_OFFSET);
+		efi_reset_fn reset = *(efi_reset_fn *)(bi->efi_runtime + RT_RESET_SYSTEM_OFFSET);
 
 		reset(EFI_RESET_SHUTDOWN, 0, 0, 0);
 	}

@@ -1,4 +1,5 @@
 /* CPU bring-up: the BSP, then each AP by INIT-SIPI-SIPI (Intel SDM vol. 3A, 8.4.4). */
+#include "hv/smp.h"
 #include "drivers/lapic.h"
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
@@ -7,13 +8,12 @@
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
-#include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/trampoline.h"
 #include "zones/zone.h"
 
-#define PERCPU_ORDER 1 /* struct percpu fits in 8 KiB */
-#define STACK_ORDER 2  /* HV_STACK_SIZE */
+#define PERCPU_ORDER	    1 /* struct percpu fits in 8 KiB */
+#define STACK_ORDER	    2 /* HV_STACK_SIZE */
 #define AP_START_TIMEOUT_US 200000
 
 const struct vcpu_backend *backend;
@@ -45,8 +45,8 @@ static void cpu_online(struct percpu *p)
 		__atomic_add_fetch(&virt_count, 1, __ATOMIC_SEQ_CST);
 		kprintf("cpu %u online (apic %u, %s)\n", p->index, p->apic_id, backend->name);
 	} else {
-		kprintf("cpu %u online (apic %u, no virtualization: %s)\n", p->index,
-			p->apic_id, why);
+		kprintf("cpu %u online (apic %u, no virtualization: %s)\n", p->index, p->apic_id,
+			why);
 	}
 	__atomic_add_fetch(&online_count, 1, __ATOMIC_SEQ_CST);
 	p->online = 1;
@@ -119,7 +119,7 @@ void smp_start_aps(const struct zv_bootinfo *bi)
 {
 	uint32_t index = 1;
 
-	zv_memcpy(phys_to_virt(bi->trampoline), tramp_start, (size_t)(tramp_end - tramp_start));
+	zv_memcpy(phys_to_virt(bi->trampoline), tramp_start, tramp_size);
 	for (uint32_t i = 0; i < bi->cpu_count; i++) {
 		if (bi->cpus[i].flags & ZV_CPU_BSP)
 			continue;

@@ -1,6 +1,6 @@
 /* TSC-based delays and timestamps. */
-#include "hv/cpu.h"
 #include "hv/time.h"
+#include "hv/cpu.h"
 
 static uint64_t khz = 1000000; /* until time_init: assume 1 GHz */
 static uint64_t tsc_origin;

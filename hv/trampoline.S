@@ -72,3 +72,9 @@ far64:
 	.long 0
 	.word 0
 tramp_end:
+
+	.section .rodata
+	.globl tramp_size
+	.align 4
+tramp_size:
+	.long tramp_end - tramp_start	/* a constant: C cannot subtract two symbols */

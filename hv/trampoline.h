@@ -3,13 +3,16 @@
 #define ZV_TRAMPOLINE_H
 
 /* Parameters the BSP writes before each STARTUP IPI (offsets in the page). */
-#define TRAMP_CR3 0xf00
+#define TRAMP_CR3   0xf00
 #define TRAMP_STACK 0xf08
 #define TRAMP_ENTRY 0xf10
-#define TRAMP_ARG 0xf18
+#define TRAMP_ARG   0xf18
 
 #ifndef __ASSEMBLY__
-extern const char tramp_start[], tramp_end[];
+#include <stdint.h>
+
+extern const char tramp_start[];
+extern const uint32_t tramp_size;
 #endif
 
 #endif

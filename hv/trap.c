@@ -6,10 +6,9 @@
 #include "hv/percpu.h"
 
 static const char *const exception_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+	"#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+	"#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
 static uint32_t cpu_index_or_unknown(void)

@@ -1,12 +1,12 @@
 /* Runs the zones declared in zonevisor.conf, in dependency order, from the BSP. */
+#include "zones/boot_zones.h"
 #include "drivers/lapic.h"
 #include "hv/console.h"
-#include "hv/idt.h"
 #include "hv/cpu.h"
+#include "hv/idt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
-#include "zones/boot_zones.h"
 #include "zones/isolation.h"
 #include "zones/multiboot.h"
 #include "zones/zone.h"
@@ -42,8 +42,7 @@ static void refuse(struct boot_zone *b, struct zone *z, const char *why)
 	b->state = BZ_ENDED;
 }
 
-static void start(const struct zv_bootinfo *bi, const struct zv_config *conf,
-		  struct boot_zone *b)
+static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, struct boot_zone *b)
 {
 	const struct zv_zone_conf *c = b->conf;
 	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
@@ -56,12 +55,14 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf,
 	z = zone_create(c->name, c->memory, c->cpu, &why);
 	if (!z)
 		return refuse(b, NULL, why);
-	why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args,
-			     write_guest, z, &ld);
+	why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args, write_guest, z,
+			     &ld);
 	if (why)
 		return refuse(b, z, why);
-	struct vcpu_entry e = { .mode = VCPU_ENTRY_PROTECTED32, .rip = ld.entry,
-				.rax = MULTIBOOT_BOOTLOADER_MAGIC, .rbx = ld.info };
+	struct vcpu_entry e = {.mode = VCPU_ENTRY_PROTECTED32,
+			       .rip = ld.entry,
+			       .rax = MULTIBOOT_BOOTLOADER_MAGIC,
+			       .rbx = ld.info};
 	if (zone_set_entry(z, &e) != 0)
 		return refuse(b, z, "no memory for the vCPU");
 	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
@@ -121,10 +122,10 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 	if (!conf->zone_count)
 		return;
 	for (uint32_t i = 0; i < conf->zone_count; i++)
-		table[i] = (struct boot_zone){ &conf->zones[i], BZ_WAITING };
+		table[i] = (struct boot_zone){&conf->zones[i], BZ_WAITING};
 	kprintf("zones: %u declared; pool %lu KiB free\n", conf->zone_count, before / 1024);
 	while (start_ready(bi, conf))
 		irq_enable_and_halt();
-	kprintf("zones: all ended; pool %lu KiB free (%lu KiB before)\n",
-		mem_free_bytes() / 1024, before / 1024);
+	kprintf("zones: all ended; pool %lu KiB free (%lu KiB before)\n", mem_free_bytes() / 1024,
+		before / 1024);
 }

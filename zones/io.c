@@ -33,8 +33,8 @@ static enum vexit_action debug_exit_write(struct zone *z, uint16_t off, unsigned
 }
 
 static const struct port_range ports[] = {
-	{ UART_COM1, 8, com1_read, com1_write },
-	{ DEBUG_EXIT_PORT, 4, NULL, debug_exit_write },
+	{UART_COM1, 8, com1_read, com1_write},
+	{DEBUG_EXIT_PORT, 4, NULL, debug_exit_write},
 };
 
 static const struct port_range *find(uint16_t port, unsigned size)

@@ -1,7 +1,7 @@
 /* Live-zone registry and the nested-table isolation check run at every zone start. */
+#include "zones/isolation.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
-#include "zones/isolation.h"
 #include "zones/zone.h"
 
 static struct spinlock lock;
@@ -14,8 +14,8 @@ void zones_init(const struct zv_bootinfo *bi)
 	for (uint32_t i = 0; i < bi->mem_count; i++) {
 		if (bi->mem[i].type == ZV_MEM_USABLE)
 			continue;
-		forbidden[nforbidden++] = (struct npt_range){ bi->mem[i].base,
-							      bi->mem[i].pages * ZV_PAGE_SIZE };
+		forbidden[nforbidden++] =
+			(struct npt_range){bi->mem[i].base, bi->mem[i].pages * ZV_PAGE_SIZE};
 	}
 }
 

@@ -5,21 +5,21 @@
 #include "hv/lib/string.h"
 #include "zones/multiboot.h"
 
-#define HEADER_MAGIC 0x1badb002u
-#define HEADER_SEARCH 8192 /* 3.1.1: the header lies in the first 8 KiB */
-#define FLAG_PAGE_ALIGN (1u << 0)
+#define HEADER_MAGIC	 0x1badb002u
+#define HEADER_SEARCH	 8192 /* 3.1.1: the header lies in the first 8 KiB */
+#define FLAG_PAGE_ALIGN	 (1u << 0)
 #define FLAG_MEMORY_INFO (1u << 1)
 #define FLAG_AOUT_KLUDGE (1u << 16)
-#define KNOWN_REQUIRED (FLAG_PAGE_ALIGN | FLAG_MEMORY_INFO)
-#define LOW_LIMIT 0x100000u /* images load at or above 1 MiB */
+#define KNOWN_REQUIRED	 (FLAG_PAGE_ALIGN | FLAG_MEMORY_INFO)
+#define LOW_LIMIT	 0x100000u /* images load at or above 1 MiB */
 
-#define INFO_MEM (1u << 0)
+#define INFO_MEM     (1u << 0)
 #define INFO_CMDLINE (1u << 2)
-#define INFO_MMAP (1u << 6)
-#define CMDLINE_GPA (MULTIBOOT_INFO_GPA + 0x100)
-#define CMDLINE_MAX 255
-#define MMAP_GPA (MULTIBOOT_INFO_GPA + 0x300)
-#define LOW_RAM_END 0x9fc00u
+#define INFO_MMAP    (1u << 6)
+#define CMDLINE_GPA  (MULTIBOOT_INFO_GPA + 0x100)
+#define CMDLINE_MAX  255
+#define MMAP_GPA     (MULTIBOOT_INFO_GPA + 0x300)
+#define LOW_RAM_END  0x9fc00u
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -67,8 +67,8 @@ static bool fits(const struct load_ctx *c, uint64_t addr, uint64_t len)
 	return addr >= LOW_LIMIT && addr <= c->mem && len <= c->mem - addr;
 }
 
-static const char *load_aout(const struct load_ctx *c, const struct mb_header *hp,
-			     uint64_t hoff, struct multiboot_loaded *out)
+static const char *load_aout(const struct load_ctx *c, const struct mb_header *hp, uint64_t hoff,
+			     struct multiboot_loaded *out)
 {
 	struct mb_header h;
 	uint64_t file_off, load_len, end;
@@ -106,8 +106,8 @@ static const char *check_elf(const struct load_ctx *c, struct elf32_ehdr *eh)
 	if (eh->class != ELFCLASS32 || eh->data != ELFDATA2LSB || eh->machine != EM_386 ||
 	    eh->type != ET_EXEC)
 		return "image is not a 32-bit x86 ELF executable";
-	if (eh->phentsize != sizeof(struct elf32_phdr) || eh->phnum == 0 ||
-	    eh->phoff > c->size || (uint64_t)eh->phnum * sizeof(struct elf32_phdr) > c->size - eh->phoff)
+	if (eh->phentsize != sizeof(struct elf32_phdr) || eh->phnum == 0 || eh->phoff > c->size ||
+	    (uint64_t)eh->phnum * sizeof(struct elf32_phdr) > c->size - eh->phoff)
 		return "image is truncated (program headers run past the file)";
 	return NULL;
 }
@@ -159,8 +159,8 @@ static const char *load_elf(const struct load_ctx *c, struct multiboot_loaded *o
 static int write_mmap(const struct load_ctx *c, uint32_t *len)
 {
 	struct mb_mmap_entry map[2] = {
-		{ 20, 0, LOW_RAM_END, 1 },
-		{ 20, LOW_LIMIT, c->mem - LOW_LIMIT, 1 },
+		{20, 0, LOW_RAM_END, 1},
+		{20, LOW_LIMIT, c->mem - LOW_LIMIT, 1},
 	};
 
 	*len = sizeof(map);
@@ -194,7 +194,7 @@ const char *multiboot_load(const void *image, uint64_t size, uint64_t mem_bytes,
 			   const char *cmdline, guest_write_fn write, void *ctx,
 			   struct multiboot_loaded *out)
 {
-	struct load_ctx c = { image, size, mem_bytes, write, ctx };
+	struct load_ctx c = {image, size, mem_bytes, write, ctx};
 	const struct mb_header *h;
 	struct mb_header hc;
 	uint64_t hoff;

@@ -5,14 +5,14 @@
 #include <stdint.h>
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2badb002u
-#define MULTIBOOT_INFO_GPA 0x9000u /* info block, command line and map live here */
+#define MULTIBOOT_INFO_GPA	   0x9000u /* info block, command line and map live here */
 
 /* Writes len bytes at guest-physical gpa; 0, or -1 when outside the zone. */
 typedef int (*guest_write_fn)(void *ctx, uint64_t gpa, const void *src, uint64_t len);
 
 struct multiboot_loaded {
-	uint32_t entry;     /* EIP at entry */
-	uint32_t info;      /* EBX at entry: the Multiboot info block */
+	uint32_t entry;	    /* EIP at entry */
+	uint32_t info;	    /* EBX at entry: the Multiboot info block */
 	uint32_t image_end; /* first byte after the loaded image and bss */
 };
 

@@ -1,18 +1,18 @@
 /* Virtual 8250 (PC16550D register model), transmit and the registers drivers probe. */
 #include "zones/uart.h"
 
-#define REG_DATA 0
-#define REG_IER 1
-#define REG_IIR 2
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define REG_MSR 6
-#define REG_SCR 7
-#define LCR_DLAB 0x80
-#define LSR_THRE_TEMT 0x60 /* the transmitter is always empty */
+#define REG_DATA	 0
+#define REG_IER		 1
+#define REG_IIR		 2
+#define REG_LCR		 3
+#define REG_MCR		 4
+#define REG_LSR		 5
+#define REG_MSR		 6
+#define REG_SCR		 7
+#define LCR_DLAB	 0x80
+#define LSR_THRE_TEMT	 0x60 /* the transmitter is always empty */
 #define IIR_NO_INTERRUPT 0x01
-#define MSR_DCD_DSR_CTS 0xb0
+#define MSR_DCD_DSR_CTS	 0xb0
 
 uint32_t uart_read(struct zone_uart *u, unsigned offset)
 {
@@ -57,8 +57,7 @@ static void transmit(struct zone_uart *u, uint8_t c, uart_emit_fn emit, void *ct
 		uart_flush(u, emit, ctx);
 }
 
-void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit,
-		void *ctx)
+void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit, void *ctx)
 {
 	bool dlab = u->lcr & LCR_DLAB;
 

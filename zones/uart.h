@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UART_COM1 0x3f8
+#define UART_COM1     0x3f8
 #define UART_LINE_MAX 160
 
 struct zone_uart {
@@ -18,8 +18,7 @@ struct zone_uart {
  * complete line (or when the line buffer fills). */
 typedef void (*uart_emit_fn)(void *ctx, const char *line);
 uint32_t uart_read(struct zone_uart *u, unsigned offset);
-void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit,
-		void *ctx);
+void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit, void *ctx);
 /* Emits whatever is buffered (at zone stop). */
 void uart_flush(struct zone_uart *u, uart_emit_fn emit, void *ctx);
 

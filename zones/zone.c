@@ -12,7 +12,7 @@
 #include "zones/isolation.h"
 #include "zones/zone.h"
 
-#define CHUNK (2 * MIB)
+#define CHUNK		  (2 * MIB)
 #define ZONE_STRUCT_ORDER 1 /* struct zone fits in 8 KiB */
 
 _Static_assert(sizeof(struct zone) <= (4096u << ZONE_STRUCT_ORDER), "struct zone too big");
@@ -36,7 +36,7 @@ static void *npt_to_virt(void *ctx, uint64_t pa)
 	return phys_to_virt(pa);
 }
 
-static const struct npt_mem npt_pool = { npt_page_alloc, npt_page_free, npt_to_virt, NULL };
+static const struct npt_mem npt_pool = {npt_page_alloc, npt_page_free, npt_to_virt, NULL};
 
 /* Memory in 2 MiB chunks, each mapped RWX at consecutive guest addresses. */
 static int map_memory(struct zone *z)
@@ -86,7 +86,7 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, con
 	z->mem_bytes = mem_bytes;
 	z->exit_status = -1;
 	z->vcpu_count = 1;
-	z->vcpus[0] = (struct vcpu){ .zone = z, .id = 0, .cpu = cpu };
+	z->vcpus[0] = (struct vcpu){.zone = z, .id = 0, .cpu = cpu};
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
 		*why = "not enough free memory in the pool";
 		zone_destroy(z);
@@ -180,7 +180,7 @@ static int free_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsig
 
 uint64_t zone_destroy(struct zone *z)
 {
-	struct wipe_tally t = { 0, 0, z->verify_wipe };
+	struct wipe_tally t = {0, 0, z->verify_wipe};
 
 	zone_unregister(z);
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
@@ -218,7 +218,7 @@ static int span_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsig
 
 void zone_print_memory(struct zone *z)
 {
-	struct hpa_span s = { ~0ull, 0 };
+	struct hpa_span s = {~0ull, 0};
 
 	npt_for_each_leaf(&z->npt, span_leaf, &s);
 	kprintf("zone %s: memory at host 0x%lx-0x%lx, %lu table pages\n", z->name, s.lo, s.hi,
@@ -240,10 +240,18 @@ void zone_console_line(void *ctx, const char *line)
 }
 
 static const char *const exit_names[VEXIT_COUNT] = {
-	[VEXIT_CPUID] = "cpuid",       [VEXIT_MSR_READ] = "rdmsr", [VEXIT_MSR_WRITE] = "wrmsr",
-	[VEXIT_IO] = "io",             [VEXIT_HLT] = "hlt",        [VEXIT_HYPERCALL] = "hypercall",
-	[VEXIT_NPF] = "npf",           [VEXIT_SHUTDOWN] = "shutdown", [VEXIT_INTR] = "intr",
-	[VEXIT_NMI] = "nmi",           [VEXIT_VIRT_INSN] = "virt-insn", [VEXIT_INIT] = "init",
+	[VEXIT_CPUID] = "cpuid",
+	[VEXIT_MSR_READ] = "rdmsr",
+	[VEXIT_MSR_WRITE] = "wrmsr",
+	[VEXIT_IO] = "io",
+	[VEXIT_HLT] = "hlt",
+	[VEXIT_HYPERCALL] = "hypercall",
+	[VEXIT_NPF] = "npf",
+	[VEXIT_SHUTDOWN] = "shutdown",
+	[VEXIT_INTR] = "intr",
+	[VEXIT_NMI] = "nmi",
+	[VEXIT_VIRT_INSN] = "virt-insn",
+	[VEXIT_INIT] = "init",
 	[VEXIT_OTHER] = "other",
 };
 
@@ -255,8 +263,8 @@ static void print_exit_counts(const struct zone *z, const struct vcpu *v)
 
 	for (unsigned r = 0; r < VEXIT_COUNT; r++)
 		if (v->exits[r] && n < sizeof(buf))
-			n += (size_t)zv_snprintf(buf + n, sizeof(buf) - n, " %s %lu",
-						 exit_names[r], v->exits[r]);
+			n += (size_t)zv_snprintf(buf + n, sizeof(buf) - n, " %s %lu", exit_names[r],
+						 v->exits[r]);
 	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = 0;
 	kprintf("zone %s: exits:%s\n", z->name, n ? buf : " none");
 }

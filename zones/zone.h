@@ -10,7 +10,7 @@
 #include "hv/npt.h"
 #include "zones/uart.h"
 
-#define ZONE_MAX_VCPUS 4
+#define ZONE_MAX_VCPUS	4
 #define ZONE_REASON_LEN 128
 
 enum zone_state { ZONE_CREATED, ZONE_RUNNING, ZONE_STOPPED, ZONE_WIPED };
@@ -37,8 +37,7 @@ struct zone {
 /* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
  * vCPU for `cpu`; the image is loaded by the caller.  NULL with *why set on
  * failure; nothing is left allocated then. */
-struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu,
-			 const char **why);
+struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, const char **why);
 /* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
 /* Sets the first vCPU's entry state.  0, or -1 when out of memory. */

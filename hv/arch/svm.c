@@ -11,16 +11,16 @@
 #include "hv/percpu.h"
 
 #define CPUID_EXT_FEATURES 0x80000001
-#define CPUID_EXT_SVM (1u << 2)    /* ECX: SVM */
+#define CPUID_EXT_SVM	   (1u << 2) /* ECX: SVM */
 #define CPUID_SVM_FEATURES 0x8000000a
-#define CPUID_SVM_NP (1u << 0)     /* EDX: nested paging */
-#define MSR_VM_CR 0xc0010114
-#define VM_CR_SVMDIS (1u << 4)     /* APM 15.30.1 */
-#define MSR_VM_HSAVE_PA 0xc0010117 /* APM 15.30.4 */
+#define CPUID_SVM_NP	   (1u << 0) /* EDX: nested paging */
+#define MSR_VM_CR	   0xc0010114
+#define VM_CR_SVMDIS	   (1u << 4)  /* APM 15.30.1 */
+#define MSR_VM_HSAVE_PA	   0xc0010117 /* APM 15.30.4 */
 
-#define IOPM_PAGES 3  /* APM 15.10.1: 12 KiB, one bit per port */
-#define MSRPM_PAGES 2 /* APM 15.11: 8 KiB, two bits per MSR */
-#define GUEST_ASID 1  /* TCG honours only TLB_CONTROL=1, so one ASID suffices */
+#define IOPM_PAGES    3 /* APM 15.10.1: 12 KiB, one bit per port */
+#define MSRPM_PAGES   2 /* APM 15.11: 8 KiB, two bits per MSR */
+#define GUEST_ASID    1 /* TCG honours only TLB_CONTROL=1, so one ASID suffices */
 #define TLB_FLUSH_ALL 1
 
 _Static_assert(__builtin_offsetof(struct vcpu_regs, r15) == REGS_R15, "regs layout");
@@ -63,15 +63,17 @@ static void msrpm_pass_through(uint8_t *pm, uint32_t msr)
 	uint32_t base = msr >= 0xc0010000 ? 0x1000 : msr >= 0xc0000000 ? 0x800 : 0;
 	uint32_t bit = (msr & 0x1fff) * 2;
 
-	pm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+	pm[base + bit / 8] &= (uint8_t) ~(3u << (bit % 8));
 }
 
 /* MSRs whose guest values VMLOAD/VMSAVE and VMRUN keep in the VMCB. */
+/* clang-format off */
 static const uint32_t pass_through_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR LSTAR CSTAR SFMASK */
 	0x174, 0x175, 0x176,                             /* SYSENTER_CS/ESP/EIP */
 };
+/* clang-format on */
 
 static int build_permission_maps(void)
 {
@@ -110,12 +112,12 @@ static void *vmcb_of(struct vcpu *v)
 	return v->arch;
 }
 
-static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attrib,
-		    uint32_t limit, uint64_t base)
+static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attrib, uint32_t limit,
+		    uint64_t base)
 {
 	struct vmcb_seg *s = (struct vmcb_seg *)((uint8_t *)vmcb + off);
 
-	*s = (struct vmcb_seg){ sel, attrib, limit, base };
+	*s = (struct vmcb_seg){sel, attrib, limit, base};
 }
 
 /* APM 15.5.1 packed attributes. */
@@ -123,8 +125,8 @@ static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attrib,
 #define ATTR_DATA32 0xc93
 #define ATTR_CODE64 0x29b /* L, P, S, type 0xb */
 #define ATTR_DATA64 0x093
-#define ATTR_TSS 0x08b    /* P, busy 32/64-bit TSS */
-#define ATTR_LDT 0x082
+#define ATTR_TSS    0x08b /* P, busy 32/64-bit TSS */
+#define ATTR_LDT    0x082
 
 static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
 {
@@ -152,13 +154,13 @@ static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
 
 static void set_controls(void *vmcb, uint64_t npt_root)
 {
-	VMCB32(vmcb, VMCB_INTERCEPT_MISC1) =
-		INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
-		INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
-		INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
-	VMCB32(vmcb, VMCB_INTERCEPT_MISC2) =
-		INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
-		INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+	VMCB32(vmcb, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
+					     INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_INVD |
+					     INTERCEPT_HLT | INTERCEPT_INVLPGA | INTERCEPT_IOIO |
+					     INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	VMCB32(vmcb, VMCB_INTERCEPT_MISC2) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
+					     INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI |
+					     INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_XSETBV;
 	VMCB64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	VMCB64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	VMCB32(vmcb, VMCB_ASID) = GUEST_ASID;
@@ -285,7 +287,10 @@ static enum vexit_action with_len(struct vcpu *v, uint32_t len)
 static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 {
 	switch (code) {
-	case SVM_EXIT_CPUID: v->exits[VEXIT_CPUID]++; with_len(v, 2); return exit_cpuid(v);
+	case SVM_EXIT_CPUID:
+		v->exits[VEXIT_CPUID]++;
+		with_len(v, 2);
+		return exit_cpuid(v);
 	case SVM_EXIT_MSR:
 		with_len(v, 2);
 		if (VMCB64(vmcb, VMCB_EXITINFO1)) {
@@ -295,8 +300,14 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 		v->exits[VEXIT_MSR_READ]++;
 		return exit_msr_read(v);
 	case SVM_EXIT_IOIO: v->exits[VEXIT_IO]++; return handle_ioio(v, vmcb);
-	case SVM_EXIT_HLT: v->exits[VEXIT_HLT]++; with_len(v, 1); return exit_hlt(v);
-	case SVM_EXIT_VMMCALL: v->exits[VEXIT_HYPERCALL]++; with_len(v, 3); return exit_hypercall(v);
+	case SVM_EXIT_HLT:
+		v->exits[VEXIT_HLT]++;
+		with_len(v, 1);
+		return exit_hlt(v);
+	case SVM_EXIT_VMMCALL:
+		v->exits[VEXIT_HYPERCALL]++;
+		with_len(v, 3);
+		return exit_hypercall(v);
 	case SVM_EXIT_NPF: v->exits[VEXIT_NPF]++; return handle_npf(v, vmcb);
 	case SVM_EXIT_SHUTDOWN: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
 	case SVM_EXIT_INTR: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
@@ -310,7 +321,11 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	case SVM_EXIT_CLGI: return exit_virt_insn(v, "CLGI");
 	case SVM_EXIT_SKINIT: return exit_virt_insn(v, "SKINIT");
 	case SVM_EXIT_INVLPGA: return exit_virt_insn(v, "INVLPGA");
-	case SVM_EXIT_INVD: v->exits[VEXIT_OTHER]++; with_len(v, 2); vcpu_skip_insn(v); return VACT_RESUME;
+	case SVM_EXIT_INVD:
+		v->exits[VEXIT_OTHER]++;
+		with_len(v, 2);
+		vcpu_skip_insn(v);
+		return VACT_RESUME;
 	case SVM_EXIT_XSETBV: return exit_unknown(v, "XSETBV", code);
 	case SVM_EXIT_INVALID: return exit_unknown(v, "VMRUN failed: invalid guest state", code);
 	default: return exit_unknown(v, "exit code", code);
@@ -334,7 +349,7 @@ static void svm_vcpu_run(struct vcpu *v)
 }
 
 static const uint32_t sreg_offsets[VSREG_COUNT] = {
-	[VSREG_CR0] = VMCB_CR0, [VSREG_CR2] = VMCB_CR2, [VSREG_CR3] = VMCB_CR3,
+	[VSREG_CR0] = VMCB_CR0, [VSREG_CR2] = VMCB_CR2,	  [VSREG_CR3] = VMCB_CR3,
 	[VSREG_CR4] = VMCB_CR4, [VSREG_EFER] = VMCB_EFER, [VSREG_PAT] = VMCB_GPAT,
 };
 

@@ -10,8 +10,8 @@
 #define REGS_RDI 40
 #define REGS_RBP 48
 #define REGS_RSP 56
-#define REGS_R8 64
-#define REGS_R9 72
+#define REGS_R8	 64
+#define REGS_R9	 72
 #define REGS_R10 80
 #define REGS_R11 88
 #define REGS_R12 96

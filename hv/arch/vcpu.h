@@ -20,10 +20,7 @@ struct vcpu_regs {
 };
 
 /* Control and system registers the core may need (accessors, not cached). */
-enum vcpu_sreg {
-	VSREG_CR0, VSREG_CR2, VSREG_CR3, VSREG_CR4, VSREG_EFER, VSREG_PAT,
-	VSREG_COUNT
-};
+enum vcpu_sreg { VSREG_CR0, VSREG_CR2, VSREG_CR3, VSREG_CR4, VSREG_EFER, VSREG_PAT, VSREG_COUNT };
 
 /* Where a vCPU starts: a flat 32-bit protected-mode entry (Multiboot) or a
  * 64-bit entry with the page tables at cr3 (Linux boot protocol). */
@@ -37,9 +34,20 @@ struct vcpu_entry {
 
 /* Vendor-neutral exit reasons; per-zone counters are kept by reason. */
 enum vexit {
-	VEXIT_CPUID, VEXIT_MSR_READ, VEXIT_MSR_WRITE, VEXIT_IO, VEXIT_HLT,
-	VEXIT_HYPERCALL, VEXIT_NPF, VEXIT_SHUTDOWN, VEXIT_INTR, VEXIT_NMI,
-	VEXIT_VIRT_INSN, VEXIT_INIT, VEXIT_OTHER, VEXIT_COUNT
+	VEXIT_CPUID,
+	VEXIT_MSR_READ,
+	VEXIT_MSR_WRITE,
+	VEXIT_IO,
+	VEXIT_HLT,
+	VEXIT_HYPERCALL,
+	VEXIT_NPF,
+	VEXIT_SHUTDOWN,
+	VEXIT_INTR,
+	VEXIT_NMI,
+	VEXIT_VIRT_INSN,
+	VEXIT_INIT,
+	VEXIT_OTHER,
+	VEXIT_COUNT
 };
 
 struct vcpu {
@@ -49,7 +57,7 @@ struct vcpu {
 	struct vcpu_regs regs;
 	uint64_t exits[VEXIT_COUNT];
 	uint32_t insn_len; /* length of the exiting instruction, set by the backend */
-	void *arch;        /* the backend's control block (VMCB / VMCS) */
+	void *arch;	   /* the backend's control block (VMCB / VMCS) */
 	uint64_t arch_pa;
 	uint64_t arch_aux_pa; /* a second backend page (SVM host save area) */
 	uint64_t arch_pages;  /* pages the backend allocated for this vCPU */
@@ -63,8 +71,8 @@ static inline void vcpu_skip_insn(struct vcpu *v)
 
 /* What an exit handler asks the backend to do next. */
 enum vexit_action {
-	VACT_RESUME,   /* re-enter the guest (RIP already advanced if needed) */
-	VACT_STOP,     /* the zone is being stopped; leave the run loop */
+	VACT_RESUME, /* re-enter the guest (RIP already advanced if needed) */
+	VACT_STOP,   /* the zone is being stopped; leave the run loop */
 };
 
 /*
@@ -72,7 +80,7 @@ enum vexit_action {
  * The core calls only these hooks and never sees a VMCB or VMCS.
  */
 struct vcpu_backend {
-	const char *name; /* "svm" or "vmx": printed in "cpu N online" */
+	const char *name;		     /* "svm" or "vmx": printed in "cpu N online" */
 	const struct npt_format *npt_format; /* nested page table entry format */
 	/* Whether the calling CPU can run zones; if not, writes why. */
 	bool (*probe)(char *why, size_t len);
@@ -87,8 +95,7 @@ struct vcpu_backend {
 	uint64_t (*get_sreg)(struct vcpu *v, enum vcpu_sreg r);
 	void (*set_sreg)(struct vcpu *v, enum vcpu_sreg r, uint64_t val);
 	/* Queues a hardware exception for the next entry. */
-	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
-				 uint32_t error);
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* Prints the backend's view of the guest state (segments, controls). */
 	void (*dump)(struct vcpu *v);
 };
@@ -105,8 +112,7 @@ enum vexit_action exit_cpuid(struct vcpu *v);
 enum vexit_action exit_msr_read(struct vcpu *v);
 enum vexit_action exit_msr_write(struct vcpu *v);
 /* Port I/O; for IN, *value receives the result the backend writes to rax. */
-enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-			  uint32_t *value);
+enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
 enum vexit_action exit_hlt(struct vcpu *v);
 enum vexit_action exit_hypercall(struct vcpu *v);
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch);

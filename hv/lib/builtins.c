@@ -1,4 +1,5 @@
-/* memset/memcpy/memmove/memcmp for the hypervisor: gcc emits calls to them even when freestanding. */
+/* memset/memcpy/memmove/memcmp for the hypervisor: gcc emits calls to them even when freestanding.
+ */
 #if !defined(ZV_HOST_TEST) && !defined(ZV_LOADER)
 
 #include <stddef.h>

@@ -15,11 +15,11 @@ struct fmt_out {
 
 /* One parsed conversion specification (C11 7.21.6.1p4). */
 struct fmt_spec {
-	bool left;     /* '-' */
-	bool zero;     /* '0' */
+	bool left; /* '-' */
+	bool zero; /* '0' */
 	int width;
-	int prec;      /* -1 when absent */
-	int length;    /* 0 none, 'H' hh, 'h', 'l', 'L' ll, 'z' */
+	int prec;   /* -1 when absent */
+	int length; /* 0 none, 'H' hh, 'h', 'l', 'L' ll, 'z' */
 	char conv;
 };
 
@@ -146,8 +146,8 @@ static char *utoa(char *end, unsigned long long v, unsigned base, bool upper)
 }
 
 /* Emits prefix ("-", "0x" or ""), zero padding and digits inside the width. */
-static void out_number(struct fmt_out *o, const struct fmt_spec *sp,
-		       const char *prefix, unsigned long long v, unsigned base)
+static void out_number(struct fmt_out *o, const struct fmt_spec *sp, const char *prefix,
+		       unsigned long long v, unsigned base)
 {
 	char tmp[24];
 	char *digits = utoa(tmp + sizeof(tmp), v, base, sp->conv == 'X');
@@ -174,8 +174,7 @@ static void out_number(struct fmt_out *o, const struct fmt_spec *sp,
 		out_repeat(o, ' ', pad);
 }
 
-static void out_padded(struct fmt_out *o, const struct fmt_spec *sp,
-		       const char *s, size_t n)
+static void out_padded(struct fmt_out *o, const struct fmt_spec *sp, const char *s, size_t n)
 {
 	int pad = sp->width > (int)n ? sp->width - (int)n : 0;
 
@@ -186,8 +185,7 @@ static void out_padded(struct fmt_out *o, const struct fmt_spec *sp,
 		out_repeat(o, ' ', pad);
 }
 
-static void conv_string(struct fmt_out *o, const struct fmt_spec *sp,
-			va_list *ap)
+static void conv_string(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
 {
 	const char *s = va_arg(*ap, const char *);
 	size_t n = 0;
@@ -199,13 +197,11 @@ static void conv_string(struct fmt_out *o, const struct fmt_spec *sp,
 	out_padded(o, sp, s, n);
 }
 
-static void conv_signed(struct fmt_out *o, const struct fmt_spec *sp,
-			va_list *ap)
+static void conv_signed(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
 {
 	long long v = arg_signed(sp, ap);
 	/* Negate in unsigned arithmetic so LLONG_MIN is no overflow. */
-	unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v
-				       : (unsigned long long)v;
+	unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	out_number(o, sp, v < 0 ? "-" : "", mag, 10);
 }
@@ -221,9 +217,7 @@ static bool convert(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
 	case 'u': out_number(o, sp, "", arg_unsigned(sp, ap), 10); return true;
 	case 'x':
 	case 'X': out_number(o, sp, "", arg_unsigned(sp, ap), 16); return true;
-	case 'p':
-		out_number(o, sp, "0x", (uintptr_t)va_arg(*ap, void *), 16);
-		return true;
+	case 'p': out_number(o, sp, "0x", (uintptr_t)va_arg(*ap, void *), 16); return true;
 	case 's': conv_string(o, sp, ap); return true;
 	case 'c':
 		c = (char)va_arg(*ap, int);
@@ -259,7 +253,7 @@ static void format(struct fmt_out *o, const char *fmt, va_list *ap)
 
 int zv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct fmt_out o = { buf, size, 0 };
+	struct fmt_out o = {buf, size, 0};
 	va_list copy;
 
 	/* A va_list parameter may be an array type: copy it to take its address. */

@@ -11,7 +11,6 @@
  * returns the length the full output would have had (like C99 vsnprintf).
  */
 int zv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int zv_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int zv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -5,9 +5,9 @@
  * rAX holds a page-aligned address inside the zone: a bad rAX raises #GP
  * before the intercept is checked (APM vol.3, VMRUN: exceptions), and an
  * attacker would pass a good one. */
-#define SVM_INSN(name, modrm)                                                          \
-	static void try_##name(void)                                                   \
-	{                                                                              \
+#define SVM_INSN(name, modrm)                                                                \
+	static void try_##name(void)                                                         \
+	{                                                                                    \
 		__asm__ volatile(".byte 0x0f, 0x01, " #modrm : : "a"(0x200000u) : "memory"); \
 	}
 

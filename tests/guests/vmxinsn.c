@@ -4,10 +4,10 @@
 static uint64_t region[2] __attribute__((aligned(16)));
 
 /* Intel SDM vol. 2, ch. 6 encodings; memory operands point at region. */
-#define VMX_INSN(name, bytes)                                                \
-	static void try_##name(void)                                         \
-	{                                                                    \
-		__asm__ volatile(".byte " bytes ::"a"(region) : "memory");   \
+#define VMX_INSN(name, bytes)                                              \
+	static void try_##name(void)                                       \
+	{                                                                  \
+		__asm__ volatile(".byte " bytes ::"a"(region) : "memory"); \
 	}
 VMX_INSN(vmxon, "0xf3,0x0f,0xc7,0x30")
 VMX_INSN(vmclear, "0x66,0x0f,0xc7,0x30")
@@ -26,10 +26,10 @@ static const struct {
 	void (*run)(void);
 	unsigned len;
 } insns[] = {
-	{ "VMXON", try_vmxon, 4 },       { "VMCLEAR", try_vmclear, 4 },   { "VMPTRLD", try_vmptrld, 3 },
-	{ "VMPTRST", try_vmptrst, 3 },   { "VMREAD", try_vmread, 3 },     { "VMWRITE", try_vmwrite, 3 },
-	{ "VMLAUNCH", try_vmlaunch, 3 }, { "VMRESUME", try_vmresume, 3 }, { "VMXOFF", try_vmxoff, 3 },
-	{ "INVEPT", try_invept, 5 },     { "INVVPID", try_invvpid, 5 },
+	{"VMXON", try_vmxon, 4},       {"VMCLEAR", try_vmclear, 4},   {"VMPTRLD", try_vmptrld, 3},
+	{"VMPTRST", try_vmptrst, 3},   {"VMREAD", try_vmread, 3},     {"VMWRITE", try_vmwrite, 3},
+	{"VMLAUNCH", try_vmlaunch, 3}, {"VMRESUME", try_vmresume, 3}, {"VMXOFF", try_vmxoff, 3},
+	{"INVEPT", try_invept, 5},     {"INVVPID", try_invvpid, 5},
 };
 
 int guest_main(uint32_t magic, const struct mb_info *info)

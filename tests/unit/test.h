@@ -44,35 +44,34 @@ static inline void zv_check_failed(const char *file, int line, const char *what)
 	printf("FAIL %s: %s:%d: %s\n", zv_test_current, file, line, what);
 }
 
-#define CHECK(cond)                                                  \
-	do {                                                         \
-		if (!(cond))                                         \
-			zv_check_failed(__FILE__, __LINE__, #cond);  \
+#define CHECK(cond)                                                 \
+	do {                                                        \
+		if (!(cond))                                        \
+			zv_check_failed(__FILE__, __LINE__, #cond); \
 	} while (0)
 
-#define CHECK_EQ_U64(a, b)                                                   \
-	do {                                                                 \
-		uint64_t zv_a_ = (uint64_t)(a), zv_b_ = (uint64_t)(b);       \
-		if (zv_a_ != zv_b_) {                                        \
-			char zv_m_[256];                                     \
-			snprintf(zv_m_, sizeof(zv_m_),                       \
-				 "%s == %s (0x%" PRIx64 " != 0x%" PRIx64 ")", \
-				 #a, #b, zv_a_, zv_b_);                      \
-			zv_check_failed(__FILE__, __LINE__, zv_m_);          \
-		}                                                            \
+#define CHECK_EQ_U64(a, b)                                                                   \
+	do {                                                                                 \
+		uint64_t zv_a_ = (uint64_t)(a), zv_b_ = (uint64_t)(b);                       \
+		if (zv_a_ != zv_b_) {                                                        \
+			char zv_m_[256];                                                     \
+			snprintf(zv_m_, sizeof(zv_m_),                                       \
+				 "%s == %s (0x%" PRIx64 " != 0x%" PRIx64 ")", #a, #b, zv_a_, \
+				 zv_b_);                                                     \
+			zv_check_failed(__FILE__, __LINE__, zv_m_);                          \
+		}                                                                            \
 	} while (0)
 
 /* Both strings non-NULL and equal; prints both when they differ. */
-#define CHECK_STR(a, b)                                                     \
-	do {                                                                \
-		const char *zv_a_ = (a), *zv_b_ = (b);                      \
-		if (!zv_a_ || !zv_b_ || strcmp(zv_a_, zv_b_) != 0) {        \
-			char zv_m_[1024];                                   \
-			snprintf(zv_m_, sizeof(zv_m_), "%s == %s (\"%s\" != \"%s\")", \
-				 #a, #b, zv_a_ ? zv_a_ : "(null)",          \
-				 zv_b_ ? zv_b_ : "(null)");                 \
-			zv_check_failed(__FILE__, __LINE__, zv_m_);         \
-		}                                                           \
+#define CHECK_STR(a, b)                                                                       \
+	do {                                                                                  \
+		const char *zv_a_ = (a), *zv_b_ = (b);                                        \
+		if (!zv_a_ || !zv_b_ || strcmp(zv_a_, zv_b_) != 0) {                          \
+			char zv_m_[1024];                                                     \
+			snprintf(zv_m_, sizeof(zv_m_), "%s == %s (\"%s\" != \"%s\")", #a, #b, \
+				 zv_a_ ? zv_a_ : "(null)", zv_b_ ? zv_b_ : "(null)");         \
+			zv_check_failed(__FILE__, __LINE__, zv_m_);                           \
+		}                                                                             \
 	} while (0)
 
 static inline int zv_test_selected(int argc, char **argv, const char *name)

@@ -49,9 +49,9 @@ static void sdt_begin(struct blob *t, const char *sig)
 {
 	t->len = 0;
 	put_str(t, sig, 4);
-	put(t, 0, 4);               /* length */
-	put(t, 1, 1);               /* revision */
-	put(t, 0, 1);               /* checksum */
+	put(t, 0, 4); /* length */
+	put(t, 1, 1); /* revision */
+	put(t, 0, 1); /* checksum */
 	put_str(t, "BOCHS ", 6);
 	put_str(t, "BXPC    ", 8);
 	put(t, 1, 4);
@@ -95,7 +95,7 @@ static void madt_begin(struct blob *t)
 {
 	sdt_begin(t, "APIC");
 	put(t, 0xfee00000, 4); /* local APIC address */
-	put(t, 1, 4);          /* PCAT_COMPAT */
+	put(t, 1, 4);	       /* PCAT_COMPAT */
 }
 
 static void madt_lapic(struct blob *t, uint8_t uid, uint8_t id, uint32_t flags)
@@ -169,7 +169,7 @@ static const void *test_map(uint64_t phys, size_t len, void *ctx)
 	return NULL;
 }
 
-static const struct acpi_ctx actx = { test_map, NULL };
+static const struct acpi_ctx actx = {test_map, NULL};
 
 /* Makes the heap copies match tables[] (call after editing a blob). */
 static void remap(void)
@@ -216,18 +216,17 @@ static uint64_t find(const char *sig, uint32_t *len, const char **err)
 	return acpi_find_table(&actx, RSDP_PHYS, sig, len, err);
 }
 
-#define CHECK_FIND_ERR(sig, msg)                          \
-	do {                                              \
-		uint32_t l_ = 99;                         \
-		const char *e_;                           \
-		CHECK_EQ_U64(find(sig, &l_, &e_), 0);     \
-		CHECK_EQ_U64(l_, 0);                      \
-		CHECK_STR(e_, msg);                       \
+#define CHECK_FIND_ERR(sig, msg)                      \
+	do {                                          \
+		uint32_t l_ = 99;                     \
+		const char *e_;                       \
+		CHECK_EQ_U64(find(sig, &l_, &e_), 0); \
+		CHECK_EQ_U64(l_, 0);                  \
+		CHECK_STR(e_, msg);                   \
 	} while (0)
 
 /* Parses bytes from an exact-size heap copy. */
-static int parse(const uint8_t *b, uint32_t len, struct acpi_madt_info *mi,
-		 const char **err)
+static int parse(const uint8_t *b, uint32_t len, struct acpi_madt_info *mi, const char **err)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	int rc;
@@ -241,19 +240,19 @@ static int parse(const uint8_t *b, uint32_t len, struct acpi_madt_info *mi,
 
 static struct acpi_madt_info mi;
 
-#define CHECK_MADT_ERR(t, msg)                                      \
-	do {                                                        \
-		const char *e_;                                     \
+#define CHECK_MADT_ERR(t, msg)                                       \
+	do {                                                         \
+		const char *e_;                                      \
 		CHECK_EQ_U64(parse((t)->b, (t)->len, &mi, &e_), -1); \
-		CHECK_STR(e_, msg);                                 \
-		CHECK_EQ_U64(mi.cpu_count, 0);                      \
+		CHECK_STR(e_, msg);                                  \
+		CHECK_EQ_U64(mi.cpu_count, 0);                       \
 	} while (0)
 
 /* ---- tests -------------------------------------------------------------- */
 
 TEST(checksum)
 {
-	static const uint8_t b[] = { 1, 2, 3, 0xfa };
+	static const uint8_t b[] = {1, 2, 3, 0xfa};
 
 	CHECK_EQ_U64(acpi_checksum(b, 4), 0);
 	CHECK_EQ_U64(acpi_checksum(b, 3), 6);
@@ -414,9 +413,9 @@ TEST(root_entries_skip_holes)
 
 	make_tables();
 	sdt_begin(&tables[R_XSDT], "XSDT");
-	put(&tables[R_XSDT], 0, 8);                  /* null entry */
-	put(&tables[R_XSDT], 0xdead0000ULL, 8);      /* unmapped */
-	put(&tables[R_XSDT], HPET_PHYS + 20, 8);     /* header does not fit */
+	put(&tables[R_XSDT], 0, 8);		 /* null entry */
+	put(&tables[R_XSDT], 0xdead0000ULL, 8);	 /* unmapped */
+	put(&tables[R_XSDT], HPET_PHYS + 20, 8); /* header does not fit */
 	put(&tables[R_XSDT], MADT_PHYS, 8);
 	sdt_finish(&tables[R_XSDT]);
 	remap();
@@ -475,13 +474,13 @@ TEST(madt_x2apic_flags_and_override)
 
 	madt_begin(&t);
 	madt_lapic(&t, 0, 0, 1);
-	madt_lapic(&t, 1, 1, 0);          /* disabled: not a CPU */
-	madt_lapic(&t, 2, 2, 2);          /* online capable: counts */
+	madt_lapic(&t, 1, 1, 0);	  /* disabled: not a CPU */
+	madt_lapic(&t, 2, 2, 2);	  /* online capable: counts */
 	madt_lapic(&t, 3, 3, 0xfffffffc); /* only reserved bits: not a CPU */
 	madt_x2apic(&t, 0x100, 1, 4);
 	madt_x2apic(&t, 0x101, 3, 5);
-	madt_x2apic(&t, 0x102, 0, 6);     /* disabled */
-	madt_x2apic(&t, 0, 1, 7);         /* repeats local APIC 0: counted once */
+	madt_x2apic(&t, 0x102, 0, 6); /* disabled */
+	madt_x2apic(&t, 0, 1, 7);     /* repeats local APIC 0: counted once */
 	madt_ioapic(&t, 2, 0xfec00000, 0);
 	madt_ioapic(&t, 3, 0xfec01000, 24);
 	put(&t, 0x7f, 1), put(&t, 3, 1), put(&t, 0xee, 1); /* unknown type, odd length */
@@ -659,7 +658,7 @@ TEST(madt_hostile_mutations)
 /* Single-byte damage anywhere in the RSDP or XSDT: an error or the right table. */
 TEST(find_hostile_mutations)
 {
-	static const int regions[] = { R_RSDP, R_XSDT };
+	static const int regions[] = {R_RSDP, R_XSDT};
 
 	make_tables();
 	for (unsigned r = 0; r < 2; r++) {

@@ -2,8 +2,8 @@
 #include "hv/bootinfo.h"
 #include "tests/unit/test.h"
 
-#define PG ZV_PAGE_SIZE
-#define MIB (1ULL << 20)
+#define PG	ZV_PAGE_SIZE
+#define MIB	(1ULL << 20)
 #define HV_BASE (1024 * MIB) /* the loader's ZV_MEM_HV range: 1 GiB + 16 MiB */
 
 static struct zv_bootinfo bi;

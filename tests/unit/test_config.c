@@ -25,33 +25,32 @@ static int parse(const char *text)
 }
 
 /* The text must fail with exactly this message. */
-#define CHECK_ERR(text, msg)                      \
-	do {                                      \
-		CHECK_EQ_U64(parse(text), -1);    \
-		CHECK_STR(err, msg);              \
-		CHECK_EQ_U64(cfg.zone_count, 0);  \
+#define CHECK_ERR(text, msg)                     \
+	do {                                     \
+		CHECK_EQ_U64(parse(text), -1);   \
+		CHECK_STR(err, msg);             \
+		CHECK_EQ_U64(cfg.zone_count, 0); \
 	} while (0)
 
-static const char good[] =
-	"# zonevisor test config\n"
-	"; another comment\n"
-	"\n"
-	"[zonevisor]\n"
-	"debug_fault = gp\n"
-	"on_idle = poweroff\n"
-	"verify_wipe = yes\n"
-	"\n"
-	"[zone hello]\n"
-	"image = hello.elf\n"
-	"memory = 16M\n"
-	"cpu = 1\n"
-	"args = console=ttyS0 quiet  \n"
-	"\n"
-	"  [ zone  second_zone-2 ]  \n"
-	"\timage\t=\tAgent-1.0_x.elf\n"
-	"memory=2097152\n"
-	"cpu=63\n"
-	"after = hello\n";
+static const char good[] = "# zonevisor test config\n"
+			   "; another comment\n"
+			   "\n"
+			   "[zonevisor]\n"
+			   "debug_fault = gp\n"
+			   "on_idle = poweroff\n"
+			   "verify_wipe = yes\n"
+			   "\n"
+			   "[zone hello]\n"
+			   "image = hello.elf\n"
+			   "memory = 16M\n"
+			   "cpu = 1\n"
+			   "args = console=ttyS0 quiet  \n"
+			   "\n"
+			   "  [ zone  second_zone-2 ]  \n"
+			   "\timage\t=\tAgent-1.0_x.elf\n"
+			   "memory=2097152\n"
+			   "cpu=63\n"
+			   "after = hello\n";
 
 TEST(good_config_parses)
 {
@@ -96,10 +95,8 @@ TEST(output_fully_zeroed_on_entry)
 	CHECK_EQ_U64(parse("[zone a]\nimage=a\nmemory=2M\ncpu=1\n"), 0);
 	CHECK_EQ_U64(cfg.zone_count, 1);
 	/* Everything past the one zone's strings is still zero. */
-	CHECK(memcmp(&cfg.zones[1], &zero.zones[1],
-		     sizeof(cfg.zones) - sizeof(cfg.zones[0])) == 0);
-	CHECK(cfg.zones[0].name[2] == 0 &&
-	      cfg.zones[0].name[ZV_CONF_NAME_LEN - 1] == 0);
+	CHECK(memcmp(&cfg.zones[1], &zero.zones[1], sizeof(cfg.zones) - sizeof(cfg.zones[0])) == 0);
+	CHECK(cfg.zones[0].name[2] == 0 && cfg.zones[0].name[ZV_CONF_NAME_LEN - 1] == 0);
 	CHECK(cfg.zones[0].args[ZV_CONF_ARGS_LEN - 1] == 0);
 	/* On failure nothing half-parsed is left behind. */
 	memset(&cfg, 0xa5, sizeof(cfg));
@@ -126,17 +123,14 @@ TEST(memory_suffixes)
 		const char *text;
 		uint64_t bytes;
 	} ok[] = {
-		{ "2M", 2ULL << 20 },      { "2m", 2ULL << 20 },
-		{ "2048K", 2ULL << 20 },   { "4096k", 4ULL << 20 },
-		{ "1G", 1ULL << 30 },      { "64G", 64ULL << 30 },
-		{ "65536M", 64ULL << 30 }, { "4194304", 4ULL << 20 },
-		{ "002M", 2ULL << 20 },
+		{"2M", 2ULL << 20},	 {"2m", 2ULL << 20},	  {"2048K", 2ULL << 20},
+		{"4096k", 4ULL << 20},	 {"1G", 1ULL << 30},	  {"64G", 64ULL << 30},
+		{"65536M", 64ULL << 30}, {"4194304", 4ULL << 20}, {"002M", 2ULL << 20},
 	};
 	char text[128];
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		snprintf(text, sizeof(text),
-			 "[zone a]\nimage=a\nmemory = %s\ncpu=1\n", ok[i].text);
+		snprintf(text, sizeof(text), "[zone a]\nimage=a\nmemory = %s\ncpu=1\n", ok[i].text);
 		CHECK_EQ_U64(parse(text), 0);
 		CHECK_EQ_U64(cfg.zones[0].memory, ok[i].bytes);
 	}
@@ -147,8 +141,7 @@ static void check_zone_line(const char *line, const char *msg)
 {
 	char text[1024];
 
-	snprintf(text, sizeof(text), "[zone a]\n%s\nimage=a\nmemory=2M\ncpu=1\n",
-		 line);
+	snprintf(text, sizeof(text), "[zone a]\n%s\nimage=a\nmemory=2M\ncpu=1\n", line);
 	CHECK_EQ_U64(parse(text), -1);
 	CHECK_STR(err, msg);
 }
@@ -166,14 +159,15 @@ TEST(bad_memory_values)
 	check_zone_line("memory = 0", "line 2: memory '0' out of range (2M to 64G)");
 	check_zone_line("memory = 3M", "line 2: memory '3M' is not a multiple of 2M");
 	check_zone_line("memory = 2049K", "line 2: memory '2049K' is not a multiple of 2M");
-	static const char *junk[] = { "", "M", "16MB", "16 M", "-2M", "+2M",
-				       "0x200000", "16T", "2M2", "abc" };
+	static const char *junk[] = {"",    "M",	"16MB", "16 M", "-2M",
+				     "+2M", "0x200000", "16T",	"2M2",	"abc"};
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
 		char line[64], msg[256];
 
 		snprintf(line, sizeof(line), "memory = %s", junk[i]);
 		snprintf(msg, sizeof(msg),
-			 "line 2: bad memory '%s' (expected a number with an optional K, M or G suffix, e.g. 256M)",
+			 "line 2: bad memory '%s' (expected a number with an optional K, M or G "
+			 "suffix, e.g. 256M)",
 			 junk[i]);
 		check_zone_line(line, msg);
 	}
@@ -181,8 +175,8 @@ TEST(bad_memory_values)
 
 TEST(bad_cpu_values)
 {
-	static const char *bad[] = { "0", "64", "-1", "", "1x", "one", " 1 1",
-				     "99999999999999999999999" };
+	static const char *bad[] = {"0",  "64",	 "-1",	 "",
+				    "1x", "one", " 1 1", "99999999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char line[64], msg[256];
 
@@ -197,14 +191,14 @@ TEST(bad_cpu_values)
 
 TEST(bad_image_values)
 {
-	static const char *bad[] = { "", "a/b.elf", "\\EFI\\x", "a b", ".", "..",
-				     "h\xc3\xa9llo" };
+	static const char *bad[] = {"", "a/b.elf", "\\EFI\\x", "a b", ".", "..", "h\xc3\xa9llo"};
 	char line[128], msg[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(line, sizeof(line), "image = %s", bad[i]);
 		snprintf(msg, sizeof(msg),
-			 "line 2: bad image '%s' (expected a file name of 1 to 63 characters of A-Z a-z 0-9 . _ -)",
+			 "line 2: bad image '%s' (expected a file name of 1 to 63 characters of "
+			 "A-Z a-z 0-9 . _ -)",
 			 bad[i]);
 		check_zone_line(line, msg);
 	}
@@ -217,8 +211,8 @@ TEST(bad_image_values)
 	CHECK_STR(cfg.zones[0].image, name);
 	strcat(name, "y");
 	snprintf(line, sizeof(line), "image = %s", name);
-	check_zone_line(line,
-			"line 2: bad image 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' (expected a file name of 1 to 63 characters of A-Z a-z 0-9 . _ -)");
+	check_zone_line(line, "line 2: bad image 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' (expected a "
+			      "file name of 1 to 63 characters of A-Z a-z 0-9 . _ -)");
 }
 
 TEST(bad_enum_values)
@@ -233,7 +227,7 @@ TEST(bad_enum_values)
 		  "line 2: bad verify_wipe 'true' (expected yes or no)");
 	CHECK_ERR("[zonevisor]\nverify_wipe =\n",
 		  "line 2: bad verify_wipe '' (expected yes or no)");
-	static const char *faults[] = { "none", "ud", "pf", "gp", "de" };
+	static const char *faults[] = {"none", "ud", "pf", "gp", "de"};
 	for (size_t i = 0; i < 5; i++) {
 		char text[64];
 
@@ -255,13 +249,10 @@ TEST(sections_and_keys)
 	CHECK_ERR("\n\n  on_idle = halt\n", "line 3: key 'on_idle' outside a section");
 	CHECK_ERR("[zone a]\nimage=a\nmemory=2M\ncpu=1\ncolour = red\n",
 		  "line 5: unknown key 'colour' in [zone a]");
-	CHECK_ERR("[zonevisor]\nimage = a\n",
-		  "line 2: unknown key 'image' in [zonevisor]");
-	CHECK_ERR("[zone a]\ndebug_fault = ud\n",
-		  "line 2: unknown key 'debug_fault' in [zone a]");
+	CHECK_ERR("[zonevisor]\nimage = a\n", "line 2: unknown key 'image' in [zonevisor]");
+	CHECK_ERR("[zone a]\ndebug_fault = ud\n", "line 2: unknown key 'debug_fault' in [zone a]");
 	CHECK_ERR("[zone a]\nImage = a\n", "line 2: unknown key 'Image' in [zone a]");
-	CHECK_ERR("[zonevisor]\njust words\n",
-		  "line 2: expected '[section]' or 'key = value'");
+	CHECK_ERR("[zonevisor]\njust words\n", "line 2: expected '[section]' or 'key = value'");
 	CHECK_ERR("[zonevisor]\n = halt\n", "line 2: missing key before '='");
 }
 
@@ -271,15 +262,15 @@ TEST(duplicate_keys)
 		  "line 5: duplicate key 'image'");
 	CHECK_ERR("[zone a]\nimage=a\nmemory=2M\ncpu=1\nargs=\nargs=x\n",
 		  "line 6: duplicate key 'args'");
-	CHECK_ERR("[zonevisor]\non_idle=halt\non_idle=halt\n",
-		  "line 3: duplicate key 'on_idle'");
+	CHECK_ERR("[zonevisor]\non_idle=halt\non_idle=halt\n", "line 3: duplicate key 'on_idle'");
 	/* [zonevisor] may be split, but a key is still given once. */
 	CHECK_ERR("[zonevisor]\non_idle=halt\n[zone a]\nimage=a\nmemory=2M\ncpu=1\n"
 		  "[zonevisor]\non_idle=poweroff\n",
 		  "line 8: duplicate key 'on_idle'");
 	/* The same key in two zones is fine. */
 	CHECK_EQ_U64(parse("[zone a]\nimage=x\nmemory=2M\ncpu=1\n"
-			   "[zone b]\nimage=x\nmemory=2M\ncpu=1\n"), 0);
+			   "[zone b]\nimage=x\nmemory=2M\ncpu=1\n"),
+		     0);
 }
 
 TEST(zone_names)
@@ -295,7 +286,8 @@ TEST(zone_names)
 	CHECK_ERR("[zone a.b]\n",
 		  "line 1: bad zone name 'a.b' (expected 1 to 31 characters of a-z 0-9 _ -)");
 	CHECK_ERR("[zone 0123456789012345678901234567890123]\n",
-		  "line 1: bad zone name '01234567890123456789012345678901' (expected 1 to 31 characters of a-z 0-9 _ -)");
+		  "line 1: bad zone name '01234567890123456789012345678901' (expected 1 to 31 "
+		  "characters of a-z 0-9 _ -)");
 	CHECK_EQ_U64(parse("[zone 0123456789012345678901234567890]\nimage=a\nmemory=2M\ncpu=1\n"),
 		     0);
 	CHECK_STR(cfg.zones[0].name, "0123456789012345678901234567890");
@@ -332,7 +324,8 @@ TEST(after_rules)
 {
 	CHECK_EQ_U64(parse("[zone a]\nimage=a\nmemory=2M\ncpu=1\n"
 			   "[zone b]\nimage=b\nmemory=2M\ncpu=1\nafter=a\n"
-			   "[zone c]\nimage=c\nmemory=2M\ncpu=1\nafter = b\n"), 0);
+			   "[zone c]\nimage=c\nmemory=2M\ncpu=1\nafter = b\n"),
+		     0);
 	CHECK_STR(cfg.zones[2].after, "b");
 	CHECK_ERR("[zone a]\nimage=a\nmemory=2M\ncpu=1\nafter=a\n",
 		  "line 5: zone 'a' cannot start after itself");
@@ -341,8 +334,7 @@ TEST(after_rules)
 		  "line 5: after: no zone 'b' is declared before zone 'a'");
 	CHECK_ERR("[zone a]\nimage=a\nmemory=2M\ncpu=1\n[zone b]\nafter=nobody\n",
 		  "line 6: after: no zone 'nobody' is declared before zone 'b'");
-	CHECK_ERR("[zone a]\nafter=\n",
-		  "line 2: after: no zone '' is declared before zone 'a'");
+	CHECK_ERR("[zone a]\nafter=\n", "line 2: after: no zone '' is declared before zone 'a'");
 }
 
 TEST(args_limits)
@@ -358,7 +350,9 @@ TEST(args_limits)
 	snprintf(text, sizeof(text), "[zone a]\nimage=a\nmemory=2M\ncpu=1\nargs=%s\n", args);
 	CHECK_EQ_U64(parse(text), -1);
 	CHECK_STR(err, "line 5: args too long (at most 255 characters)");
-	check_zone_line("args = a\x01" "b", "line 2: args contain a control character");
+	check_zone_line("args = a\x01"
+			"b",
+			"line 2: args contain a control character");
 	check_zone_line("args = a\x7f", "line 2: args contain a control character");
 	CHECK_EQ_U64(parse("[zone a]\nimage=a\nmemory=2M\ncpu=1\nargs=\tname=caf\xc3\xa9\n"), 0);
 	CHECK_STR(cfg.zones[0].args, "name=caf\xc3\xa9"); /* leading tab trimmed */
@@ -410,8 +404,7 @@ TEST(error_buffer_limits)
 	static const char text[] = "[zonevisor]\ncolour = red\n";
 
 	memset(small, 'x', sizeof(small));
-	CHECK_EQ_U64(zv_config_parse(text, sizeof(text) - 1, &cfg, small, sizeof(small)),
-		     -1);
+	CHECK_EQ_U64(zv_config_parse(text, sizeof(text) - 1, &cfg, small, sizeof(small)), -1);
 	CHECK_STR(small, "line 2: unk");
 	CHECK_EQ_U64(zv_config_parse(text, sizeof(text) - 1, &cfg, NULL, 0), -1);
 	small[0] = 'q';

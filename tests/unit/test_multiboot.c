@@ -47,7 +47,7 @@ static void make_image(struct image *im)
 	im->ph.memsz = sizeof(*im) + 4096; /* with bss */
 	im->mb[0] = 0x1badb002;
 	im->mb[1] = 2; /* memory info */
-	im->mb[2] = (uint32_t)-(0x1badb002 + 2);
+	im->mb[2] = (uint32_t) - (0x1badb002 + 2);
 	memset(im->code, 0x90, sizeof(im->code));
 }
 
@@ -150,21 +150,21 @@ TEST(video_mode_requirement_refused)
 
 	make_image(&im);
 	im.mb[1] = 4;
-	im.mb[2] = (uint32_t)-(0x1badb002 + 4);
+	im.mb[2] = (uint32_t) - (0x1badb002 + 4);
 	CHECK(strstr(load(&im, sizeof(im), &out), "video") != NULL);
 }
 
 TEST(aout_kludge_flat_binary_loads)
 {
-	uint32_t img[64] = { 0 };
+	uint32_t img[64] = {0};
 	struct multiboot_loaded out;
 
 	img[0] = 0x1badb002;
 	img[1] = (1u << 16) | 2;
-	img[2] = (uint32_t)-(0x1badb002 + img[1]);
+	img[2] = (uint32_t) - (0x1badb002 + img[1]);
 	img[3] = 0x200000; /* header_addr */
 	img[4] = 0x200000; /* load_addr */
-	img[5] = 0;        /* load to end of file */
+	img[5] = 0;	   /* load to end of file */
 	img[6] = 0x201000; /* bss_end */
 	img[7] = 0x200020; /* entry */
 	CHECK(load(img, sizeof(img), &out) == NULL);

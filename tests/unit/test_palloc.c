@@ -1,10 +1,11 @@
-/* Unit tests of hv/palloc.c: alignment, lowest-first order, bad frees, exhaustion, a reference model. */
+/* Unit tests of hv/palloc.c: alignment, lowest-first order, bad frees, exhaustion, a reference
+ * model. */
 #include <stdlib.h>
 
 #include "hv/palloc.h"
 #include "tests/unit/test.h"
 
-#define PG PALLOC_PAGE
+#define PG  PALLOC_PAGE
 #define MIB (1ULL << 20)
 
 static struct palloc pa;
@@ -56,10 +57,10 @@ TEST(add_free_validation)
 	CHECK_EQ_U64(palloc_add_free(&pa, 16 * MIB, 256), -1);
 	CHECK_EQ_U64(palloc_add_free(&pa, 16 * MIB + 255 * PG, 2), -1);
 	CHECK(palloc_page_used(&pa, 16 * MIB + 256 * PG));
-	CHECK_EQ_U64(palloc_add_free(&pa, 15 * MIB, 512), -1);    /* starts below */
-	CHECK_EQ_U64(palloc_add_free(&pa, 31 * MIB, 512), -1);    /* runs past */
-	CHECK_EQ_U64(palloc_add_free(&pa, 32 * MIB, 1), -1);      /* just outside */
-	CHECK_EQ_U64(palloc_add_free(&pa, 20 * MIB + 1, 1), -1);  /* misaligned */
+	CHECK_EQ_U64(palloc_add_free(&pa, 15 * MIB, 512), -1);	 /* starts below */
+	CHECK_EQ_U64(palloc_add_free(&pa, 31 * MIB, 512), -1);	 /* runs past */
+	CHECK_EQ_U64(palloc_add_free(&pa, 32 * MIB, 1), -1);	 /* just outside */
+	CHECK_EQ_U64(palloc_add_free(&pa, 20 * MIB + 1, 1), -1); /* misaligned */
 	CHECK_EQ_U64(palloc_add_free(&pa, 20 * MIB, UINT64_MAX), -1);
 	CHECK_EQ_U64(palloc_add_free(&pa, UINT64_MAX & ~(PG - 1), 2), -1);
 	CHECK_EQ_U64(pa.free_pages, 256);
@@ -108,7 +109,7 @@ TEST(two_mib_alignment_with_unaligned_base)
 	CHECK_EQ_U64(a, 2 * MIB);
 	CHECK_EQ_U64(b, 4 * MIB);
 	CHECK_EQ_U64(c, 6 * MIB);
-	CHECK_EQ_U64(palloc_alloc(&pa, PALLOC_ORDER_2M), 0); /* 8M..9M is too short */
+	CHECK_EQ_U64(palloc_alloc(&pa, PALLOC_ORDER_2M), 0);   /* 8M..9M is too short */
 	CHECK_EQ_U64(palloc_alloc(&pa, 6), 1 * MIB + 64 * PG); /* 256K aligned */
 	CHECK_EQ_U64(palloc_alloc(&pa, 0), base);
 	uint64_t before = pa.free_pages;
@@ -146,11 +147,11 @@ TEST(bad_frees_change_nothing)
 	uint64_t free_now = pa.free_pages;
 
 	CHECK_EQ_U64(palloc_free(&pa, p, 0), 0);
-	CHECK_EQ_U64(palloc_free(&pa, p, 0), -1);                  /* double free */
-	CHECK_EQ_U64(palloc_free(&pa, a + PG, PALLOC_ORDER_2M), -1); /* misaligned */
-	CHECK_EQ_U64(palloc_free(&pa, a + 1, 0), -1);              /* not a page */
-	CHECK_EQ_U64(palloc_free(&pa, a, PALLOC_ORDER_2M + 1), -1); /* runs into free */
-	CHECK_EQ_U64(palloc_free(&pa, 8 * MIB, 0), -1);             /* outside */
+	CHECK_EQ_U64(palloc_free(&pa, p, 0), -1);		      /* double free */
+	CHECK_EQ_U64(palloc_free(&pa, a + PG, PALLOC_ORDER_2M), -1);  /* misaligned */
+	CHECK_EQ_U64(palloc_free(&pa, a + 1, 0), -1);		      /* not a page */
+	CHECK_EQ_U64(palloc_free(&pa, a, PALLOC_ORDER_2M + 1), -1);   /* runs into free */
+	CHECK_EQ_U64(palloc_free(&pa, 8 * MIB, 0), -1);		      /* outside */
 	CHECK_EQ_U64(palloc_free(&pa, 8 * MIB, PALLOC_ORDER_2M), -1); /* outside end */
 	CHECK_EQ_U64(palloc_free(&pa, UINT64_MAX & ~(PG - 1), 0), -1);
 	CHECK_EQ_U64(pa.bad_frees, 7);

@@ -5,28 +5,28 @@
 #include "tests/unit/test.h"
 #include "zones/uart.h"
 
-static const struct cpuid_view one = { 0, 1 };
+static const struct cpuid_view one = {0, 1};
 
 TEST(cpuid_hides_svm_and_vmx)
 {
-	struct cpuid_result r = { 0, 0, 0xffffffff, 0xffffffff };
+	struct cpuid_result r = {0, 0, 0xffffffff, 0xffffffff};
 
 	cpuid_policy_apply(0x80000001, 0, &r, &one);
 	CHECK((r.ecx & (1u << 2)) == 0);
-	r = (struct cpuid_result){ 0, 0xff000000, 0xffffffff, 0xffffffff };
+	r = (struct cpuid_result){0, 0xff000000, 0xffffffff, 0xffffffff};
 	cpuid_policy_apply(1, 0, &r, &one);
-	CHECK((r.ecx & (1u << 5)) == 0);   /* VMX */
-	CHECK((r.ecx & (1u << 31)) != 0);  /* hypervisor present */
-	CHECK((r.edx & (1u << 18)) == 0);  /* serial number */
-	CHECK_EQ_U64(r.ebx >> 24, 0);      /* APIC ID = vCPU id */
+	CHECK((r.ecx & (1u << 5)) == 0);  /* VMX */
+	CHECK((r.ecx & (1u << 31)) != 0); /* hypervisor present */
+	CHECK((r.edx & (1u << 18)) == 0); /* serial number */
+	CHECK_EQ_U64(r.ebx >> 24, 0);	  /* APIC ID = vCPU id */
 }
 
 TEST(cpuid_hidden_leaves_are_zero)
 {
-	uint32_t leaves[] = { 3, 0x8000000a, 0x8000001f, 0x40000000, 0x40000001, 0x4fffffff };
+	uint32_t leaves[] = {3, 0x8000000a, 0x8000001f, 0x40000000, 0x40000001, 0x4fffffff};
 
 	for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-		struct cpuid_result r = { 1, 2, 3, 4 };
+		struct cpuid_result r = {1, 2, 3, 4};
 
 		cpuid_policy_apply(leaves[i], 0, &r, &one);
 		CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
@@ -35,10 +35,10 @@ TEST(cpuid_hidden_leaves_are_zero)
 
 TEST(cpuid_brand_is_generic)
 {
-	char brand[49] = { 0 };
+	char brand[49] = {0};
 
 	for (uint32_t l = 0x80000002; l <= 0x80000004; l++) {
-		struct cpuid_result r = { 0x41414141, 0x41414141, 0x41414141, 0x41414141 };
+		struct cpuid_result r = {0x41414141, 0x41414141, 0x41414141, 0x41414141};
 
 		cpuid_policy_apply(l, 0, &r, &one);
 		memcpy(brand + (l - 0x80000002) * 16, &r, 16);
@@ -48,20 +48,20 @@ TEST(cpuid_brand_is_generic)
 
 TEST(cpuid_topology_uses_vcpu_id)
 {
-	struct cpuid_view v = { 3, 4 };
-	struct cpuid_result r = { 0, 0x07000000, 0, 0 };
+	struct cpuid_view v = {3, 4};
+	struct cpuid_result r = {0, 0x07000000, 0, 0};
 
 	cpuid_policy_apply(1, 0, &r, &v);
 	CHECK_EQ_U64(r.ebx >> 24, 3);
 	CHECK_EQ_U64((r.ebx >> 16) & 0xff, 4);
-	r = (struct cpuid_result){ 0, 0, 0, 99 };
+	r = (struct cpuid_result){0, 0, 0, 99};
 	cpuid_policy_apply(0xb, 0, &r, &v);
 	CHECK_EQ_U64(r.edx, 3);
 }
 
 TEST(msr_policy_denies_hypervisor_msrs)
 {
-	uint32_t denied[] = { 0xc0010114, 0xc0010117, 0xc0010118, 0x3a, 0x480, 0xffffffff, 0 };
+	uint32_t denied[] = {0xc0010114, 0xc0010117, 0xc0010118, 0x3a, 0x480, 0xffffffff, 0};
 
 	for (unsigned i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
 		CHECK(msr_policy_lookup(denied[i])->rule == MSR_DENY);

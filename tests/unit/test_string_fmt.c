@@ -19,31 +19,31 @@ static int raw_fmt(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* Formats with ours and checks text and return value against `want`. */
-#define CHECK_FMT(want, ...)                                              \
-	do {                                                              \
-		char b_[256];                                             \
-		int n_ = zv_snprintf(b_, sizeof(b_), __VA_ARGS__);        \
-		CHECK_STR(b_, want);                                      \
-		CHECK_EQ_U64(n_, strlen(want));                           \
+#define CHECK_FMT(want, ...)                                       \
+	do {                                                       \
+		char b_[256];                                      \
+		int n_ = zv_snprintf(b_, sizeof(b_), __VA_ARGS__); \
+		CHECK_STR(b_, want);                               \
+		CHECK_EQ_U64(n_, strlen(want));                    \
 	} while (0)
 
 /* Like CHECK_FMT, for formats gcc's format checking would reject. */
-#define CHECK_RAW(want, ...)                                              \
-	do {                                                              \
-		char b_[256];                                             \
-		int n_ = raw_fmt(b_, sizeof(b_), __VA_ARGS__);            \
-		CHECK_STR(b_, want);                                      \
-		CHECK_EQ_U64(n_, strlen(want));                           \
+#define CHECK_RAW(want, ...)                                   \
+	do {                                                   \
+		char b_[256];                                  \
+		int n_ = raw_fmt(b_, sizeof(b_), __VA_ARGS__); \
+		CHECK_STR(b_, want);                           \
+		CHECK_EQ_U64(n_, strlen(want));                \
 	} while (0)
 
 /* Formats with ours and with the C library and checks they agree. */
-#define CHECK_LIBC(...)                                                   \
-	do {                                                              \
-		char a_[256], c_[256];                                    \
-		int na_ = zv_snprintf(a_, sizeof(a_), __VA_ARGS__);       \
-		int nc_ = snprintf(c_, sizeof(c_), __VA_ARGS__);          \
-		CHECK_STR(a_, c_);                                        \
-		CHECK_EQ_U64(na_, nc_);                                   \
+#define CHECK_LIBC(...)                                             \
+	do {                                                        \
+		char a_[256], c_[256];                              \
+		int na_ = zv_snprintf(a_, sizeof(a_), __VA_ARGS__); \
+		int nc_ = snprintf(c_, sizeof(c_), __VA_ARGS__);    \
+		CHECK_STR(a_, c_);                                  \
+		CHECK_EQ_U64(na_, nc_);                             \
 	} while (0)
 
 TEST(memset_memcpy_memcmp)
@@ -73,7 +73,7 @@ TEST(strlen_strnlen)
 	CHECK_EQ_U64(zv_strnlen("hello", 3), 3);
 	CHECK_EQ_U64(zv_strnlen("hello", 10), 5);
 	CHECK_EQ_U64(zv_strnlen("hello", 0), 0);
-	char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	char unterminated[4] = {'a', 'b', 'c', 'd'};
 	CHECK_EQ_U64(zv_strnlen(unterminated, sizeof(unterminated)), 4);
 }
 
