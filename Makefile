@@ -31,7 +31,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
-	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c
+	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
@@ -127,3 +127,12 @@ check: unit
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- fuzzing (libFuzzer: clang with libclang-rt-14-dev) -------------------
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_x86_decode
+$(BUILD)/fuzz/fuzz_x86_decode: tests/fuzz/fuzz_x86_decode.c hv/x86_decode.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< hv/x86_decode.c hv/lib/string.c
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
+	@for f in $(FUZZ_TARGETS); do echo "fuzz: $$f (30 s)"; $$f -max_total_time=30 -max_len=32 || exit 1; done

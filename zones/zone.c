@@ -100,10 +100,10 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, con
 	return z;
 }
 
-int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len)
+/* Runs fn over the host pieces of [gpa, gpa+len), page by page. */
+static int for_each_piece(struct zone *z, uint64_t gpa, uint64_t len,
+			  void (*fn)(void *host, uint8_t *buf, uint64_t n), uint8_t *buf)
 {
-	const uint8_t *s = src;
-
 	if (gpa > z->mem_bytes || len > z->mem_bytes - gpa)
 		return -1;
 	while (len) {
@@ -115,12 +115,32 @@ int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len)
 		n = page_size - (gpa & (page_size - 1));
 		if (n > len)
 			n = len;
-		zv_memcpy(phys_to_virt(hpa), s, n);
-		s += n;
+		fn(phys_to_virt(hpa), buf, n);
+		buf += n;
 		gpa += n;
 		len -= n;
 	}
 	return 0;
+}
+
+static void copy_in(void *host, uint8_t *buf, uint64_t n)
+{
+	zv_memcpy(host, buf, n);
+}
+
+static void copy_out(void *host, uint8_t *buf, uint64_t n)
+{
+	zv_memcpy(buf, host, n);
+}
+
+int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len)
+{
+	return for_each_piece(z, gpa, len, copy_in, (uint8_t *)src);
+}
+
+int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len)
+{
+	return for_each_piece(z, gpa, len, copy_out, dst);
 }
 
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e)

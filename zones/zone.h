@@ -40,6 +40,8 @@ struct zone {
 struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, const char **why);
 /* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
+/* Copies len bytes out of guest-physical memory; -1 if any byte is outside. */
+int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);
 /* Sets the first vCPU's entry state.  0, or -1 when out of memory. */
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
 /* Asks the zone to stop; the first reason given is kept.  Any CPU. */

@@ -4,6 +4,7 @@
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/insn.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
@@ -275,13 +276,13 @@ static enum vexit_action handle_npf(struct vcpu *v, void *vmcb)
 	return exit_npf(v, VMCB64(vmcb, VMCB_EXITINFO2), err & NPF_WRITE, err & NPF_FETCH);
 }
 
-/* Without next-RIP save (TCG lacks it) the lengths of these fixed
- * encodings are known: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30, HLT F4,
- * VMMCALL 0F 01 D9, the SVM instructions 0F 01 Dx. */
-static enum vexit_action with_len(struct vcpu *v, uint32_t len)
+/* TESTING.md: TCG offers no next-RIP save, so the exiting instruction is
+ * fetched through the guest's page tables and measured (prefixes count);
+ * the plain encoding's length (CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30, HLT
+ * F4, VMMCALL 0F 01 D9, INVD 0F 08) is the fallback. */
+static void measure(struct vcpu *v, enum x86_op op, uint32_t plain_len)
 {
-	v->insn_len = len;
-	return VACT_RESUME;
+	vcpu_measure_insn(v, op, plain_len);
 }
 
 static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
@@ -289,10 +290,10 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	switch (code) {
 	case SVM_EXIT_CPUID:
 		v->exits[VEXIT_CPUID]++;
-		with_len(v, 2);
+		measure(v, X86_OP_CPUID, 2);
 		return exit_cpuid(v);
 	case SVM_EXIT_MSR:
-		with_len(v, 2);
+		measure(v, VMCB64(vmcb, VMCB_EXITINFO1) ? X86_OP_WRMSR : X86_OP_RDMSR, 2);
 		if (VMCB64(vmcb, VMCB_EXITINFO1)) {
 			v->exits[VEXIT_MSR_WRITE]++;
 			return exit_msr_write(v);
@@ -302,11 +303,11 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	case SVM_EXIT_IOIO: v->exits[VEXIT_IO]++; return handle_ioio(v, vmcb);
 	case SVM_EXIT_HLT:
 		v->exits[VEXIT_HLT]++;
-		with_len(v, 1);
+		measure(v, X86_OP_HLT, 1);
 		return exit_hlt(v);
 	case SVM_EXIT_VMMCALL:
 		v->exits[VEXIT_HYPERCALL]++;
-		with_len(v, 3);
+		measure(v, X86_OP_VMMCALL, 3);
 		return exit_hypercall(v);
 	case SVM_EXIT_NPF: v->exits[VEXIT_NPF]++; return handle_npf(v, vmcb);
 	case SVM_EXIT_SHUTDOWN: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
@@ -323,7 +324,7 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	case SVM_EXIT_INVLPGA: return exit_virt_insn(v, "INVLPGA");
 	case SVM_EXIT_INVD:
 		v->exits[VEXIT_OTHER]++;
-		with_len(v, 2);
+		measure(v, X86_OP_INVD, 2);
 		vcpu_skip_insn(v);
 		return VACT_RESUME;
 	case SVM_EXIT_XSETBV: return exit_unknown(v, "XSETBV", code);
@@ -355,12 +356,29 @@ static const uint32_t sreg_offsets[VSREG_COUNT] = {
 
 static uint64_t svm_get_sreg(struct vcpu *v, enum vcpu_sreg r)
 {
+	if (r == VSREG_CS_BASE)
+		return VMCB64(vmcb_of(v), VMCB_CS + 8);
 	return VMCB64(vmcb_of(v), sreg_offsets[r]);
 }
 
 static void svm_set_sreg(struct vcpu *v, enum vcpu_sreg r, uint64_t val)
 {
+	if (r == VSREG_CS_BASE)
+		return; /* read only */
 	VMCB64(vmcb_of(v), sreg_offsets[r]) = val;
+}
+
+/* APM 15.5.1 packed attributes: bit 9 = L, bit 10 = D/B. */
+static int svm_cpu_mode(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+	const struct vmcb_seg *cs = (const void *)((uint8_t *)vmcb + VMCB_CS);
+
+	if (!(VMCB64(vmcb, VMCB_CR0) & CR0_PE))
+		return X86_MODE_16;
+	if ((VMCB64(vmcb, VMCB_EFER) & EFER_LMA) && (cs->attrib & (1u << 9)))
+		return X86_MODE_64;
+	return (cs->attrib & (1u << 10)) ? X86_MODE_32 : X86_MODE_16;
 }
 
 static void svm_dump(struct vcpu *v)
@@ -386,6 +404,7 @@ const struct vcpu_backend svm_backend = {
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_run = svm_vcpu_run,
 	.get_sreg = svm_get_sreg,
+	.cpu_mode = svm_cpu_mode,
 	.set_sreg = svm_set_sreg,
 	.inject_exception = svm_inject_exception,
 	.dump = svm_dump,

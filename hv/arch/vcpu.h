@@ -20,7 +20,16 @@ struct vcpu_regs {
 };
 
 /* Control and system registers the core may need (accessors, not cached). */
-enum vcpu_sreg { VSREG_CR0, VSREG_CR2, VSREG_CR3, VSREG_CR4, VSREG_EFER, VSREG_PAT, VSREG_COUNT };
+enum vcpu_sreg {
+	VSREG_CR0,
+	VSREG_CR2,
+	VSREG_CR3,
+	VSREG_CR4,
+	VSREG_EFER,
+	VSREG_PAT,
+	VSREG_CS_BASE, /* read only */
+	VSREG_COUNT
+};
 
 /* Where a vCPU starts: a flat 32-bit protected-mode entry (Multiboot) or a
  * 64-bit entry with the page tables at cr3 (Linux boot protocol). */
@@ -94,6 +103,9 @@ struct vcpu_backend {
 	void (*vcpu_run)(struct vcpu *v);
 	uint64_t (*get_sreg)(struct vcpu *v, enum vcpu_sreg r);
 	void (*set_sreg)(struct vcpu *v, enum vcpu_sreg r, uint64_t val);
+	/* The decoding mode of the code the guest runs: an enum x86_mode (16,
+	 * 32 or 64-bit, from CR0.PE, EFER.LMA and CS.L/CS.D). */
+	int (*cpu_mode)(struct vcpu *v);
 	/* Queues a hardware exception for the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* Prints the backend's view of the guest state (segments, controls). */

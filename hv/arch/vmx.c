@@ -4,6 +4,7 @@
 #include "hv/arch/vmx_defs.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/x86_decode.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
@@ -912,6 +913,7 @@ static uint64_t vmx_get_sreg(struct vcpu *v, enum vcpu_sreg r)
 	case VSREG_CR4: return guest_visible(VMCS_GUEST_CR4, VMCS_CR4_SHADOW, cfg.cr4_mask);
 	case VSREG_EFER: return vmread(VMCS_GUEST_EFER);
 	case VSREG_PAT: return cfg.pat ? vmread(VMCS_GUEST_PAT) : vx_of(v)->pat;
+	case VSREG_CS_BASE: return vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS);
 	default: return 0;
 	}
 }
@@ -938,6 +940,19 @@ static void vmx_set_sreg(struct vcpu *v, enum vcpu_sreg r, uint64_t val)
 	}
 }
 
+/* SDM vol. 3C 24.4.1: access rights bit 13 = L, bit 14 = D/B. */
+static int vmx_cpu_mode(struct vcpu *v)
+{
+	uint64_t ar = vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+
+	(void)v;
+	if (!(vmread(VMCS_GUEST_CR0) & CR0_PE))
+		return X86_MODE_16;
+	if ((vmread(VMCS_GUEST_EFER) & EFER_LMA) && (ar & (1u << 13)))
+		return X86_MODE_64;
+	return (ar & (1u << 14)) ? X86_MODE_32 : X86_MODE_16;
+}
+
 static void vmx_dump(struct vcpu *v)
 {
 	(void)v;
@@ -960,6 +975,7 @@ const struct vcpu_backend vmx_backend = {
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_run = vmx_vcpu_run,
 	.get_sreg = vmx_get_sreg,
+	.cpu_mode = vmx_cpu_mode,
 	.set_sreg = vmx_set_sreg,
 	.inject_exception = vmx_inject_exception,
 	.dump = vmx_dump,

@@ -209,7 +209,17 @@ def vmx_instructions_get_ud(name, on=QEMU):
         finish(b)
 
 
-SCENARIOS = ["hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud"]
+def prefixed_instructions_resume_after_the_prefixes(name, on=QEMU):
+    with boot_zones(name, [zone("p", "prefix", 1)], ["prefix"], on=on) as b:
+        b.expect(r"^\[p\] prefix: cpuid ok$")
+        b.expect(r"^\[p\] prefix: rdmsr ok$")
+        b.expect(r"^zone p: stopped \(exit status 1\)$")
+        # One exit each: RIP moved past the prefixes, not into the opcode.
+        b.expect(r"^zone p: exits: cpuid 1 rdmsr 1 io \d+$")
+        finish(b)
+
+
+SCENARIOS = ["prefixed_instructions_resume_after_the_prefixes", "hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud"]
 
 
 def _make_test(scenario):
