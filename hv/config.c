@@ -186,10 +186,21 @@ static int set_verify_wipe(struct parser *p, const char *val)
 	return 0;
 }
 
+static int set_dump_acpi(struct parser *p, const char *val)
+{
+	int v;
+
+	if (!lookup_word(yes_no_words, NKEYS(yes_no_words), val, &v))
+		return fail(p, "bad dump_acpi '%.32s' (expected yes or no)", val);
+	p->cfg->dump_acpi = (uint32_t)v;
+	return 0;
+}
+
 static const struct key_def hv_keys[] = {
 	{"debug_fault", set_debug_fault, false},
 	{"on_idle", set_on_idle, false},
 	{"verify_wipe", set_verify_wipe, false},
+	{"dump_acpi", set_dump_acpi, false},
 };
 
 /* ---- [zone NAME] keys ------------------------------------------------- */

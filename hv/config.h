@@ -39,6 +39,7 @@ struct zv_config {
 	enum zv_debug_fault debug_fault;
 	enum zv_on_idle on_idle;
 	uint32_t verify_wipe; /* re-read wiped pages and report any non-zero byte */
+	uint32_t dump_acpi;   /* hex-dump RSDP, XSDT and MADT (captures for unit tests) */
 	uint32_t zone_count;
 	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
 };

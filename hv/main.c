@@ -64,6 +64,8 @@ void hv_main(struct zv_bootinfo *bi)
 	mem_init(bi);
 	load_config(bi);
 	platform_check_acpi(bi);
+	if (config.dump_acpi)
+		platform_dump_acpi(bi);
 	smp_init_bsp(bi);
 	smp_start_aps(bi);
 	kprintf("zonevisor: ready (%u cpus, %lu MiB free)\n", smp_online_count(),

@@ -1,4 +1,6 @@
 /* ACPI cross-check of the CPU list, and power-off through UEFI runtime services. */
+#include "hv/lib/fmt.h"
+#include "hv/lib/string.h"
 #include "hv/platform.h"
 #include "drivers/acpi.h"
 #include "hv/console.h"
@@ -60,6 +62,38 @@ void platform_check_acpi(const struct zv_bootinfo *bi)
 			madt.ioapics[i].addr);
 	kprintf("\n");
 	cross_check(bi, &madt);
+}
+
+static void hexdump(uint64_t pa, uint32_t len)
+{
+	const uint8_t *p = phys_to_virt(pa);
+
+	for (uint32_t off = 0; off < len; off += 32) {
+		char line[80];
+		uint32_t n = len - off < 32 ? len - off : 32;
+
+		for (uint32_t i = 0; i < n; i++)
+			zv_snprintf(line + 2 * i, 3, "%02x", p[off + i]);
+		kprintf("acpi-dump %lx %s\n", pa + off, line);
+	}
+}
+
+void platform_dump_acpi(const struct zv_bootinfo *bi)
+{
+	struct acpi_ctx a = { identity_map, NULL };
+	const char *err = NULL;
+	const uint8_t *rsdp = phys_to_virt(bi->rsdp);
+	uint64_t xsdt;
+	uint32_t len;
+
+	if (!bi->rsdp)
+		return;
+	hexdump(bi->rsdp, 36);
+	zv_memcpy(&xsdt, rsdp + 24, 8); /* ACPI 6.4, 5.2.5.3: XsdtAddress */
+	if (xsdt)
+		hexdump(xsdt, *(const uint32_t *)phys_to_virt(xsdt + 4));
+	if (acpi_find_table(&a, bi->rsdp, "APIC", &len, &err))
+		hexdump(acpi_find_table(&a, bi->rsdp, "APIC", &len, &err), len);
 }
 
 /* UEFI 2.10, 8.5.1: ResetSystem is the 11th function after the 24-byte

@@ -7,6 +7,9 @@
 /* Parses the MADT where ACPI exists and cross-checks it with the UEFI CPU
  * list; prints what it found.  Never fatal: ACPI is optional (Bochs). */
 void platform_check_acpi(const struct zv_bootinfo *bi);
+/* Prints RSDP, XSDT and MADT as `acpi-dump <phys> <hex>` lines, 32 bytes a
+ * line, for tools/capture-acpi. */
+void platform_dump_acpi(const struct zv_bootinfo *bi);
 
 /* Powers the machine off through UEFI runtime ResetSystem; halts if that
  * returns. */
