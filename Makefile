@@ -31,7 +31,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
-	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c
+	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
@@ -98,7 +98,7 @@ esp: all
 	tools/mkesp --out "$(or $(OUT),$(BUILD)/custom-esp)" --conf "$(CONF)" $(IMAGES)
 
 run: deps all
-	tools/zv-qemu --smp 4 --mem 2048 --timeout 0 $(ESP)
+	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 $(ESP)
 
 # ---- tests ---------------------------------------------------------------
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -DZV_HOST_TEST \
