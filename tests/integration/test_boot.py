@@ -104,3 +104,22 @@ def test_cpu_without_svm_gets_clear_message(name):
         b.expect(r"^cpu 1 online \(apic 1, no virtualization: no SVM")
         b.expect(READY)
         b.wait_exit(30)
+
+
+def test_missing_config_stops_boot(name):
+    import os
+    esp = make_esp(name, BASE_CONF)
+    os.remove(os.path.join(esp, "zonevisor", "zonevisor.conf"))
+    with Boot(name, esp, smp=1) as b:
+        b.expect(r"zonevisor loader: error: cannot open /zonevisor/zonevisor.conf on the ESP")
+        b.expect(r"boot stopped; powering off")
+        b.wait_exit(30)
+
+
+def test_missing_zone_image_stops_boot(name):
+    esp = make_esp(name, BASE_CONF + "[zone a]\nimage = nope.elf\nmemory = 16M\ncpu = 1\n")
+    with Boot(name, esp, smp=2) as b:
+        b.expect(r"zonevisor loader: error: cannot open /zonevisor/nope.elf on the ESP")
+        b.wait_exit(30)
+        if b.seen(VERSION_LINE):
+            b.fail("the hypervisor started without the zone's image")
