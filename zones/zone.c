@@ -150,14 +150,27 @@ int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
 	return 0;
 }
 
+/* An IPI makes a vCPU running elsewhere exit (or leave HLT) and see the stop. */
+static void kick_other_cpus(struct zone *z)
+{
+	uint32_t self = this_cpu()->index;
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++)
+		if (z->vcpus[i].cpu != self && cpus[z->vcpus[i].cpu])
+			lapic_send_ipi(cpus[z->vcpus[i].cpu]->apic_id, VECTOR_WAKEUP);
+}
+
 enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (__atomic_exchange_n(&z->stop_requested, 1, __ATOMIC_SEQ_CST) == 0) {
+	/* The first caller writes the reason before anyone can see the stop. */
+	if (__atomic_exchange_n(&z->stop_claimed, 1, __ATOMIC_SEQ_CST) == 0) {
 		va_start(ap, fmt);
 		zv_vsnprintf(z->stop_reason, sizeof(z->stop_reason), fmt, ap);
 		va_end(ap);
+		__atomic_store_n(&z->stop_requested, 1, __ATOMIC_SEQ_CST);
+		kick_other_cpus(z);
 	}
 	return VACT_STOP;
 }
