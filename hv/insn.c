@@ -1,6 +1,6 @@
 /* Instruction fetch through guest paging plus decode, for exits without next-RIP save. */
-#include "hv/guest_walk.h"
 #include "hv/insn.h"
+#include "hv/guest_walk.h"
 #include "zones/zone.h"
 
 static int read_zone(void *ctx, uint64_t gpa, void *dst, size_t len)

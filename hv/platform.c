@@ -1,10 +1,10 @@
 /* ACPI cross-check of the CPU list, and power-off through UEFI runtime services. */
-#include "hv/lib/fmt.h"
-#include "hv/lib/string.h"
 #include "hv/platform.h"
 #include "drivers/acpi.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/lib/fmt.h"
+#include "hv/lib/string.h"
 #include "hv/mem.h"
 
 static const void *identity_map(uint64_t phys, size_t len, void *ctx)
@@ -80,7 +80,7 @@ static void hexdump(uint64_t pa, uint32_t len)
 
 void platform_dump_acpi(const struct zv_bootinfo *bi)
 {
-	struct acpi_ctx a = { identity_map, NULL };
+	struct acpi_ctx a = {identity_map, NULL};
 	const char *err = NULL;
 	const uint8_t *rsdp = phys_to_virt(bi->rsdp);
 	uint64_t xsdt;

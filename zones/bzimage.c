@@ -5,22 +5,22 @@
 #include "hv/lib/string.h"
 #include "zones/bzimage.h"
 
-#define KIB 1024ull
-#define MIB (1024ull * KIB)
+#define KIB  1024ull
+#define MIB  (1024ull * KIB)
 #define PAGE 4096ull
 
-#define HDR_OFF 0x1F1       /* boot.rst: the setup header starts here */
-#define HDR_JUMP_OFF 0x201  /* the displacement byte of the EB xx jump */
-#define HDR_END_BASE 0x202  /* boot.rst: the header ends at 0x202 + that byte */
-#define HDR_END_2_12 0x268  /* through handover_offset: every field we read */
-#define HDR_AREA_END 0x290  /* boot_params' room for the header (edd_mbr_sig_buffer next) */
-#define BOOT_FLAG 0xAA55
-#define HDRS_MAGIC 0x53726448u /* "HdrS" */
-#define MIN_IMAGE 1024u     /* two sectors: the whole header is inside */
-#define SECTOR 512u
-#define DEFAULT_SETUP_SECTS 4 /* boot.rst: setup_sects 0 means 4 */
-#define LOADER_UNDEFINED 0xFF /* boot.rst type_of_loader: no assigned ID */
-#define HEAP_END 0xFE00       /* boot.rst's example heap_end_ptr */
+#define HDR_OFF		    0x1F1 /* boot.rst: the setup header starts here */
+#define HDR_JUMP_OFF	    0x201 /* the displacement byte of the EB xx jump */
+#define HDR_END_BASE	    0x202 /* boot.rst: the header ends at 0x202 + that byte */
+#define HDR_END_2_12	    0x268 /* through handover_offset: every field we read */
+#define HDR_AREA_END	    0x290 /* boot_params' room for the header (edd_mbr_sig_buffer next) */
+#define BOOT_FLAG	    0xAA55
+#define HDRS_MAGIC	    0x53726448u /* "HdrS" */
+#define MIN_IMAGE	    1024u	/* two sectors: the whole header is inside */
+#define SECTOR		    512u
+#define DEFAULT_SETUP_SECTS 4	   /* boot.rst: setup_sects 0 means 4 */
+#define LOADER_UNDEFINED    0xFF   /* boot.rst type_of_loader: no assigned ID */
+#define HEAP_END	    0xFE00 /* boot.rst's example heap_end_ptr */
 
 /* zero-page.rst offsets, checked against the struct. */
 #define OFF(m) offsetof(struct bzimage_boot_params, m)
@@ -213,12 +213,24 @@ static int plan_fail(struct bzimage_layout *out, const char *msg)
 static const char *place_cmdline(const struct bzimage_info *bi, size_t len, char *err)
 {
 	if (len > bi->cmdline_size)
-		return fail(err, "command line of %zu bytes is longer than the kernel's limit of %u",
+		return fail(err,
+			    "command line of %zu bytes is longer than the kernel's limit of %u",
 			    len, bi->cmdline_size);
 	if (len >= BZIMAGE_CMDLINE_MAX)
 		return fail(err, "command line of %zu bytes does not fit the zone's %u-byte buffer",
 			    len, BZIMAGE_CMDLINE_MAX);
 	return NULL;
+}
+
+static const char *refuse_kernel(uint64_t at, uint64_t span, uint64_t top, uint64_t mem, char *err)
+{
+	uint64_t need = at < top ? mib_up(at + span) : mib_up(at) + mib_up(span);
+
+	return fail(
+		err,
+		"kernel needs %llu MiB (%llu MiB init_size at %llu MiB) but the zone has %llu MiB",
+		(unsigned long long)need, (unsigned long long)mib_up(span),
+		(unsigned long long)(at / MIB), (unsigned long long)(mem / MIB));
 }
 
 /* The kernel's span [kernel_gpa, kernel_end) below top. */
@@ -233,10 +245,7 @@ static const char *place_kernel(const struct bzimage_info *bi, uint64_t top, uin
 	if (bi->relocatable && at <= UINT64_MAX - bi->kernel_alignment)
 		at = align_up(at, bi->kernel_alignment);
 	if (at >= top || span > top - at)
-		return fail(err, "kernel needs %llu MiB (%llu MiB init_size at %llu MiB) but the zone has %llu MiB",
-			    (unsigned long long)(at < top ? mib_up(at + span) : mib_up(at) + mib_up(span)),
-			    (unsigned long long)mib_up(span), (unsigned long long)(at / MIB),
-			    (unsigned long long)(mem / MIB));
+		return refuse_kernel(at, span, top, mem, err);
 	l->kernel_gpa = at;
 	l->kernel_end = at + span;
 	l->entry_gpa = at + BZIMAGE_ENTRY_64;
@@ -254,7 +263,9 @@ static const char *place_initrd(const struct bzimage_info *bi, uint64_t top, uin
 	if (size == 0)
 		return NULL;
 	if (size > room || ((limit - size) & ~(PAGE - 1)) < l->kernel_end)
-		return fail(err, "initramfs of %llu MiB does not fit (%llu MiB free between the kernel's end at %llu MiB and %llu MiB)",
+		return fail(err,
+			    "initramfs of %llu MiB does not fit (%llu MiB free between the "
+			    "kernel's end at %llu MiB and %llu MiB)",
 			    (unsigned long long)mib_up(size), (unsigned long long)(room / MIB),
 			    (unsigned long long)mib_up(l->kernel_end),
 			    (unsigned long long)(limit / MIB));
@@ -340,10 +351,10 @@ int bzimage_build_zero_page(const struct bzimage_info *bi, const void *img,
 
 uint32_t bzimage_zone_e820(uint64_t mem_bytes, struct bzimage_e820_entry out[3])
 {
-	out[0] = (struct bzimage_e820_entry){ 0, BZIMAGE_LOW_RAM_END, BZ_E820_RAM };
-	out[1] = (struct bzimage_e820_entry){ BZIMAGE_LOW_RAM_END, MIB - BZIMAGE_LOW_RAM_END,
-					      BZ_E820_RESERVED };
-	out[2] = (struct bzimage_e820_entry){ MIB, mem_bytes - MIB, BZ_E820_RAM };
+	out[0] = (struct bzimage_e820_entry){0, BZIMAGE_LOW_RAM_END, BZ_E820_RAM};
+	out[1] = (struct bzimage_e820_entry){BZIMAGE_LOW_RAM_END, MIB - BZIMAGE_LOW_RAM_END,
+					     BZ_E820_RESERVED};
+	out[2] = (struct bzimage_e820_entry){MIB, mem_bytes - MIB, BZ_E820_RAM};
 	return 3;
 }
 
@@ -358,9 +369,9 @@ void bzimage_build_gdt(uint64_t gdt[BZIMAGE_GDT_ENTRIES])
 }
 
 /* Intel SDM vol.3 4.5 / AMD APM vol.2 5.3: P | RW, plus PS for a 2 MiB page. */
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_PS (1ull << 7)
+#define PTE_P	(1ull << 0)
+#define PTE_RW	(1ull << 1)
+#define PTE_PS	(1ull << 7)
 #define ENTRIES 512
 
 void bzimage_build_page_tables(uint64_t pml4_gpa, uint64_t *tables)

@@ -24,7 +24,7 @@ struct zone {
 	struct vcpu vcpus[ZONE_MAX_VCPUS];
 	volatile uint32_t stop_requested;
 	uint32_t stop_claimed; /* set by the first zone_stop, before the reason is written */
-	int exit_status; /* -1 until the guest reports one */
+	int exit_status;       /* -1 until the guest reports one */
 	char stop_reason[ZONE_REASON_LEN];
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
 	struct zone_uart uart;

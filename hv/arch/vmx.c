@@ -4,12 +4,12 @@
 #include "hv/arch/vmx_defs.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
-#include "hv/x86_decode.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/npt.h"
 #include "hv/percpu.h"
+#include "hv/x86_decode.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define X86_GP	     13

@@ -1,4 +1,5 @@
-/* ACPI parsing on tables captured from QEMU q35 + OVMF (tools/capture-acpi), intact and corrupted. */
+/* ACPI parsing on tables captured from QEMU q35 + OVMF (tools/capture-acpi), intact and corrupted.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static struct blob *find(struct capture *c, const char *sig)
 
 static int parse(struct capture *c, struct acpi_madt_info *m, const char **err)
 {
-	struct acpi_ctx a = { map, c };
+	struct acpi_ctx a = {map, c};
 	uint32_t len;
 	uint64_t pa = acpi_find_table(&a, c->rsdp, "APIC", &len, err);
 

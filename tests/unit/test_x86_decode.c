@@ -1,4 +1,4 @@
-/* Unit tests of hv/x86_decode.c: vectors assembled by GNU as, every ModRM/SIB form, prefixes, limits. */
+/* Unit tests of hv/x86_decode.c: GNU as vectors, every ModRM/SIB form, prefixes, limits. */
 #include <stdlib.h>
 
 #include "hv/x86_decode.h"
@@ -19,7 +19,7 @@ struct vec {
 	uint8_t len;
 	uint8_t bytes[15];
 	enum x86_op op;
-	uint8_t opsize;  /* 0: not checked (no operands) */
+	uint8_t opsize; /* 0: not checked (no operands) */
 	uint8_t memsize;
 	enum acc acc;
 	int has_imm;
@@ -34,53 +34,54 @@ struct vec {
  * disp8/disp32, no-base SIB, RIP-relative, REX.B/X, 67 and 16-bit forms,
  * segment overrides), then the string, moffs and exiting instructions.
  */
+/* clang-format off */
 static const struct vec vectors[] = {
 	{ M64, 3, { 0x44, 0x88, 0x0b }, X86_OP_MOV, 1, 1, ACC_W, NO_IMM, "mov byte ptr [rbx], r9b" },
 	{ M64, 4, { 0x66, 0x89, 0x53, 0x10 }, X86_OP_MOV, 2, 2, ACC_W, NO_IMM, "mov word ptr [rbx+0x10], dx" },
-	{ M64, 6, { 0x89, 0x8b, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx-0x12345678], ecx" },
-	{ M64, 7, { 0x89, 0x34, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rcx*2+0x10], esi" },
-	{ M64, 4, { 0x46, 0x89, 0x1c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp+r12*1], r11d" },
-	{ M64, 4, { 0x41, 0x89, 0x4d, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r13], ecx" },
-	{ M64, 4, { 0x65, 0x89, 0x72, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr gs:[rdx+8], esi" },
+	{ M64, 2, { 0x89, 0x0b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx], ecx" },
+	{ M64, 3, { 0x89, 0x73, 0x10 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx+0x10], esi" },
 	{ M64, 7, { 0x44, 0x89, 0x9b, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx-0x12345678], r11d" },
-	{ M64, 7, { 0x89, 0x0c, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rcx*2+0x10], ecx" },
-	{ M64, 4, { 0x42, 0x89, 0x34, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp+r12*1], esi" },
-	{ M64, 4, { 0x45, 0x89, 0x5d, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r13], r11d" },
-	{ M64, 4, { 0x65, 0x89, 0x4a, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr gs:[rdx+8], ecx" },
-	{ M64, 6, { 0x89, 0xb3, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx-0x12345678], esi" },
-	{ M64, 8, { 0x44, 0x89, 0x1c, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rcx*2+0x10], r11d" },
-	{ M64, 4, { 0x42, 0x89, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp+r12*1], ecx" },
-	{ M64, 4, { 0x41, 0x89, 0x75, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r13], esi" },
-	{ M64, 5, { 0x65, 0x44, 0x89, 0x5a, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr gs:[rdx+8], r11d" },
-	{ M64, 6, { 0x89, 0x8b, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx-0x12345678], ecx" },
-	{ M64, 7, { 0x89, 0x34, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rcx*2+0x10], esi" },
-	{ M64, 4, { 0x46, 0x89, 0x1c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp+r12*1], r11d" },
+	{ M64, 3, { 0x89, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp], ecx" },
+	{ M64, 3, { 0x89, 0x75, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbp], esi" },
+	{ M64, 4, { 0x45, 0x89, 0x1c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r12], r11d" },
 	{ M64, 4, { 0x41, 0x89, 0x4d, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r13], ecx" },
-	{ M64, 4, { 0x65, 0x89, 0x72, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr gs:[rdx+8], esi" },
+	{ M64, 3, { 0x89, 0x34, 0x8b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rbx+rcx*4], esi" },
+	{ M64, 5, { 0x44, 0x89, 0x5c, 0xc8, 0x7f }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rax+rcx*8+0x7f], r11d" },
+	{ M64, 5, { 0x43, 0x89, 0x4c, 0x6c, 0xf8 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r12+r13*2-8], ecx" },
+	{ M64, 7, { 0x89, 0x34, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rcx*2+0x10], esi" },
+	{ M64, 8, { 0x44, 0x89, 0x1c, 0x25, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x1234], r11d" },
+	{ M64, 6, { 0x89, 0x0d, 0x00, 0x01, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rip+0x100], ecx" },
+	{ M64, 3, { 0x64, 0x89, 0x30 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr fs:[rax], esi" },
+	{ M64, 5, { 0x65, 0x44, 0x89, 0x5a, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr gs:[rdx+8], r11d" },
+	{ M64, 3, { 0x67, 0x89, 0x0b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx], ecx" },
+	{ M64, 5, { 0x67, 0x89, 0x74, 0x48, 0x01 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [eax+ecx*2+1], esi" },
+	{ M64, 5, { 0x67, 0x45, 0x89, 0x58, 0x44 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r8d+0x44], r11d" },
+	{ M64, 4, { 0x42, 0x89, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [rsp+r12*1], ecx" },
+	{ M64, 8, { 0x41, 0x89, 0xb4, 0xaf, 0x00, 0x10, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [r15+rbp*4+0x1000], esi" },
 	{ M64, 7, { 0x48, 0x89, 0xbb, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 8, 8, ACC_W, NO_IMM, "mov qword ptr [rbx-0x12345678], rdi" },
 	{ M64, 3, { 0x44, 0x89, 0xd9 }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov ecx, r11d" },
 	{ M64, 3, { 0x8a, 0x0c, 0x24 }, X86_OP_MOV, 1, 1, ACC_R, NO_IMM, "mov cl, byte ptr [rsp]" },
 	{ M64, 5, { 0x66, 0x44, 0x8b, 0x55, 0x00 }, X86_OP_MOV, 2, 2, ACC_R, NO_IMM, "mov r10w, word ptr [rbp]" },
-	{ M64, 4, { 0x41, 0x8b, 0x34, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r12]" },
-	{ M64, 4, { 0x64, 0x44, 0x8b, 0x18 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr fs:[rax]" },
-	{ M64, 3, { 0x8b, 0x4b, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [rbx+0x10]" },
-	{ M64, 5, { 0x43, 0x8b, 0x74, 0x6c, 0xf8 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r12+r13*2-8]" },
-	{ M64, 5, { 0x67, 0x45, 0x8b, 0x58, 0x44 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [r8d+0x44]" },
-	{ M64, 4, { 0x41, 0x8b, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [r12]" },
-	{ M64, 3, { 0x64, 0x8b, 0x30 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr fs:[rax]" },
+	{ M64, 2, { 0x8b, 0x33 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [rbx]" },
 	{ M64, 4, { 0x44, 0x8b, 0x5b, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [rbx+0x10]" },
-	{ M64, 5, { 0x43, 0x8b, 0x4c, 0x6c, 0xf8 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [r12+r13*2-8]" },
-	{ M64, 5, { 0x67, 0x41, 0x8b, 0x70, 0x44 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r8d+0x44]" },
-	{ M64, 4, { 0x45, 0x8b, 0x1c, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [r12]" },
-	{ M64, 3, { 0x64, 0x8b, 0x08 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr fs:[rax]" },
-	{ M64, 3, { 0x8b, 0x73, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [rbx+0x10]" },
-	{ M64, 5, { 0x47, 0x8b, 0x5c, 0x6c, 0xf8 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [r12+r13*2-8]" },
-	{ M64, 5, { 0x67, 0x41, 0x8b, 0x48, 0x44 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [r8d+0x44]" },
-	{ M64, 4, { 0x41, 0x8b, 0x34, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r12]" },
-	{ M64, 4, { 0x64, 0x44, 0x8b, 0x18 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr fs:[rax]" },
-	{ M64, 3, { 0x8b, 0x4b, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [rbx+0x10]" },
+	{ M64, 6, { 0x8b, 0x8b, 0x88, 0xa9, 0xcb, 0xed }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [rbx-0x12345678]" },
+	{ M64, 3, { 0x8b, 0x34, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [rsp]" },
+	{ M64, 4, { 0x44, 0x8b, 0x5d, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [rbp]" },
+	{ M64, 4, { 0x41, 0x8b, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [r12]" },
+	{ M64, 4, { 0x41, 0x8b, 0x75, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r13]" },
+	{ M64, 4, { 0x44, 0x8b, 0x1c, 0x8b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [rbx+rcx*4]" },
+	{ M64, 4, { 0x8b, 0x4c, 0xc8, 0x7f }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [rax+rcx*8+0x7f]" },
 	{ M64, 5, { 0x43, 0x8b, 0x74, 0x6c, 0xf8 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [r12+r13*2-8]" },
-	{ M64, 5, { 0x67, 0x45, 0x8b, 0x58, 0x44 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [r8d+0x44]" },
+	{ M64, 8, { 0x44, 0x8b, 0x1c, 0x4d, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [rcx*2+0x10]" },
+	{ M64, 7, { 0x8b, 0x0c, 0x25, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
+	{ M64, 6, { 0x8b, 0x35, 0x00, 0x01, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [rip+0x100]" },
+	{ M64, 4, { 0x64, 0x44, 0x8b, 0x18 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr fs:[rax]" },
+	{ M64, 4, { 0x65, 0x8b, 0x4a, 0x08 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr gs:[rdx+8]" },
+	{ M64, 3, { 0x67, 0x8b, 0x33 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [ebx]" },
+	{ M64, 6, { 0x67, 0x44, 0x8b, 0x5c, 0x48, 0x01 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [eax+ecx*2+1]" },
+	{ M64, 5, { 0x67, 0x41, 0x8b, 0x48, 0x44 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [r8d+0x44]" },
+	{ M64, 4, { 0x42, 0x8b, 0x34, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov esi, dword ptr [rsp+r12*1]" },
+	{ M64, 8, { 0x45, 0x8b, 0x9c, 0xaf, 0x00, 0x10, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov r11d, dword ptr [r15+rbp*4+0x1000]" },
 	{ M64, 4, { 0x4d, 0x8b, 0x34, 0x24 }, X86_OP_MOV, 8, 8, ACC_R, NO_IMM, "mov r14, qword ptr [r12]" },
 	{ M64, 3, { 0x41, 0x89, 0xcb }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov r11d, ecx" },
 	{ M64, 5, { 0x41, 0xc6, 0x45, 0x00, 0x5a }, X86_OP_MOV, 1, 1, ACC_W, IMM(90), "mov byte ptr [r13], 0x5a" },
@@ -258,43 +259,43 @@ static const struct vec vectors[] = {
 	{ M64, 3, { 0x48, 0xf7, 0x1b }, X86_OP_NEG, 8, 8, ACC_RW, NO_IMM, "neg qword ptr [rbx]" },
 	{ M32, 4, { 0x64, 0x88, 0x78, 0x04 }, X86_OP_MOV, 1, 1, ACC_W, NO_IMM, "mov byte ptr fs:[eax+4], bh" },
 	{ M32, 4, { 0x66, 0x89, 0x75, 0x08 }, X86_OP_MOV, 2, 2, ACC_W, NO_IMM, "mov word ptr ss:[ebp+8], si" },
-	{ M32, 6, { 0x89, 0x0d, 0x12, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x12], ecx" },
-	{ M32, 7, { 0x89, 0x2c, 0xcd, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ecx*8+0x10], ebp" },
-	{ M32, 3, { 0x89, 0x7d, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr ss:[ebp+8], edi" },
-	{ M32, 3, { 0x89, 0x0c, 0x8b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+ecx*4], ecx" },
-	{ M32, 4, { 0x64, 0x89, 0x68, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr fs:[eax+4], ebp" },
-	{ M32, 6, { 0x89, 0x3d, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x1234], edi" },
-	{ M32, 3, { 0x26, 0x89, 0x0f }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr es:[edi], ecx" },
-	{ M32, 3, { 0x89, 0x6d, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebp], ebp" },
-	{ M32, 4, { 0x67, 0x89, 0x7c, 0xfe }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [si-2], edi" },
-	{ M32, 3, { 0x89, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [esp], ecx" },
-	{ M32, 5, { 0x67, 0x89, 0xa9, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+di+0x1234], ebp" },
-	{ M32, 6, { 0x89, 0xbb, 0x78, 0x56, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+0x12345678], edi" },
-	{ M32, 4, { 0x67, 0x89, 0x4e, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bp], ecx" },
-	{ M32, 3, { 0x89, 0x6b, 0x10 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+0x10], ebp" },
-	{ M32, 3, { 0x67, 0x89, 0x38 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si], edi" },
 	{ M32, 2, { 0x89, 0x0b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx], ecx" },
-	{ M32, 4, { 0x89, 0x6c, 0x44, 0xfc }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [esp+eax*2-4], ebp" },
+	{ M32, 3, { 0x89, 0x6b, 0x10 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+0x10], ebp" },
+	{ M32, 6, { 0x89, 0xbb, 0x78, 0x56, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+0x12345678], edi" },
+	{ M32, 3, { 0x89, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [esp], ecx" },
+	{ M32, 3, { 0x89, 0x6d, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebp], ebp" },
+	{ M32, 6, { 0x89, 0x3d, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x1234], edi" },
+	{ M32, 3, { 0x89, 0x0c, 0x8b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx+ecx*4], ecx" },
+	{ M32, 7, { 0x89, 0x2c, 0xcd, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ecx*8+0x10], ebp" },
+	{ M32, 4, { 0x89, 0x7c, 0x44, 0xfc }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [esp+eax*2-4], edi" },
+	{ M32, 3, { 0x67, 0x89, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si], ecx" },
+	{ M32, 4, { 0x67, 0x89, 0x6e, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bp], ebp" },
+	{ M32, 5, { 0x67, 0x89, 0xb9, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+di+0x1234], edi" },
+	{ M32, 4, { 0x67, 0x89, 0x4c, 0xfe }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [si-2], ecx" },
+	{ M32, 3, { 0x26, 0x89, 0x2f }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr es:[edi], ebp" },
+	{ M32, 4, { 0x64, 0x89, 0x78, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr fs:[eax+4], edi" },
+	{ M32, 3, { 0x89, 0x4d, 0x08 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr ss:[ebp+8], ecx" },
+	{ M32, 6, { 0x89, 0x2d, 0x12, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x12], ebp" },
 	{ M32, 2, { 0x89, 0xf9 }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov ecx, edi" },
 	{ M32, 6, { 0x8a, 0x15, 0x12, 0x00, 0x00, 0x00 }, X86_OP_MOV, 1, 1, ACC_R, NO_IMM, "mov dl, byte ptr [0x12]" },
 	{ M32, 3, { 0x66, 0x8b, 0x13 }, X86_OP_MOV, 2, 2, ACC_R, NO_IMM, "mov dx, word ptr [ebx]" },
-	{ M32, 3, { 0x8b, 0x7b, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [ebx+0x10]" },
-	{ M32, 3, { 0x67, 0x8b, 0x08 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bx+si]" },
-	{ M32, 2, { 0x8b, 0x2b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [ebx]" },
-	{ M32, 4, { 0x8b, 0x7c, 0x44, 0xfc }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [esp+eax*2-4]" },
-	{ M32, 6, { 0x8b, 0x0d, 0x12, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x12]" },
-	{ M32, 7, { 0x8b, 0x2c, 0xcd, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [ecx*8+0x10]" },
-	{ M32, 3, { 0x8b, 0x7d, 0x08 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr ss:[ebp+8]" },
-	{ M32, 3, { 0x8b, 0x0c, 0x8b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [ebx+ecx*4]" },
-	{ M32, 4, { 0x64, 0x8b, 0x68, 0x04 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr fs:[eax+4]" },
-	{ M32, 6, { 0x8b, 0x3d, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [0x1234]" },
-	{ M32, 3, { 0x26, 0x8b, 0x0f }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr es:[edi]" },
-	{ M32, 3, { 0x8b, 0x6d, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [ebp]" },
-	{ M32, 4, { 0x67, 0x8b, 0x7c, 0xfe }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [si-2]" },
-	{ M32, 3, { 0x8b, 0x0c, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [esp]" },
-	{ M32, 5, { 0x67, 0x8b, 0xa9, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [bx+di+0x1234]" },
-	{ M32, 6, { 0x8b, 0xbb, 0x78, 0x56, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [ebx+0x12345678]" },
+	{ M32, 2, { 0x8b, 0x3b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [ebx]" },
+	{ M32, 3, { 0x8b, 0x4b, 0x10 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [ebx+0x10]" },
+	{ M32, 6, { 0x8b, 0xab, 0x78, 0x56, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [ebx+0x12345678]" },
+	{ M32, 3, { 0x8b, 0x3c, 0x24 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [esp]" },
+	{ M32, 3, { 0x8b, 0x4d, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [ebp]" },
+	{ M32, 6, { 0x8b, 0x2d, 0x34, 0x12, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [0x1234]" },
+	{ M32, 3, { 0x8b, 0x3c, 0x8b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [ebx+ecx*4]" },
+	{ M32, 7, { 0x8b, 0x0c, 0xcd, 0x10, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [ecx*8+0x10]" },
+	{ M32, 4, { 0x8b, 0x6c, 0x44, 0xfc }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [esp+eax*2-4]" },
+	{ M32, 3, { 0x67, 0x8b, 0x38 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [bx+si]" },
 	{ M32, 4, { 0x67, 0x8b, 0x4e, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bp]" },
+	{ M32, 5, { 0x67, 0x8b, 0xa9, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr [bx+di+0x1234]" },
+	{ M32, 4, { 0x67, 0x8b, 0x7c, 0xfe }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr [si-2]" },
+	{ M32, 3, { 0x26, 0x8b, 0x0f }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr es:[edi]" },
+	{ M32, 4, { 0x64, 0x8b, 0x68, 0x04 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ebp, dword ptr fs:[eax+4]" },
+	{ M32, 3, { 0x8b, 0x7d, 0x08 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov edi, dword ptr ss:[ebp+8]" },
+	{ M32, 6, { 0x8b, 0x0d, 0x12, 0x00, 0x00, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x12]" },
 	{ M32, 2, { 0x89, 0xcf }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov edi, ecx" },
 	{ M32, 4, { 0xc6, 0x43, 0x10, 0x5a }, X86_OP_MOV, 1, 1, ACC_W, IMM(90), "mov byte ptr [ebx+0x10], 0x5a" },
 	{ M32, 9, { 0x66, 0xc7, 0x83, 0x78, 0x56, 0x34, 0x12, 0x34, 0x12 }, X86_OP_MOV, 2, 2, ACC_W, IMM(4660), "mov word ptr [ebx+0x12345678], 0x1234" },
@@ -428,25 +429,25 @@ static const struct vec vectors[] = {
 	{ M32, 4, { 0x67, 0xf7, 0x5e, 0x00 }, X86_OP_NEG, 4, 4, ACC_RW, NO_IMM, "neg dword ptr [bp]" },
 	{ M16, 3, { 0x2e, 0x88, 0x0d }, X86_OP_MOV, 1, 1, ACC_W, NO_IMM, "mov byte ptr cs:[di], cl" },
 	{ M16, 2, { 0x89, 0x3f }, X86_OP_MOV, 2, 2, ACC_W, NO_IMM, "mov word ptr [bx], di" },
+	{ M16, 3, { 0x66, 0x89, 0x0f }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx], ecx" },
 	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
-	{ M16, 4, { 0x66, 0x89, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bx+si+4], ecx" },
+	{ M16, 5, { 0x66, 0x89, 0x8b, 0x00, 0xff }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bp+di-0x100], ecx" },
+	{ M16, 5, { 0x66, 0x89, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [0x1234], ecx" },
+	{ M16, 4, { 0x67, 0x66, 0x89, 0x0b }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [ebx], ecx" },
+	{ M16, 5, { 0x67, 0x66, 0x89, 0x0c, 0x88 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [eax+ecx*4], ecx" },
+	{ M16, 4, { 0x66, 0x89, 0x4e, 0x00 }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr [bp], ecx" },
+	{ M16, 4, { 0x2e, 0x66, 0x89, 0x0d }, X86_OP_MOV, 4, 4, ACC_W, NO_IMM, "mov dword ptr cs:[di], ecx" },
 	{ M16, 3, { 0x66, 0x89, 0xf1 }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov ecx, esi" },
 	{ M16, 3, { 0x8a, 0x48, 0x04 }, X86_OP_MOV, 1, 1, ACC_R, NO_IMM, "mov cl, byte ptr [bx+si+4]" },
 	{ M16, 4, { 0x8b, 0xbb, 0x00, 0xff }, X86_OP_MOV, 2, 2, ACC_R, NO_IMM, "mov di, word ptr [bp+di-0x100]" },
+	{ M16, 3, { 0x66, 0x8b, 0x0f }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bx]" },
+	{ M16, 4, { 0x66, 0x8b, 0x48, 0x04 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bx+si+4]" },
+	{ M16, 5, { 0x66, 0x8b, 0x8b, 0x00, 0xff }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bp+di-0x100]" },
 	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
-	{ M16, 5, { 0x66, 0x8b, 0x0e, 0x34, 0x12 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [0x1234]" },
+	{ M16, 4, { 0x67, 0x66, 0x8b, 0x0b }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [ebx]" },
+	{ M16, 5, { 0x67, 0x66, 0x8b, 0x0c, 0x88 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [eax+ecx*4]" },
+	{ M16, 4, { 0x66, 0x8b, 0x4e, 0x00 }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr [bp]" },
+	{ M16, 4, { 0x2e, 0x66, 0x8b, 0x0d }, X86_OP_MOV, 4, 4, ACC_R, NO_IMM, "mov ecx, dword ptr cs:[di]" },
 	{ M16, 3, { 0x66, 0x89, 0xce }, X86_OP_MOV, 4, 4, ACC_NONE, NO_IMM, "mov esi, ecx" },
 	{ M16, 5, { 0xc6, 0x06, 0x34, 0x12, 0x5a }, X86_OP_MOV, 1, 1, ACC_W, IMM(90), "mov byte ptr [0x1234], 0x5a" },
 	{ M16, 5, { 0x67, 0xc7, 0x03, 0x34, 0x12 }, X86_OP_MOV, 2, 2, ACC_W, IMM(4660), "mov word ptr [ebx], 0x1234" },
@@ -700,6 +701,7 @@ static const struct vec vectors[] = {
 	{ M16, 2, { 0xf3, 0xab }, X86_OP_STOS, 2, 2, ACC_W, NO_IMM, "rep stosw" },
 	{ M16, 2, { 0x66, 0xab }, X86_OP_STOS, 4, 4, ACC_W, NO_IMM, "stosd" },
 };
+/* clang-format on */
 
 #define NVEC (sizeof(vectors) / sizeof(vectors[0]))
 
@@ -761,7 +763,7 @@ TEST(assembled_vectors)
 /* Every opcode id except NONE comes out of at least one vector. */
 TEST(vectors_cover_every_op)
 {
-	bool seen[X86_OP_COUNT] = { false };
+	bool seen[X86_OP_COUNT] = {false};
 
 	for (size_t i = 0; i < NVEC; i++)
 		seen[vectors[i].op] = true;
@@ -774,17 +776,17 @@ TEST(vectors_cover_every_op)
 
 /* ---- ModRM / SIB / displacement forms, field by field ----------------------- */
 
-#define DECODE(mode, ...)                                                         \
-	do {                                                                      \
-		static const uint8_t b_[] = { __VA_ARGS__ };                      \
-		CHECK_EQ_U64(decode_exact(b_, sizeof(b_), (mode), &in), 0);       \
-		CHECK_EQ_U64(in.len, sizeof(b_));                                 \
+#define DECODE(mode, ...)                                                   \
+	do {                                                                \
+		static const uint8_t b_[] = {__VA_ARGS__};                  \
+		CHECK_EQ_U64(decode_exact(b_, sizeof(b_), (mode), &in), 0); \
+		CHECK_EQ_U64(in.len, sizeof(b_));                           \
 	} while (0)
 
-#define DECODE_ERR(mode, err, ...)                                                \
-	do {                                                                      \
-		static const uint8_t b_[] = { __VA_ARGS__ };                      \
-		CHECK_EQ_U64(decode_exact(b_, sizeof(b_), (mode), &in), (err));   \
+#define DECODE_ERR(mode, err, ...)                                              \
+	do {                                                                    \
+		static const uint8_t b_[] = {__VA_ARGS__};                      \
+		CHECK_EQ_U64(decode_exact(b_, sizeof(b_), (mode), &in), (err)); \
 	} while (0)
 
 TEST(modrm_sib_fields)
@@ -861,7 +863,7 @@ TEST(sib_special_cases)
 TEST(rip_relative_and_disp32)
 {
 	struct x86_insn in;
-	uint64_t gpr[16] = { 0 };
+	uint64_t gpr[16] = {0};
 
 	/* mov eax, [rip-8] */
 	DECODE(M64, 0x8b, 0x05, 0xf8, 0xff, 0xff, 0xff);
@@ -990,7 +992,7 @@ TEST(immediates)
 TEST(moffs)
 {
 	struct x86_insn in;
-	uint64_t gpr[16] = { 0 };
+	uint64_t gpr[16] = {0};
 
 	/* 64-bit: 8-byte offset */
 	DECODE(M64, 0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11);
@@ -1207,8 +1209,8 @@ TEST(fifteen_byte_limit)
 	b[15] = 0xa2;
 	CHECK_EQ_U64(x86_decode(b, sizeof(b), M64, &in), X86_ERR_INVALID);
 	/* 4 prefixes + REX + C7 84 SIB disp32 imm32 = 16 bytes: the immediate crosses the limit */
-	static const uint8_t mov16[] = { 0x2e, 0x2e, 0x2e, 0x2e, 0x48, 0xc7, 0x84, 0x24,
-					 1,    2,    3,    4,    5,    6,    7,    8 };
+	static const uint8_t mov16[] = {0x2e, 0x2e, 0x2e, 0x2e, 0x48, 0xc7, 0x84, 0x24,
+					1,    2,    3,	  4,	5,    6,    7,	  8};
 	CHECK_EQ_U64(decode_exact(mov16, sizeof(mov16), M64, &in), X86_ERR_INVALID);
 	CHECK_EQ_U64(decode_exact(mov16 + 1, sizeof(mov16) - 1, M64, &in), 0);
 	CHECK_EQ_U64(in.len, 15);
@@ -1217,19 +1219,19 @@ TEST(fifteen_byte_limit)
 TEST(unsupported_opcodes)
 {
 	static const uint8_t cases[][3] = {
-		{ 0x0f, 0x05 }, /* syscall */
-		{ 0x0f, 0x0b }, /* ud2 */
-		{ 0xc3 },	/* ret */
-		{ 0x8d, 0x03 }, /* lea */
-		{ 0x0f, 0x38, 0x00 },
-		{ 0x82, 0x03, 0x01 }, /* 80 alias */
-		{ 0xf6, 0x23 },	      /* mul byte [rbx] */
-		{ 0xf7, 0x0b },	      /* F7 /1 */
-		{ 0xc6, 0x0b, 0x01 }, /* C6 /1 */
-		{ 0xc7, 0xf8 },	      /* xbegin */
-		{ 0xff, 0x03 },	      /* inc dword [rbx] */
-		{ 0x0f, 0x1f, 0x00 }, /* nop dword [rax] */
-		{ 0xc4, 0xe2, 0x79 }, /* VEX */
+		{0x0f, 0x05}, /* syscall */
+		{0x0f, 0x0b}, /* ud2 */
+		{0xc3},	      /* ret */
+		{0x8d, 0x03}, /* lea */
+		{0x0f, 0x38, 0x00},
+		{0x82, 0x03, 0x01}, /* 80 alias */
+		{0xf6, 0x23},	    /* mul byte [rbx] */
+		{0xf7, 0x0b},	    /* F7 /1 */
+		{0xc6, 0x0b, 0x01}, /* C6 /1 */
+		{0xc7, 0xf8},	    /* xbegin */
+		{0xff, 0x03},	    /* inc dword [rbx] */
+		{0x0f, 0x1f, 0x00}, /* nop dword [rax] */
+		{0xc4, 0xe2, 0x79}, /* VEX */
 	};
 	struct x86_insn in;
 
@@ -1295,7 +1297,7 @@ TEST(effective_address)
 
 TEST(register_access)
 {
-	uint64_t gpr[16] = { 0 };
+	uint64_t gpr[16] = {0};
 
 	gpr[X86_RAX] = 0x1122334455667788ull;
 	CHECK_EQ_U64(x86_reg_read(gpr, X86_RAX, 8, false), 0x1122334455667788ull);
@@ -1325,7 +1327,7 @@ TEST(register_access)
 TEST(mmio_load_roundtrip)
 {
 	struct x86_insn in;
-	uint64_t gpr[16] = { 0 };
+	uint64_t gpr[16] = {0};
 
 	gpr[X86_RCX] = 0xdeadbeefcafef00dull;
 	DECODE(M64, 0x8a, 0x2b); /* mov ch, [rbx] */

@@ -1,0 +1,113 @@
+/* Per-zone ACPI tables (RSDP, XSDT, FADT, MADT, DSDT) and the AML encoders behind them (pure). */
+#ifndef ZV_ACPI_BUILD_H
+#define ZV_ACPI_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZONE_ACPI_MAX_VCPUS  64
+#define ZONE_ACPI_MAX_VIRTIO 8
+
+/*
+ * Ports the hypervisor emulates for the zone (docs/acpi.md).  The FADT of a
+ * hardware-reduced platform (ACPI 6.4 4.1) names them as system-I/O generic
+ * addresses, 8 bits wide:
+ *  - SLEEP_CONTROL_REG (5.2.9.7): Linux's poweroff writes
+ *    (SLP_TYP << 2) | SLP_EN, i.e. ZONE_ACPI_S5_WRITE (0x34), to it;
+ *  - SLEEP_STATUS_REG: read back while waiting for the wake status, which
+ *    never comes once the zone is off;
+ *  - RESET_REG (4.8.3.6): reboot=acpi writes ZONE_ACPI_RESET_VALUE to it.
+ */
+#define ZONE_ACPI_SLEEP_CTL_PORT 0x600
+#define ZONE_ACPI_SLEEP_STS_PORT 0x601
+#define ZONE_ACPI_RESET_PORT	 0x604
+#define ZONE_ACPI_RESET_VALUE	 0x01
+#define ZONE_ACPI_S5_SLP_TYP	 5
+/* ACPI 6.4 4.8.3.7, Table 4.19: SLP_TYPx in bits 4:2, SLP_EN is bit 5. */
+#define ZONE_ACPI_SLP_EN   0x20
+#define ZONE_ACPI_S5_WRITE ((ZONE_ACPI_S5_SLP_TYP << 2) | ZONE_ACPI_SLP_EN)
+
+#define ZONE_ACPI_LAPIC_ADDR 0xFEE00000u
+#define ZONE_ACPI_COM1_PORT  0x3F8
+#define ZONE_ACPI_COM1_IRQ   4
+
+struct zone_acpi_virtio {
+	uint64_t addr; /* virtio-mmio register window; must lie below 4 GiB */
+	uint32_t size;
+	uint32_t gsi; /* edge-triggered, active-high IOAPIC input */
+};
+
+struct zone_acpi_config {
+	uint64_t base_gpa; /* where the buffer will lie in the zone; 16-byte aligned */
+	uint32_t vcpu_count;
+	uint32_t apic_ids[ZONE_ACPI_MAX_VCPUS];
+	uint64_t ioapic_addr; /* below 4 GiB */
+	uint32_t ioapic_id;   /* below 256 */
+	uint32_t ioapic_gsi_base;
+	uint32_t virtio_count;
+	struct zone_acpi_virtio virtio[ZONE_ACPI_MAX_VIRTIO];
+	char oem_id[6]; /* padded with spaces; all zero means "ZONEVS" */
+};
+
+/*
+ * Writes the zone's tables into buf (cap bytes), to be copied to guest-physical
+ * c->base_gpa; every pointer between them is a guest-physical address.  On
+ * success returns 0 with *used the bytes written and *rsdp_gpa the RSDP's
+ * address (for boot_params.acpi_rsdp_addr).  Returns -1 for a buffer too small,
+ * 0 or too many vCPUs, too many virtio devices, an unaligned base or a device
+ * above 4 GiB; no byte at or past buf + cap is ever written.
+ */
+int zone_acpi_build(const struct zone_acpi_config *c, uint8_t *buf, size_t cap, size_t *used,
+		    uint64_t *rsdp_gpa);
+
+/* ---- AML and resource-descriptor encoders (ACPI 6.4 chapters 6.4, 20) ---- */
+
+/* A bounded byte sink: bytes past cap are counted in len but not stored, so
+ * a writer with cap 0 measures, and len > cap afterwards means "too small". */
+struct aml {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+};
+
+/* Emits the contents of a package-like object (Scope, Device, Buffer, ...). */
+typedef void (*aml_body_fn)(struct aml *a, const void *arg);
+
+void aml_byte(struct aml *a, uint8_t b);
+void aml_bytes(struct aml *a, const void *p, size_t n);
+/* Little-endian integer of n bytes (n <= 8). */
+void aml_le(struct aml *a, uint64_t v, unsigned n);
+/* ACPI 6.4 20.2.4: PkgLength for body_len bytes following it (the encoding
+ * counts itself).  Returns its size, 1-4 bytes, or 0 (nothing written) when
+ * body_len cannot be encoded (above 2^28 - 5). */
+size_t aml_pkg_length(struct aml *a, size_t body_len);
+/* ACPI 6.4 20.2.2: a NameString: optional leading '\', then 4-char segments
+ * separated by '.' (shorter segments are padded with '_'). */
+void aml_name_string(struct aml *a, const char *path);
+/* ACPI 6.4 20.2.3: ZeroOp, OneOp, or the smallest of Byte/Word/DWord/QWordPrefix. */
+void aml_integer(struct aml *a, uint64_t v);
+/* ACPI 6.4 20.2.3: StringPrefix, the ASCII bytes, NUL. */
+void aml_string(struct aml *a, const char *s);
+/* ACPI 6.4 19.6 EISAID("PNP0501"): the compressed 32-bit ID, or 0 for a
+ * malformed id (three letters A-Z then four hex digits). */
+uint32_t aml_eisaid(const char *id);
+/* ACPI 6.4 20.2.5.1 DefName: NameOp NameString; the caller then emits the object. */
+void aml_name(struct aml *a, const char *name);
+/* ACPI 6.4 20.2.5.1 DefScope / 20.2.5.2 DefDevice, the body from fn(arg). */
+void aml_scope(struct aml *a, const char *name, aml_body_fn fn, const void *arg);
+void aml_device(struct aml *a, const char *name, aml_body_fn fn, const void *arg);
+/* ACPI 6.4 20.2.5.4 DefPackage with count elements emitted by fn(arg). */
+void aml_package(struct aml *a, uint8_t count, aml_body_fn fn, const void *arg);
+/* ACPI 6.4 19.6 ResourceTemplate: a Buffer holding fn(arg)'s descriptors
+ * and an End Tag (6.4.2.9) whose checksum makes the descriptors sum to 0. */
+void aml_resource_template(struct aml *a, aml_body_fn fn, const void *arg);
+
+/* Resource descriptors (ACPI 6.4 6.4.2 small, 6.4.3 large). */
+void aml_res_irq_noflags(struct aml *a, uint16_t irq_mask);
+void aml_res_io16(struct aml *a, uint16_t min, uint16_t max, uint8_t align, uint8_t len);
+void aml_res_memory32_fixed(struct aml *a, bool writable, uint32_t base, uint32_t len);
+/* Extended Interrupt, one consumer interrupt, exclusive. */
+void aml_res_interrupt(struct aml *a, bool edge, bool active_low, uint32_t gsi);
+
+#endif
