@@ -133,6 +133,12 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_x86_decode
 $(BUILD)/fuzz/fuzz_x86_decode: tests/fuzz/fuzz_x86_decode.c hv/x86_decode.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< hv/x86_decode.c hv/lib/string.c
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_parsers
+$(BUILD)/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(PURE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(PURE_SRCS)
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
-	@for f in $(FUZZ_TARGETS); do echo "fuzz: $$f (30 s)"; $$f -max_total_time=30 -max_len=32 || exit 1; done
+	@tools/deps.sh fuzz
+	@for f in $(FUZZ_TARGETS); do echo "fuzz: $$f (30 s)"; \
+		$$f -max_total_time=30 -max_len=4096 || exit 1; done

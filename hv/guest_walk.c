@@ -25,12 +25,12 @@
 #define FRAME_52 0x000FFFFFFFFFF000ull /* bits 51:12, MAXPHYADDR = 52 */
 
 /* Reserved bits, with MAXPHYADDR taken as 52 so only always-reserved bits count. */
-#define RSVD_4M	       (1ull << 21)	      /* table 4-4: bits 20:13 are PA 39:32 (PSE-36) */
-#define RSVD_PAE_PDPTE 0xFFF00000000001E6ull  /* table 4-8: 63:52, 8:5, 2:1 */
-#define RSVD_PAE       0x7FF0000000000000ull  /* tables 4-9..4-11: 62:52 */
-#define RSVD_PML	0x80ull		      /* tables 4-14, 4-15: PS must be 0 in PML5E/PML4E */
-#define RSVD_1G	       0x3FFFE000ull	      /* table 4-16: 29:13 */
-#define RSVD_2M	       0x1FE000ull	      /* tables 4-9, 4-18: 20:13 */
+#define RSVD_4M	       (1ull << 21)	     /* table 4-4: bits 20:13 are PA 39:32 (PSE-36) */
+#define RSVD_PAE_PDPTE 0xFFF00000000001E6ull /* table 4-8: 63:52, 8:5, 2:1 */
+#define RSVD_PAE       0x7FF0000000000000ull /* tables 4-9..4-11: 62:52 */
+#define RSVD_PML       0x80ull		     /* tables 4-14, 4-15: PS must be 0 in PML5E/PML4E */
+#define RSVD_1G	       0x3FFFE000ull	     /* table 4-16: 29:13 */
+#define RSVD_2M	       0x1FE000ull	     /* tables 4-9, 4-18: 20:13 */
 
 /* #PF error code, SDM vol. 3A, 4.7 (figure 4-12). */
 #define PF_P	(1u << 0)
@@ -64,31 +64,33 @@ struct walk_format {
 
 /* SDM vol. 3A, 4.3: 10 + 10 + 12, 4-byte entries. */
 static const struct walk_level levels_32[] = {
-	{ 22, 10, 4, LVL_LARGE_PSE, 0, RSVD_4M },
-	{ 12, 10, 4, 0, 0, 0 },
+	{22, 10, 4, LVL_LARGE_PSE, 0, RSVD_4M},
+	{12, 10, 4, 0, 0, 0},
 };
 
 /* SDM vol. 3A, 4.4: 2 + 9 + 9 + 12; the four PDPTEs sit at CR3 bits 31:5. */
 static const struct walk_level levels_pae[] = {
-	{ 30, 2, 8, LVL_NO_PERM, RSVD_PAE_PDPTE, 0 },
-	{ 21, 9, 8, LVL_LARGE, RSVD_PAE, RSVD_2M },
-	{ 12, 9, 8, 0, RSVD_PAE, 0 },
+	{30, 2, 8, LVL_NO_PERM, RSVD_PAE_PDPTE, 0},
+	{21, 9, 8, LVL_LARGE, RSVD_PAE, RSVD_2M},
+	{12, 9, 8, 0, RSVD_PAE, 0},
 };
 
 /* SDM vol. 3A, 4.5: PML5, PML4, PDPT (1 GiB), PD (2 MiB), PT. */
 static const struct walk_level levels_long[] = {
-	{ 48, 9, 8, 0, RSVD_PML, 0 },	  { 39, 9, 8, 0, RSVD_PML, 0 },
-	{ 30, 9, 8, LVL_LARGE, 0, RSVD_1G }, { 21, 9, 8, LVL_LARGE, 0, RSVD_2M },
-	{ 12, 9, 8, 0, 0, 0 },
+	{48, 9, 8, 0, RSVD_PML, 0},
+	{39, 9, 8, 0, RSVD_PML, 0},
+	{30, 9, 8, LVL_LARGE, 0, RSVD_1G},
+	{21, 9, 8, LVL_LARGE, 0, RSVD_2M},
+	{12, 9, 8, 0, 0, 0},
 };
 
 enum { FMT_32, FMT_PAE, FMT_LONG4, FMT_LONG5 };
 
 static const struct walk_format formats[] = {
-	[FMT_32] = { levels_32, 2, 32, FRAME_32, FRAME_32 },
-	[FMT_PAE] = { levels_pae, 3, 32, 0xFFFFFFE0ull, FRAME_52 },
-	[FMT_LONG4] = { &levels_long[1], 4, 48, FRAME_52, FRAME_52 },
-	[FMT_LONG5] = { levels_long, 5, 57, FRAME_52, FRAME_52 },
+	[FMT_32] = {levels_32, 2, 32, FRAME_32, FRAME_32},
+	[FMT_PAE] = {levels_pae, 3, 32, 0xFFFFFFE0ull, FRAME_52},
+	[FMT_LONG4] = {&levels_long[1], 4, 48, FRAME_52, FRAME_52},
+	[FMT_LONG5] = {levels_long, 5, 57, FRAME_52, FRAME_52},
 };
 
 /* Rights gathered on the way down: SDM vol. 3A, 4.6.1 (R/W and U/S and-ed, XD or-ed). */
@@ -242,7 +244,7 @@ static int walk_tables(struct walk *w, enum walk_access acc, uint64_t *gpa)
 int guest_walk(const struct guest_paging *p, uint64_t gva, enum walk_access acc, uint64_t *gpa,
 	       guest_read_fn read, void *ctx)
 {
-	struct walk w = { p, NULL, read, ctx, gva, { true, true, false } };
+	struct walk w = {p, NULL, read, ctx, gva, {true, true, false}};
 
 	if (!p || !gpa)
 		return GUEST_WALK_BAD_ARGS;

@@ -13,24 +13,24 @@
 /* ---- opcode tables -------------------------------------------------------- */
 
 enum opflag {
-	F_MODRM = 1u << 0,    /* a ModRM byte follows the opcode */
-	F_BYTE = 1u << 1,     /* 8-bit operands (opcode bit w = 0) */
-	F_IMM8 = 1u << 2,     /* imm8, sign-extended to the operand size */
-	F_IMM_OP = 1u << 3,   /* immediate of the operand size, 32 bits at most, sign-extended */
-	F_PORT8 = 1u << 4,    /* imm8 port number, zero-extended */
-	F_MOFFS = 1u << 5,    /* an address-size memory offset follows the opcode */
-	F_TO_REG = 1u << 6,   /* d bit: r/m -> reg */
-	F_RD = 1u << 7,       /* reads the r/m operand */
-	F_WR = 1u << 8,       /* writes the r/m operand */
-	F_REG_GPR = 1u << 9,  /* ModRM.reg names a general register operand */
-	F_STRING = 1u << 10,  /* string op: implicit memory at rSI/rDI */
-	F_SRC8 = 1u << 11,    /* the r/m source is 8 bits (MOVZX/MOVSX) */
-	F_SRC16 = 1u << 12,   /* the r/m source is 16 bits */
-	F_SRC32 = 1u << 13,   /* the r/m source is at most 32 bits (MOVSXD) */
-	F_NO_W = 1u << 14,    /* REX.W has no effect: 16 or 32-bit operands (IN/OUT/INS/OUTS) */
-	F_CTRL = 1u << 15,    /* MOV CR/DR: mod ignored, GPR of the mode's width */
-	F_ONLY64 = 1u << 16,  /* another instruction outside 64-bit mode (63 is ARPL there) */
-	F_NOP90 = 1u << 17,   /* 90: NOP, F3 90 PAUSE, REX.B 90 XCHG r8, rAX */
+	F_MODRM = 1u << 0,   /* a ModRM byte follows the opcode */
+	F_BYTE = 1u << 1,    /* 8-bit operands (opcode bit w = 0) */
+	F_IMM8 = 1u << 2,    /* imm8, sign-extended to the operand size */
+	F_IMM_OP = 1u << 3,  /* immediate of the operand size, 32 bits at most, sign-extended */
+	F_PORT8 = 1u << 4,   /* imm8 port number, zero-extended */
+	F_MOFFS = 1u << 5,   /* an address-size memory offset follows the opcode */
+	F_TO_REG = 1u << 6,  /* d bit: r/m -> reg */
+	F_RD = 1u << 7,	     /* reads the r/m operand */
+	F_WR = 1u << 8,	     /* writes the r/m operand */
+	F_REG_GPR = 1u << 9, /* ModRM.reg names a general register operand */
+	F_STRING = 1u << 10, /* string op: implicit memory at rSI/rDI */
+	F_SRC8 = 1u << 11,   /* the r/m source is 8 bits (MOVZX/MOVSX) */
+	F_SRC16 = 1u << 12,  /* the r/m source is 16 bits */
+	F_SRC32 = 1u << 13,  /* the r/m source is at most 32 bits (MOVSXD) */
+	F_NO_W = 1u << 14,   /* REX.W has no effect: 16 or 32-bit operands (IN/OUT/INS/OUTS) */
+	F_CTRL = 1u << 15,   /* MOV CR/DR: mod ignored, GPR of the mode's width */
+	F_ONLY64 = 1u << 16, /* another instruction outside 64-bit mode (63 is ARPL there) */
+	F_NOP90 = 1u << 17,  /* 90: NOP, F3 90 PAUSE, REX.B 90 XCHG r8, rAX */
 };
 
 /* Opcodes whose ModRM.reg (or, for group 7 register forms, all of ModRM) picks the instruction. */
@@ -45,11 +45,13 @@ struct opinfo {
 #define RM_REG (F_MODRM | F_REG_GPR)
 
 /* SDM vol. 2, table A-2 rows 0-3: op r/m8,r8 | op r/m,r | op r8,r/m8 | op r,r/m. */
-#define ALU_ROW(base, o, wr)                                                                       \
-	[(base) + 0] = { (o), GRP_NONE, RM_REG | F_BYTE | F_RD | (wr) },                          \
-	[(base) + 1] = { (o), GRP_NONE, RM_REG | F_RD | (wr) },                                   \
-	[(base) + 2] = { (o), GRP_NONE, RM_REG | F_BYTE | F_RD | F_TO_REG },                      \
+/* clang-format off */
+#define ALU_ROW(base, o, wr)                                                     \
+	[(base) + 0] = { (o), GRP_NONE, RM_REG | F_BYTE | F_RD | (wr) },        \
+	[(base) + 1] = { (o), GRP_NONE, RM_REG | F_RD | (wr) },                 \
+	[(base) + 2] = { (o), GRP_NONE, RM_REG | F_BYTE | F_RD | F_TO_REG },    \
 	[(base) + 3] = { (o), GRP_NONE, RM_REG | F_RD | F_TO_REG }
+/* clang-format on */
 
 static const struct opinfo one_byte[256] = {
 	ALU_ROW(0x00, X86_OP_ADD, F_WR),
@@ -60,92 +62,98 @@ static const struct opinfo one_byte[256] = {
 	ALU_ROW(0x28, X86_OP_SUB, F_WR),
 	ALU_ROW(0x30, X86_OP_XOR, F_WR),
 	ALU_ROW(0x38, X86_OP_CMP, 0),
-	[0x63] = { X86_OP_MOVSXD, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC32 | F_ONLY64 },
-	[0x6C] = { X86_OP_INS, GRP_NONE, F_STRING | F_BYTE | F_WR },
-	[0x6D] = { X86_OP_INS, GRP_NONE, F_STRING | F_NO_W | F_WR },
-	[0x6E] = { X86_OP_OUTS, GRP_NONE, F_STRING | F_BYTE | F_RD },
-	[0x6F] = { X86_OP_OUTS, GRP_NONE, F_STRING | F_NO_W | F_RD },
-	[0x80] = { X86_OP_NONE, GRP1, F_MODRM | F_BYTE | F_IMM_OP },
-	[0x81] = { X86_OP_NONE, GRP1, F_MODRM | F_IMM_OP },
-	[0x83] = { X86_OP_NONE, GRP1, F_MODRM | F_IMM8 },
-	[0x84] = { X86_OP_TEST, GRP_NONE, RM_REG | F_BYTE | F_RD },
-	[0x85] = { X86_OP_TEST, GRP_NONE, RM_REG | F_RD },
-	[0x86] = { X86_OP_XCHG, GRP_NONE, RM_REG | F_BYTE | F_RD | F_WR },
-	[0x87] = { X86_OP_XCHG, GRP_NONE, RM_REG | F_RD | F_WR },
-	[0x88] = { X86_OP_MOV, GRP_NONE, RM_REG | F_BYTE | F_WR },
-	[0x89] = { X86_OP_MOV, GRP_NONE, RM_REG | F_WR },
-	[0x8A] = { X86_OP_MOV, GRP_NONE, RM_REG | F_BYTE | F_RD | F_TO_REG },
-	[0x8B] = { X86_OP_MOV, GRP_NONE, RM_REG | F_RD | F_TO_REG },
-	[0x90] = { X86_OP_NOP, GRP_NONE, F_NOP90 },
-	[0xA0] = { X86_OP_MOV, GRP_NONE, F_MOFFS | F_BYTE | F_RD | F_TO_REG },
-	[0xA1] = { X86_OP_MOV, GRP_NONE, F_MOFFS | F_RD | F_TO_REG },
-	[0xA2] = { X86_OP_MOV, GRP_NONE, F_MOFFS | F_BYTE | F_WR },
-	[0xA3] = { X86_OP_MOV, GRP_NONE, F_MOFFS | F_WR },
-	[0xA4] = { X86_OP_MOVS, GRP_NONE, F_STRING | F_BYTE | F_RD | F_WR },
-	[0xA5] = { X86_OP_MOVS, GRP_NONE, F_STRING | F_RD | F_WR },
-	[0xAA] = { X86_OP_STOS, GRP_NONE, F_STRING | F_BYTE | F_WR },
-	[0xAB] = { X86_OP_STOS, GRP_NONE, F_STRING | F_WR },
-	[0xC6] = { X86_OP_NONE, GRP11, F_MODRM | F_BYTE | F_IMM_OP },
-	[0xC7] = { X86_OP_NONE, GRP11, F_MODRM | F_IMM_OP },
-	[0xCC] = { X86_OP_INT3, GRP_NONE, 0 },
-	[0xE4] = { X86_OP_IN, GRP_NONE, F_BYTE | F_PORT8 },
-	[0xE5] = { X86_OP_IN, GRP_NONE, F_NO_W | F_PORT8 },
-	[0xE6] = { X86_OP_OUT, GRP_NONE, F_BYTE | F_PORT8 },
-	[0xE7] = { X86_OP_OUT, GRP_NONE, F_NO_W | F_PORT8 },
-	[0xEC] = { X86_OP_IN, GRP_NONE, F_BYTE },
-	[0xED] = { X86_OP_IN, GRP_NONE, F_NO_W },
-	[0xEE] = { X86_OP_OUT, GRP_NONE, F_BYTE },
-	[0xEF] = { X86_OP_OUT, GRP_NONE, F_NO_W },
-	[0xF4] = { X86_OP_HLT, GRP_NONE, 0 },
-	[0xF6] = { X86_OP_NONE, GRP3, F_MODRM | F_BYTE },
-	[0xF7] = { X86_OP_NONE, GRP3, F_MODRM },
+	[0x63] = {X86_OP_MOVSXD, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC32 | F_ONLY64},
+	[0x6C] = {X86_OP_INS, GRP_NONE, F_STRING | F_BYTE | F_WR},
+	[0x6D] = {X86_OP_INS, GRP_NONE, F_STRING | F_NO_W | F_WR},
+	[0x6E] = {X86_OP_OUTS, GRP_NONE, F_STRING | F_BYTE | F_RD},
+	[0x6F] = {X86_OP_OUTS, GRP_NONE, F_STRING | F_NO_W | F_RD},
+	[0x80] = {X86_OP_NONE, GRP1, F_MODRM | F_BYTE | F_IMM_OP},
+	[0x81] = {X86_OP_NONE, GRP1, F_MODRM | F_IMM_OP},
+	[0x83] = {X86_OP_NONE, GRP1, F_MODRM | F_IMM8},
+	[0x84] = {X86_OP_TEST, GRP_NONE, RM_REG | F_BYTE | F_RD},
+	[0x85] = {X86_OP_TEST, GRP_NONE, RM_REG | F_RD},
+	[0x86] = {X86_OP_XCHG, GRP_NONE, RM_REG | F_BYTE | F_RD | F_WR},
+	[0x87] = {X86_OP_XCHG, GRP_NONE, RM_REG | F_RD | F_WR},
+	[0x88] = {X86_OP_MOV, GRP_NONE, RM_REG | F_BYTE | F_WR},
+	[0x89] = {X86_OP_MOV, GRP_NONE, RM_REG | F_WR},
+	[0x8A] = {X86_OP_MOV, GRP_NONE, RM_REG | F_BYTE | F_RD | F_TO_REG},
+	[0x8B] = {X86_OP_MOV, GRP_NONE, RM_REG | F_RD | F_TO_REG},
+	[0x90] = {X86_OP_NOP, GRP_NONE, F_NOP90},
+	[0xA0] = {X86_OP_MOV, GRP_NONE, F_MOFFS | F_BYTE | F_RD | F_TO_REG},
+	[0xA1] = {X86_OP_MOV, GRP_NONE, F_MOFFS | F_RD | F_TO_REG},
+	[0xA2] = {X86_OP_MOV, GRP_NONE, F_MOFFS | F_BYTE | F_WR},
+	[0xA3] = {X86_OP_MOV, GRP_NONE, F_MOFFS | F_WR},
+	[0xA4] = {X86_OP_MOVS, GRP_NONE, F_STRING | F_BYTE | F_RD | F_WR},
+	[0xA5] = {X86_OP_MOVS, GRP_NONE, F_STRING | F_RD | F_WR},
+	[0xAA] = {X86_OP_STOS, GRP_NONE, F_STRING | F_BYTE | F_WR},
+	[0xAB] = {X86_OP_STOS, GRP_NONE, F_STRING | F_WR},
+	[0xC6] = {X86_OP_NONE, GRP11, F_MODRM | F_BYTE | F_IMM_OP},
+	[0xC7] = {X86_OP_NONE, GRP11, F_MODRM | F_IMM_OP},
+	[0xCC] = {X86_OP_INT3, GRP_NONE, 0},
+	[0xE4] = {X86_OP_IN, GRP_NONE, F_BYTE | F_PORT8},
+	[0xE5] = {X86_OP_IN, GRP_NONE, F_NO_W | F_PORT8},
+	[0xE6] = {X86_OP_OUT, GRP_NONE, F_BYTE | F_PORT8},
+	[0xE7] = {X86_OP_OUT, GRP_NONE, F_NO_W | F_PORT8},
+	[0xEC] = {X86_OP_IN, GRP_NONE, F_BYTE},
+	[0xED] = {X86_OP_IN, GRP_NONE, F_NO_W},
+	[0xEE] = {X86_OP_OUT, GRP_NONE, F_BYTE},
+	[0xEF] = {X86_OP_OUT, GRP_NONE, F_NO_W},
+	[0xF4] = {X86_OP_HLT, GRP_NONE, 0},
+	[0xF6] = {X86_OP_NONE, GRP3, F_MODRM | F_BYTE},
+	[0xF7] = {X86_OP_NONE, GRP3, F_MODRM},
 };
 
 /* SDM vol. 2, table A-3 (two-byte map, 0F xx). */
 static const struct opinfo two_byte[256] = {
-	[0x01] = { X86_OP_NONE, GRP7, F_MODRM },
-	[0x08] = { X86_OP_INVD, GRP_NONE, 0 },
-	[0x09] = { X86_OP_WBINVD, GRP_NONE, 0 },
-	[0x20] = { X86_OP_MOV_FROM_CR, GRP_NONE, F_MODRM | F_CTRL },
-	[0x21] = { X86_OP_MOV_FROM_DR, GRP_NONE, F_MODRM | F_CTRL },
-	[0x22] = { X86_OP_MOV_TO_CR, GRP_NONE, F_MODRM | F_CTRL | F_TO_REG },
-	[0x23] = { X86_OP_MOV_TO_DR, GRP_NONE, F_MODRM | F_CTRL | F_TO_REG },
-	[0x30] = { X86_OP_WRMSR, GRP_NONE, 0 },
-	[0x31] = { X86_OP_RDTSC, GRP_NONE, 0 },
-	[0x32] = { X86_OP_RDMSR, GRP_NONE, 0 },
-	[0xA2] = { X86_OP_CPUID, GRP_NONE, 0 },
-	[0xB6] = { X86_OP_MOVZX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC8 },
-	[0xB7] = { X86_OP_MOVZX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC16 },
-	[0xBE] = { X86_OP_MOVSX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC8 },
-	[0xBF] = { X86_OP_MOVSX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC16 },
+	[0x01] = {X86_OP_NONE, GRP7, F_MODRM},
+	[0x08] = {X86_OP_INVD, GRP_NONE, 0},
+	[0x09] = {X86_OP_WBINVD, GRP_NONE, 0},
+	[0x20] = {X86_OP_MOV_FROM_CR, GRP_NONE, F_MODRM | F_CTRL},
+	[0x21] = {X86_OP_MOV_FROM_DR, GRP_NONE, F_MODRM | F_CTRL},
+	[0x22] = {X86_OP_MOV_TO_CR, GRP_NONE, F_MODRM | F_CTRL | F_TO_REG},
+	[0x23] = {X86_OP_MOV_TO_DR, GRP_NONE, F_MODRM | F_CTRL | F_TO_REG},
+	[0x30] = {X86_OP_WRMSR, GRP_NONE, 0},
+	[0x31] = {X86_OP_RDTSC, GRP_NONE, 0},
+	[0x32] = {X86_OP_RDMSR, GRP_NONE, 0},
+	[0xA2] = {X86_OP_CPUID, GRP_NONE, 0},
+	[0xB6] = {X86_OP_MOVZX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC8},
+	[0xB7] = {X86_OP_MOVZX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC16},
+	[0xBE] = {X86_OP_MOVSX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC8},
+	[0xBF] = {X86_OP_MOVSX, GRP_NONE, RM_REG | F_RD | F_TO_REG | F_SRC16},
 };
 
 /* SDM vol. 2, table A-6 (opcode extensions by ModRM.reg); flags add to the opcode's. */
 static const struct opinfo groups[GRP_COUNT][8] = {
-	[GRP1] = {
-		{ X86_OP_ADD, 0, F_RD | F_WR }, { X86_OP_OR, 0, F_RD | F_WR },
-		{ X86_OP_ADC, 0, F_RD | F_WR }, { X86_OP_SBB, 0, F_RD | F_WR },
-		{ X86_OP_AND, 0, F_RD | F_WR }, { X86_OP_SUB, 0, F_RD | F_WR },
-		{ X86_OP_XOR, 0, F_RD | F_WR }, { X86_OP_CMP, 0, F_RD },
-	},
-	[GRP3] = {
-		[0] = { X86_OP_TEST, 0, F_RD | F_IMM_OP },
-		[2] = { X86_OP_NOT, 0, F_RD | F_WR },
-		[3] = { X86_OP_NEG, 0, F_RD | F_WR },
-	},
-	[GRP7] = { [7] = { X86_OP_INVLPG, 0, 0 } }, /* memory forms */
-	[GRP11] = { [0] = { X86_OP_MOV, 0, F_WR } },
+	[GRP1] =
+		{
+			{X86_OP_ADD, 0, F_RD | F_WR},
+			{X86_OP_OR, 0, F_RD | F_WR},
+			{X86_OP_ADC, 0, F_RD | F_WR},
+			{X86_OP_SBB, 0, F_RD | F_WR},
+			{X86_OP_AND, 0, F_RD | F_WR},
+			{X86_OP_SUB, 0, F_RD | F_WR},
+			{X86_OP_XOR, 0, F_RD | F_WR},
+			{X86_OP_CMP, 0, F_RD},
+		},
+	[GRP3] =
+		{
+			[0] = {X86_OP_TEST, 0, F_RD | F_IMM_OP},
+			[2] = {X86_OP_NOT, 0, F_RD | F_WR},
+			[3] = {X86_OP_NEG, 0, F_RD | F_WR},
+		},
+	[GRP7] = {[7] = {X86_OP_INVLPG, 0, 0}}, /* memory forms */
+	[GRP11] = {[0] = {X86_OP_MOV, 0, F_WR}},
 };
 
 /* Group 7 register forms (0F 01 C0..FF), indexed by ModRM & 0x3F: SDM table A-6, APM vol. 3 A.2. */
 static const struct opinfo grp7_reg[64] = {
-	[0xC1 - 0xC0] = { X86_OP_VMCALL, 0, 0 },  [0xC8 - 0xC0] = { X86_OP_MONITOR, 0, 0 },
-	[0xC9 - 0xC0] = { X86_OP_MWAIT, 0, 0 },   [0xD0 - 0xC0] = { X86_OP_XGETBV, 0, 0 },
-	[0xD1 - 0xC0] = { X86_OP_XSETBV, 0, 0 },  [0xD8 - 0xC0] = { X86_OP_VMRUN, 0, 0 },
-	[0xD9 - 0xC0] = { X86_OP_VMMCALL, 0, 0 }, [0xDA - 0xC0] = { X86_OP_VMLOAD, 0, 0 },
-	[0xDB - 0xC0] = { X86_OP_VMSAVE, 0, 0 },  [0xDC - 0xC0] = { X86_OP_STGI, 0, 0 },
-	[0xDD - 0xC0] = { X86_OP_CLGI, 0, 0 },    [0xDE - 0xC0] = { X86_OP_SKINIT, 0, 0 },
-	[0xDF - 0xC0] = { X86_OP_INVLPGA, 0, 0 }, [0xF9 - 0xC0] = { X86_OP_RDTSCP, 0, 0 },
+	[0xC1 - 0xC0] = {X86_OP_VMCALL, 0, 0},	[0xC8 - 0xC0] = {X86_OP_MONITOR, 0, 0},
+	[0xC9 - 0xC0] = {X86_OP_MWAIT, 0, 0},	[0xD0 - 0xC0] = {X86_OP_XGETBV, 0, 0},
+	[0xD1 - 0xC0] = {X86_OP_XSETBV, 0, 0},	[0xD8 - 0xC0] = {X86_OP_VMRUN, 0, 0},
+	[0xD9 - 0xC0] = {X86_OP_VMMCALL, 0, 0}, [0xDA - 0xC0] = {X86_OP_VMLOAD, 0, 0},
+	[0xDB - 0xC0] = {X86_OP_VMSAVE, 0, 0},	[0xDC - 0xC0] = {X86_OP_STGI, 0, 0},
+	[0xDD - 0xC0] = {X86_OP_CLGI, 0, 0},	[0xDE - 0xC0] = {X86_OP_SKINIT, 0, 0},
+	[0xDF - 0xC0] = {X86_OP_INVLPGA, 0, 0}, [0xF9 - 0xC0] = {X86_OP_RDTSCP, 0, 0},
 };
 
 /* SDM vol. 2, 2.1.1: the four legacy prefix groups. */
@@ -156,47 +164,73 @@ struct prefix {
 };
 
 static const struct prefix prefixes[256] = {
-	[0xF0] = { PFX_LOCK, 0 },	    [0xF2] = { PFX_REP, X86_REP_NE },
-	[0xF3] = { PFX_REP, X86_REP_E },    [0x26] = { PFX_SEG, X86_SEG_ES },
-	[0x2E] = { PFX_SEG, X86_SEG_CS },   [0x36] = { PFX_SEG, X86_SEG_SS },
-	[0x3E] = { PFX_SEG, X86_SEG_DS },   [0x64] = { PFX_SEG, X86_SEG_FS },
-	[0x65] = { PFX_SEG, X86_SEG_GS },   [0x66] = { PFX_OPSIZE, 0 },
-	[0x67] = { PFX_ADDRSIZE, 0 },
+	[0xF0] = {PFX_LOCK, 0},		[0xF2] = {PFX_REP, X86_REP_NE},
+	[0xF3] = {PFX_REP, X86_REP_E},	[0x26] = {PFX_SEG, X86_SEG_ES},
+	[0x2E] = {PFX_SEG, X86_SEG_CS}, [0x36] = {PFX_SEG, X86_SEG_SS},
+	[0x3E] = {PFX_SEG, X86_SEG_DS}, [0x64] = {PFX_SEG, X86_SEG_FS},
+	[0x65] = {PFX_SEG, X86_SEG_GS}, [0x66] = {PFX_OPSIZE, 0},
+	[0x67] = {PFX_ADDRSIZE, 0},
 };
 
 /* SDM vol. 2, table 2-1: 16-bit ModRM.rm -> base and index registers. */
-static const uint8_t mem16_base[8] = { X86_RBX, X86_RBX, X86_RBP, X86_RBP,
-				       X86_RSI, X86_RDI, X86_RBP, X86_RBX };
-static const uint8_t mem16_index[8] = { X86_RSI,      X86_RDI,	    X86_RSI,	  X86_RDI,
-					X86_REG_NONE, X86_REG_NONE, X86_REG_NONE, X86_REG_NONE };
+static const uint8_t mem16_base[8] = {X86_RBX, X86_RBX, X86_RBP, X86_RBP,
+				      X86_RSI, X86_RDI, X86_RBP, X86_RBX};
+static const uint8_t mem16_index[8] = {X86_RSI,	     X86_RDI,	   X86_RSI,	 X86_RDI,
+				       X86_REG_NONE, X86_REG_NONE, X86_REG_NONE, X86_REG_NONE};
 
 static const char *const op_names[X86_OP_COUNT] = {
-	[X86_OP_NONE] = "none",		[X86_OP_MOV] = "mov",
-	[X86_OP_MOVZX] = "movzx",	[X86_OP_MOVSX] = "movsx",
-	[X86_OP_MOVSXD] = "movsxd",	[X86_OP_ADD] = "add",
-	[X86_OP_OR] = "or",		[X86_OP_ADC] = "adc",
-	[X86_OP_SBB] = "sbb",		[X86_OP_AND] = "and",
-	[X86_OP_SUB] = "sub",		[X86_OP_XOR] = "xor",
-	[X86_OP_CMP] = "cmp",		[X86_OP_TEST] = "test",
-	[X86_OP_NOT] = "not",		[X86_OP_NEG] = "neg",
-	[X86_OP_XCHG] = "xchg",		[X86_OP_STOS] = "stos",
-	[X86_OP_MOVS] = "movs",		[X86_OP_INS] = "ins",
-	[X86_OP_OUTS] = "outs",		[X86_OP_CPUID] = "cpuid",
-	[X86_OP_RDMSR] = "rdmsr",	[X86_OP_WRMSR] = "wrmsr",
-	[X86_OP_RDTSC] = "rdtsc",	[X86_OP_RDTSCP] = "rdtscp",
-	[X86_OP_HLT] = "hlt",		[X86_OP_IN] = "in",
-	[X86_OP_OUT] = "out",		[X86_OP_INVD] = "invd",
-	[X86_OP_WBINVD] = "wbinvd",	[X86_OP_XSETBV] = "xsetbv",
-	[X86_OP_XGETBV] = "xgetbv",	[X86_OP_MONITOR] = "monitor",
-	[X86_OP_MWAIT] = "mwait",	[X86_OP_VMCALL] = "vmcall",
-	[X86_OP_VMMCALL] = "vmmcall",	[X86_OP_VMRUN] = "vmrun",
-	[X86_OP_VMLOAD] = "vmload",	[X86_OP_VMSAVE] = "vmsave",
-	[X86_OP_STGI] = "stgi",		[X86_OP_CLGI] = "clgi",
-	[X86_OP_SKINIT] = "skinit",	[X86_OP_INVLPGA] = "invlpga",
-	[X86_OP_MOV_FROM_CR] = "mov from cr", [X86_OP_MOV_TO_CR] = "mov to cr",
-	[X86_OP_MOV_FROM_DR] = "mov from dr", [X86_OP_MOV_TO_DR] = "mov to dr",
-	[X86_OP_INVLPG] = "invlpg",	[X86_OP_PAUSE] = "pause",
-	[X86_OP_NOP] = "nop",		[X86_OP_INT3] = "int3",
+	[X86_OP_NONE] = "none",
+	[X86_OP_MOV] = "mov",
+	[X86_OP_MOVZX] = "movzx",
+	[X86_OP_MOVSX] = "movsx",
+	[X86_OP_MOVSXD] = "movsxd",
+	[X86_OP_ADD] = "add",
+	[X86_OP_OR] = "or",
+	[X86_OP_ADC] = "adc",
+	[X86_OP_SBB] = "sbb",
+	[X86_OP_AND] = "and",
+	[X86_OP_SUB] = "sub",
+	[X86_OP_XOR] = "xor",
+	[X86_OP_CMP] = "cmp",
+	[X86_OP_TEST] = "test",
+	[X86_OP_NOT] = "not",
+	[X86_OP_NEG] = "neg",
+	[X86_OP_XCHG] = "xchg",
+	[X86_OP_STOS] = "stos",
+	[X86_OP_MOVS] = "movs",
+	[X86_OP_INS] = "ins",
+	[X86_OP_OUTS] = "outs",
+	[X86_OP_CPUID] = "cpuid",
+	[X86_OP_RDMSR] = "rdmsr",
+	[X86_OP_WRMSR] = "wrmsr",
+	[X86_OP_RDTSC] = "rdtsc",
+	[X86_OP_RDTSCP] = "rdtscp",
+	[X86_OP_HLT] = "hlt",
+	[X86_OP_IN] = "in",
+	[X86_OP_OUT] = "out",
+	[X86_OP_INVD] = "invd",
+	[X86_OP_WBINVD] = "wbinvd",
+	[X86_OP_XSETBV] = "xsetbv",
+	[X86_OP_XGETBV] = "xgetbv",
+	[X86_OP_MONITOR] = "monitor",
+	[X86_OP_MWAIT] = "mwait",
+	[X86_OP_VMCALL] = "vmcall",
+	[X86_OP_VMMCALL] = "vmmcall",
+	[X86_OP_VMRUN] = "vmrun",
+	[X86_OP_VMLOAD] = "vmload",
+	[X86_OP_VMSAVE] = "vmsave",
+	[X86_OP_STGI] = "stgi",
+	[X86_OP_CLGI] = "clgi",
+	[X86_OP_SKINIT] = "skinit",
+	[X86_OP_INVLPGA] = "invlpga",
+	[X86_OP_MOV_FROM_CR] = "mov from cr",
+	[X86_OP_MOV_TO_CR] = "mov to cr",
+	[X86_OP_MOV_FROM_DR] = "mov from dr",
+	[X86_OP_MOV_TO_DR] = "mov to dr",
+	[X86_OP_INVLPG] = "invlpg",
+	[X86_OP_PAUSE] = "pause",
+	[X86_OP_NOP] = "nop",
+	[X86_OP_INT3] = "int3",
 };
 
 /* ---- byte fetching -------------------------------------------------------- */
@@ -270,8 +304,7 @@ static void apply_prefix(struct x86_insn *out, struct prefix p, enum x86_mode mo
 }
 
 /* Consumes prefixes and returns the first opcode byte in *opc. */
-static int decode_prefixes(struct cursor *c, enum x86_mode mode, struct x86_insn *out,
-			   uint8_t *opc)
+static int decode_prefixes(struct cursor *c, enum x86_mode mode, struct x86_insn *out, uint8_t *opc)
 {
 	for (;;) {
 		uint8_t b;
@@ -468,8 +501,7 @@ static int decode_mem16(struct cursor *c, struct x86_insn *out)
 }
 
 /* The ModRM byte is already in out->modrm. */
-static int decode_modrm(struct cursor *c, enum x86_mode mode, struct x86_insn *out,
-			uint32_t flags)
+static int decode_modrm(struct cursor *c, enum x86_mode mode, struct x86_insn *out, uint32_t flags)
 {
 	out->mod = out->modrm >> 6;
 	out->reg = (uint8_t)(((out->modrm >> 3) & 7) | (out->rex_r << 3));
@@ -576,7 +608,7 @@ static int decode_operands(struct cursor *c, enum x86_mode mode, struct x86_insn
 
 int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x86_insn *out)
 {
-	struct cursor c = { bytes, avail, 0 };
+	struct cursor c = {bytes, avail, 0};
 	struct opinfo info;
 	int rc;
 

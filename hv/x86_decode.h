@@ -22,9 +22,9 @@ enum x86_mode {
 };
 
 enum x86_err {
-	X86_ERR_TRUNCATED = -1,   /* the instruction continues past bytes[avail - 1] */
+	X86_ERR_TRUNCATED = -1,	  /* the instruction continues past bytes[avail - 1] */
 	X86_ERR_UNSUPPORTED = -2, /* a valid encoding, or maybe one, outside the decoded set */
-	X86_ERR_INVALID = -3,     /* longer than 15 bytes, or bad arguments */
+	X86_ERR_INVALID = -3,	  /* longer than 15 bytes, or bad arguments */
 };
 
 /* What the instruction is; X86_OP_NONE never comes out of a successful decode. */
@@ -92,57 +92,80 @@ enum x86_dir {
 	X86_DIR_TO_REG = 1, /* r/m -> reg (a load when r/m is memory) */
 };
 
-enum x86_seg { X86_SEG_NONE = 0, X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
+enum x86_seg {
+	X86_SEG_NONE = 0,
+	X86_SEG_ES,
+	X86_SEG_CS,
+	X86_SEG_SS,
+	X86_SEG_DS,
+	X86_SEG_FS,
+	X86_SEG_GS
+};
 
 enum x86_rep { X86_REP_NONE = 0, X86_REP_NE = 0xF2, X86_REP_E = 0xF3 };
 
 /* GPR numbers as ModRM/SIB (with REX) encode them; also the gpr[16] index. */
 enum x86_gpr {
-	X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
-	X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+	X86_RAX,
+	X86_RCX,
+	X86_RDX,
+	X86_RBX,
+	X86_RSP,
+	X86_RBP,
+	X86_RSI,
+	X86_RDI,
+	X86_R8,
+	X86_R9,
+	X86_R10,
+	X86_R11,
+	X86_R12,
+	X86_R13,
+	X86_R14,
+	X86_R15,
 	X86_REG_NONE = 0xFF, /* no base or no index */
 };
 
 struct x86_insn {
-	uint8_t len;         /* total length in bytes, 1..15 */
+	uint8_t len; /* total length in bytes, 1..15 */
 	enum x86_op op;
-	uint8_t opcode;      /* the last opcode byte (01 for the 0F 01 group, where modrm tells which) */
-	uint8_t opmap;       /* 0: one-byte map, 1: 0F map */
-	uint8_t opsize;      /* operand size in bytes: 1, 2, 4, 8 */
-	uint8_t memsize;     /* bytes the memory operand accesses (MOVZX/MOVSX/MOVSXD: the source) */
-	uint8_t addrsize;    /* address size in bytes: 2, 4, 8 */
+	uint8_t opcode; /* the last opcode byte (01 for the 0F 01 group, where modrm tells which) */
+	uint8_t opmap;	/* 0: one-byte map, 1: 0F map */
+	uint8_t opsize; /* operand size in bytes: 1, 2, 4, 8 */
+	uint8_t memsize;  /* bytes the memory operand accesses (MOVZX/MOVSX/MOVSXD: the source) */
+	uint8_t addrsize; /* address size in bytes: 2, 4, 8 */
 	enum x86_dir dir;
 	/* ModRM and SIB (SDM vol. 2, 2.1.5, tables 2-1..2-3) */
 	bool has_modrm;
-	uint8_t modrm, mod;
-	uint8_t reg;         /* ModRM.reg | REX.R << 3; 0 (the accumulator) for moffs, string, IN/OUT */
-	uint8_t rm;          /* ModRM.rm | REX.B << 3 */
+	uint8_t modrm;
+	uint8_t mod; /* as encoded; MOV CR/DR ignore it (both operands are registers) */
+	uint8_t reg; /* ModRM.reg | REX.R << 3; 0 (the accumulator) for moffs, string, IN/OUT */
+	uint8_t rm;  /* ModRM.rm | REX.B << 3 */
 	bool has_sib;
 	uint8_t sib;
 	uint8_t base, index; /* enum x86_gpr or X86_REG_NONE; for 16-bit addressing BX/BP/SI/DI */
-	uint8_t scale;       /* 1, 2, 4, 8 */
-	bool rip_rel;        /* 64-bit mode mod=00 rm=101: disp is relative to the next RIP */
-	int64_t disp;        /* sign-extended; for moffs the zero-extended address */
+	uint8_t scale;	     /* 1, 2, 4, 8 */
+	bool rip_rel;	     /* 64-bit mode mod=00 rm=101: disp is relative to the next RIP */
+	int64_t disp;	     /* sign-extended; for moffs the zero-extended address */
 	uint8_t disp_size;   /* 0, 1, 2, 4 or (moffs) 8 */
 	bool has_imm;
-	int64_t imm;         /* sign-extended as the instruction defines; IN/OUT ports zero-extended */
-	uint8_t imm_size;    /* bytes of immediate in the encoding */
+	int64_t imm;	  /* sign-extended as the instruction defines; IN/OUT ports zero-extended */
+	uint8_t imm_size; /* bytes of immediate in the encoding */
 	/* what the instruction does with memory */
-	bool is_mem;         /* an operand is memory (ModRM mod != 11, moffs, string, INVLPG) */
-	bool is_read;        /* it reads that memory */
-	bool is_write;       /* it writes that memory */
-	bool is_string;      /* STOS/MOVS/INS/OUTS: addresses from rSI/rDI, rep may repeat */
+	bool is_mem;	/* an operand is memory (ModRM mod != 11, moffs, string, INVLPG) */
+	bool is_read;	/* it reads that memory */
+	bool is_write;	/* it writes that memory */
+	bool is_string; /* STOS/MOVS/INS/OUTS: addresses from rSI/rDI, rep may repeat */
 	/* prefixes (SDM vol. 2, 2.1.1) */
-	enum x86_rep rep;    /* the last F2/F3 */
-	bool lock;           /* F0 (not validated: hardware raises #UD before any exit) */
-	enum x86_seg seg;    /* the last override; in 64-bit mode only FS/GS count */
-	bool opsize_prefix;  /* 66 */
+	enum x86_rep rep;     /* the last F2/F3 */
+	bool lock;	      /* F0 (not validated: hardware raises #UD before any exit) */
+	enum x86_seg seg;     /* the last override; in 64-bit mode only FS/GS count */
+	bool opsize_prefix;   /* 66 */
 	bool addrsize_prefix; /* 67 */
-	uint8_t rex;         /* the effective REX byte (40-4F directly before the opcode), or 0 */
+	uint8_t rex;	      /* the effective REX byte (40-4F directly before the opcode), or 0 */
 	bool rex_w, rex_r, rex_x, rex_b;
-	/* 8-bit register operands without REX: 4..7 mean AH, CH, DH, BH (SDM vol. 2, 3.1.1.1) */
-	bool reg_high8;      /* the reg operand is AH..BH: read gpr[reg - 4] bits 15:8 */
-	bool rm_high8;       /* the register rm operand is AH..BH */
+	/* 8-bit register operands without REX: 4..7 mean AH, CH, DH, BH (SDM vol. 2, 2.2.1.2) */
+	bool reg_high8; /* the reg operand is AH..BH: read gpr[reg - 4] bits 15:8 */
+	bool rm_high8;	/* the register rm operand is AH..BH */
 };
 
 /*
@@ -162,7 +185,8 @@ int x86_decode(const uint8_t *bytes, size_t avail, enum x86_mode mode, struct x8
  * or for string ops the destination rDI (OUTS: the source rSI; MOVS's source
  * is rSI too).  0 when in has no memory operand.
  */
-uint64_t x86_effective_address(const struct x86_insn *in, const uint64_t gpr[16], uint64_t rip_next);
+uint64_t x86_effective_address(const struct x86_insn *in, const uint64_t gpr[16],
+			       uint64_t rip_next);
 
 /* Reads size (1, 2, 4, 8) bytes of register reg; high8: AH..BH (reg 4..7). */
 uint64_t x86_reg_read(const uint64_t gpr[16], unsigned reg, unsigned size, bool high8);

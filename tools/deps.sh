@@ -4,6 +4,9 @@ set -eu
 PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils
 	bochs bochs-term bochsbios vgabios bsdutils"
 
+# `deps.sh fuzz` adds what `make fuzz` needs (clang's libFuzzer runtime).
+[ "${1:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
