@@ -1,5 +1,6 @@
 /* Port dispatch for a zone's devices: COM1 UART and the debug-exit port. */
 #include "zones/io.h"
+#include "zones/acpi_build.h"
 #include "zones/zone.h"
 
 struct port_range {
@@ -32,9 +33,57 @@ static enum vexit_action debug_exit_write(struct zone *z, uint16_t off, unsigned
 	return zone_stop(z, "exit status %d", z->exit_status);
 }
 
+/* i8042 (IBM PC/AT keyboard controller): only what reboot=k and Linux's
+ * probe need.  Status 0x1c: system flag, command/data, unlocked, no data. */
+#define I8042_DATA	  0x60
+#define I8042_CMD	  0x64
+#define I8042_STATUS_IDLE 0x1c
+#define I8042_PULSE_RESET 0xfe
+
+static enum vexit_action i8042_read(struct zone *z, uint16_t off, unsigned size, uint32_t *v)
+{
+	(void)z;
+	(void)size;
+	*v = off == I8042_CMD - I8042_DATA ? I8042_STATUS_IDLE : 0;
+	return VACT_RESUME;
+}
+
+static enum vexit_action i8042_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
+{
+	(void)size;
+	if (off == I8042_CMD - I8042_DATA && (v & 0xff) == I8042_PULSE_RESET)
+		return zone_stop(z, "reboot (i8042 reset)");
+	return VACT_RESUME;
+}
+
+/* ACPI hardware-reduced sleep control and reset registers (zones/acpi_build.h). */
+static enum vexit_action acpi_read(struct zone *z, uint16_t off, unsigned size, uint32_t *v)
+{
+	(void)z;
+	(void)off;
+	(void)size;
+	*v = 0;
+	return VACT_RESUME;
+}
+
+static enum vexit_action acpi_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
+{
+	uint16_t port = (uint16_t)(ZONE_ACPI_SLEEP_CTL_PORT + off);
+
+	(void)size;
+	if (port == ZONE_ACPI_SLEEP_CTL_PORT && (v & ZONE_ACPI_SLP_EN) &&
+	    ((v >> 2) & 7) == ZONE_ACPI_S5_SLP_TYP)
+		return zone_stop(z, "shutdown (ACPI S5)");
+	if (port == ZONE_ACPI_RESET_PORT && (v & 0xff) == ZONE_ACPI_RESET_VALUE)
+		return zone_stop(z, "reboot (ACPI reset register)");
+	return VACT_RESUME;
+}
+
 static const struct port_range ports[] = {
-	{UART_COM1, 8, com1_read, com1_write},
+	{I8042_DATA, 5, i8042_read, i8042_write},
 	{DEBUG_EXIT_PORT, 4, NULL, debug_exit_write},
+	{UART_COM1, 8, com1_read, com1_write},
+	{ZONE_ACPI_SLEEP_CTL_PORT, 5, acpi_read, acpi_write},
 };
 
 static const struct port_range *find(uint16_t port, unsigned size)

@@ -219,7 +219,21 @@ def prefixed_instructions_resume_after_the_prefixes(name, on=QEMU):
         finish(b)
 
 
-SCENARIOS = ["prefixed_instructions_resume_after_the_prefixes", "hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud"]
+def guest_shutdown_and_reboot_end_the_zone(name, on=QEMU):
+    zs = [zone("k", "power", 1, args="i8042"), zone("o", "power", 2, args="acpi-off"),
+          zone("r", "power", 1, args="acpi-reset", after="k")]
+    with boot_zones(name, zs, ["power"], on=on) as b:
+        b.expect_seen(r"^\[k\] power: i8042 status 0x1c$")
+        b.expect_seen(r"^zone k: stopped \(reboot \(i8042 reset\)\)$")
+        b.expect_seen(r"^zone o: stopped \(shutdown \(ACPI S5\)\)$")
+        b.expect_seen(r"^zone r: stopped \(reboot \(ACPI reset register\)\)$")
+        finish(b)
+        if b.seen(r"power: still running"):
+            b.fail("a zone kept running after asking to power off or reboot")
+
+
+SCENARIOS = ["guest_shutdown_and_reboot_end_the_zone",
+             "prefixed_instructions_resume_after_the_prefixes", "hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud"]
 
 
 def _make_test(scenario):
