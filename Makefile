@@ -113,10 +113,15 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(HEADERS) tests/unit/test.h
 unit: $(UNIT_BINS)
 	@tools/run-suite --unit $(UNIT_BINS)
 
-test: deps all $(UNIT_BINS)
+# The unmodified Debian kernel for Linux zones (apt-get download, idempotent).
+.PHONY: kernel
+kernel: deps
+	@tools/fetch-kernel >/dev/null
+
+test: deps all kernel $(UNIT_BINS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
 
-integration: all
+integration: all kernel
 	@tools/run-suite --integration
 
 check: unit

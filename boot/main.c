@@ -84,8 +84,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->size = sizeof(*bi);
 	load_config(bi, &conf);
 	entry = load_hypervisor(bi);
-	for (uint32_t i = 0; i < conf.zone_count; i++)
+	for (uint32_t i = 0; i < conf.zone_count; i++) {
 		add_file(bi, conf.zones[i].image);
+		if (conf.zones[i].initrd[0])
+			add_file(bi, conf.zones[i].initrd);
+	}
 	collect_platform(image, bi);
 	loader_print("zonevisor loader: hypervisor at 0x%lx (%lu KiB), %u cpus, "
 		     "%u files, tsc %lu kHz; leaving boot services\n",

@@ -205,18 +205,29 @@ static const struct key_def hv_keys[] = {
 
 /* ---- [zone NAME] keys ------------------------------------------------- */
 
-static int set_image(struct parser *p, const char *val)
+/* A file in the ESP's /zonevisor/ folder: no slashes, no "." or "..". */
+static int set_file_name(struct parser *p, const char *val, char *dst, const char *what)
 {
 	size_t n = zv_strlen(val);
 
 	if (n == 0 || n >= ZV_CONF_PATH_LEN || !all_chars(val, is_image_char) ||
 	    zv_strcmp(val, ".") == 0 || zv_strcmp(val, "..") == 0)
 		return fail(p,
-			    "bad image '%.32s' (expected a file name of 1 to %d characters of A-Z "
+			    "bad %s '%.32s' (expected a file name of 1 to %d characters of A-Z "
 			    "a-z 0-9 . _ -)",
-			    val, ZV_CONF_PATH_LEN - 1);
-	zv_strlcpy(cur_zone(p)->image, val, ZV_CONF_PATH_LEN);
+			    what, val, ZV_CONF_PATH_LEN - 1);
+	zv_strlcpy(dst, val, ZV_CONF_PATH_LEN);
 	return 0;
+}
+
+static int set_image(struct parser *p, const char *val)
+{
+	return set_file_name(p, val, cur_zone(p)->image, "image");
+}
+
+static int set_initrd(struct parser *p, const char *val)
+{
+	return set_file_name(p, val, cur_zone(p)->initrd, "initrd");
 }
 
 /* Applies a K, M or G suffix (binary multiples); false on overflow or junk. */
@@ -316,7 +327,7 @@ static int set_after(struct parser *p, const char *val)
 
 static const struct key_def zone_keys[] = {
 	{"image", set_image, true}, {"memory", set_memory, true}, {"cpu", set_cpu, true},
-	{"args", set_args, false},  {"after", set_after, false},
+	{"args", set_args, false},  {"after", set_after, false},  {"initrd", set_initrd, false},
 };
 
 /* ---- sections --------------------------------------------------------- */

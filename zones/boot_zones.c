@@ -8,6 +8,7 @@
 #include "hv/mem.h"
 #include "hv/percpu.h"
 #include "zones/isolation.h"
+#include "zones/linux_zone.h"
 #include "zones/multiboot.h"
 #include "zones/zone.h"
 
@@ -42,27 +43,49 @@ static void refuse(struct boot_zone *b, struct zone *z, const char *why)
 	b->state = BZ_ENDED;
 }
 
+static const char *load_multiboot(struct zone *z, const struct zv_file *img,
+				  const struct zv_zone_conf *c, struct vcpu_entry *e)
+{
+	struct multiboot_loaded ld;
+	const char *why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args,
+					 write_guest, z, &ld);
+
+	*e = (struct vcpu_entry){.mode = VCPU_ENTRY_PROTECTED32,
+				 .rip = ld.entry,
+				 .rax = MULTIBOOT_BOOTLOADER_MAGIC,
+				 .rbx = ld.info};
+	return why;
+}
+
+/* A bzImage gets the Linux boot protocol, anything else Multiboot. */
+static const char *load_image(const struct zv_bootinfo *bi, struct zone *z,
+			      const struct zv_zone_conf *c, struct vcpu_entry *e)
+{
+	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
+	const struct zv_file *rd = c->initrd[0] ? zv_bootinfo_file(bi, c->initrd) : NULL;
+
+	if (!img || (c->initrd[0] && !rd))
+		return "image file was not loaded";
+	if (!linux_is_bzimage(phys_to_virt(img->addr), img->size))
+		return rd ? "initrd is only for Linux (bzImage) images"
+			  : load_multiboot(z, img, c, e);
+	return linux_zone_load(z, phys_to_virt(img->addr), img->size,
+			       rd ? phys_to_virt(rd->addr) : NULL, rd ? rd->size : 0, c->args, e);
+}
+
 static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, struct boot_zone *b)
 {
 	const struct zv_zone_conf *c = b->conf;
-	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
-	struct multiboot_loaded ld;
+	struct vcpu_entry e;
 	const char *why;
 	struct zone *z;
 
-	if (!img)
-		return refuse(b, NULL, "image file was not loaded");
 	z = zone_create(c->name, c->memory, c->cpu, &why);
 	if (!z)
 		return refuse(b, NULL, why);
-	why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args, write_guest, z,
-			     &ld);
+	why = load_image(bi, z, c, &e);
 	if (why)
 		return refuse(b, z, why);
-	struct vcpu_entry e = {.mode = VCPU_ENTRY_PROTECTED32,
-			       .rip = ld.entry,
-			       .rax = MULTIBOOT_BOOTLOADER_MAGIC,
-			       .rbx = ld.info};
 	if (zone_set_entry(z, &e) != 0)
 		return refuse(b, z, "no memory for the vCPU");
 	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
