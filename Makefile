@@ -118,6 +118,12 @@ unit: $(UNIT_BINS)
 kernel: deps
 	@tools/fetch-kernel >/dev/null
 
+# The agent-zone initramfs: busybox-static, the virtio modules, /init that
+# runs the command after `--` and reports its status on port 0xF4.
+.PHONY: initramfs
+initramfs: kernel
+	@tools/mkinitramfs
+
 test: deps all kernel $(UNIT_BINS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
 
