@@ -19,6 +19,12 @@ void mem_init(const struct zv_bootinfo *bi);
 /* Zeroed 2^order pages, or 0 when memory is exhausted.  Any CPU. */
 uint64_t page_alloc(unsigned order);
 void page_free(uint64_t pa, unsigned order);
+/* page_free() that accepts 0 ("nothing allocated"), for error paths. */
+static inline void page_free_if(uint64_t pa, unsigned order)
+{
+	if (pa)
+		page_free(pa, order);
+}
 uint64_t mem_free_bytes(void);
 uint64_t mem_total_bytes(void);
 

@@ -170,20 +170,13 @@ static void set_controls(void *vmcb, uint64_t npt_root)
 	VMCB64(vmcb, VMCB_NCR3) = npt_root;
 }
 
-static void free_pages_of(uint64_t a, uint64_t b)
-{
-	if (a)
-		page_free(a, 0);
-	if (b)
-		page_free(b, 0);
-}
-
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
 {
 	uint64_t vmcb = page_alloc(0), host = page_alloc(0);
 
 	if (!vmcb || !host) {
-		free_pages_of(vmcb, host);
+		page_free_if(vmcb, 0);
+		page_free_if(host, 0);
 		return -1;
 	}
 	v->arch = phys_to_virt(vmcb);
@@ -205,7 +198,8 @@ static void svm_vcpu_free(struct vcpu *v)
 	/* The VMCB holds guest registers: no secret may survive in the pool. */
 	zv_memset(phys_to_virt(v->arch_pa), 0, 4096);
 	zv_memset(phys_to_virt(v->arch_aux_pa), 0, 4096);
-	free_pages_of(v->arch_pa, v->arch_aux_pa);
+	page_free_if(v->arch_pa, 0);
+	page_free_if(v->arch_aux_pa, 0);
 	v->arch = NULL;
 	v->arch_pa = v->arch_aux_pa = v->arch_pages = 0;
 }

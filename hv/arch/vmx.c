@@ -541,21 +541,14 @@ static enum vexit_action load_vmcs(struct vcpu *v)
 
 /* ---- vCPU lifecycle ---- */
 
-static void free_pages_of(uint64_t a, uint64_t b)
-{
-	if (a)
-		page_free(a, 0);
-	if (b)
-		page_free(b, 0);
-}
-
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
 {
 	uint64_t vmcs = page_alloc(0), aux = page_alloc(0);
 	struct vmx_vcpu *vx = phys_to_virt(aux);
 
 	if (!vmcs || !aux) {
-		free_pages_of(vmcs, aux);
+		page_free_if(vmcs, 0);
+		page_free_if(aux, 0);
 		return -1;
 	}
 	*(uint32_t *)phys_to_virt(vmcs) = cfg.revision; /* SDM 25.2 */
@@ -586,7 +579,8 @@ static void vmx_vcpu_free(struct vcpu *v)
 	/* The VMCS holds guest registers: no secret may survive in the pool. */
 	zv_memset(phys_to_virt(v->arch_pa), 0, 4096);
 	zv_memset(phys_to_virt(v->arch_aux_pa), 0, 4096);
-	free_pages_of(v->arch_pa, v->arch_aux_pa);
+	page_free_if(v->arch_pa, 0);
+	page_free_if(v->arch_aux_pa, 0);
 	v->arch = NULL;
 	v->arch_pa = v->arch_aux_pa = v->arch_pages = 0;
 }
