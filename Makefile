@@ -31,7 +31,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
-	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c
+	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
@@ -42,7 +42,7 @@ HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h boot/*
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
 BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
 
-.PHONY: all deps run test unit integration check clean esp help guests
+.PHONY: all deps run test unit integration check clean esp help guests bench
 all: $(ESP)/EFI/BOOT/BOOTX64.EFI $(ZVDIR)/hypervisor.elf $(ZVDIR)/zonevisor.conf guests \
 	$(ZVDIR)/hello.elf
 
@@ -60,6 +60,7 @@ help:
 	@echo "make unit       host unit tests only"
 	@echo "make check      clang-format check, cppcheck and unit tests"
 	@echo "make esp CONF=file IMAGES='a b' OUT=dir   an ESP with another config"
+	@echo "make bench      Linux boot to /init in a zone vs. direct QEMU (-icount; docs/benchmarks.md)"
 
 deps:
 	@tools/deps.sh
@@ -124,11 +125,15 @@ kernel: deps
 initramfs: kernel
 	@tools/mkinitramfs
 
-test: deps all kernel $(UNIT_BINS)
+test: deps all kernel initramfs $(UNIT_BINS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
 
-integration: all kernel
+integration: all kernel initramfs
 	@tools/run-suite --integration
+
+# Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
+bench: all kernel initramfs
+	@tools/bench
 
 check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \

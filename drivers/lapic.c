@@ -2,16 +2,24 @@
 #include "drivers/lapic.h"
 #include "hv/cpu.h"
 #include "hv/idt.h"
+#include "hv/time.h"
 
 #define APIC_BASE_EXTD	    (1ull << 10) /* x2APIC mode enabled */
 #define APIC_BASE_ADDR_MASK 0xffffff000ull
 
 /* Register offsets in the xAPIC page; x2APIC MSR = 0x800 + offset / 16. */
-#define REG_ID	   0x20
-#define REG_EOI	   0xb0
-#define REG_SVR	   0xf0
-#define REG_ICR_LO 0x300
-#define REG_ICR_HI 0x310
+#define REG_ID	       0x20
+#define REG_EOI	       0xb0
+#define REG_SVR	       0xf0
+#define REG_ICR_LO     0x300
+#define REG_ICR_HI     0x310
+#define REG_LVT_TIMER  0x320
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR  0x390
+#define REG_TIMER_DCR  0x3e0
+#define TIMER_DIVIDE_1 0xb /* SDM vol. 3A, figure 11-10 */
+#define LVT_MASKED     (1u << 16)
+#define CALIBRATE_US   1000
 
 #define SVR_ENABLE  (1u << 8)
 #define ICR_BUSY    (1u << 12)
@@ -92,4 +100,48 @@ int lapic_send_startup(uint32_t apic_id, uint8_t vector_page)
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
 	return send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+/* Timer ticks per TSC cycle, 32.32 fixed point; 0 until calibrated. */
+static uint64_t ticks_per_tsc;
+
+void lapic_timer_calibrate(void)
+{
+	uint64_t t0, t1;
+	uint32_t left;
+
+	reg_write(REG_TIMER_DCR, TIMER_DIVIDE_1);
+	reg_write(REG_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
+	t0 = rdtsc();
+	reg_write(REG_TIMER_INIT, 0xffffffffu);
+	udelay(CALIBRATE_US);
+	left = reg_read(REG_TIMER_CUR);
+	t1 = rdtsc();
+	reg_write(REG_TIMER_INIT, 0);
+	if (t1 > t0 && left < 0xffffffffu)
+		ticks_per_tsc = ((uint64_t)(0xffffffffu - left) << 32) / (t1 - t0);
+	if (!ticks_per_tsc)
+		ticks_per_tsc = 1ull << 32; /* unmeasurable: assume one tick per cycle */
+}
+
+void lapic_timer_oneshot(uint64_t tsc_cycles)
+{
+	unsigned __int128 t = (unsigned __int128)tsc_cycles * ticks_per_tsc;
+	uint64_t ticks = (uint64_t)(t >> 32) + 1; /* round up: never fire early */
+
+	if (ticks > 0xffffffffu)
+		ticks = 0xffffffffu; /* wakes early; the caller re-arms */
+	reg_write(REG_TIMER_DCR, TIMER_DIVIDE_1);
+	reg_write(REG_LVT_TIMER, VECTOR_TIMER); /* one-shot, unmasked */
+	reg_write(REG_TIMER_INIT, (uint32_t)ticks);
+}
+
+bool lapic_timer_running(void)
+{
+	return reg_read(REG_TIMER_CUR) != 0;
+}
+
+void lapic_timer_stop(void)
+{
+	reg_write(REG_TIMER_INIT, 0);
 }

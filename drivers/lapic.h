@@ -2,6 +2,7 @@
 #ifndef ZV_LAPIC_H
 #define ZV_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Software-enables this CPU's APIC with VECTOR_SPURIOUS. */
@@ -15,5 +16,15 @@ int lapic_send_startup(uint32_t apic_id, uint8_t vector_page);
 /* A fixed interrupt with the given vector to one CPU. */
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 int lapic_is_x2apic(void);
+
+/* The APIC timer as a one-shot alarm measured in TSC cycles.  calibrate
+ * (once, on the BSP) measures the timer's input clock against the TSC;
+ * every CPU's timer runs at that rate (one crystal, SDM vol. 3A 11.5.4). */
+void lapic_timer_calibrate(void);
+/* Raises VECTOR_TIMER on this CPU after about tsc_cycles (at least once). */
+void lapic_timer_oneshot(uint64_t tsc_cycles);
+void lapic_timer_stop(void);
+/* Whether the one-shot is still counting down (it has not fired). */
+bool lapic_timer_running(void);
 
 #endif

@@ -196,11 +196,22 @@ static int set_dump_acpi(struct parser *p, const char *val)
 	return 0;
 }
 
+static int set_console_timestamps(struct parser *p, const char *val)
+{
+	int v;
+
+	if (!lookup_word(yes_no_words, NKEYS(yes_no_words), val, &v))
+		return fail(p, "bad console_timestamps '%.32s' (expected yes or no)", val);
+	p->cfg->console_timestamps = (uint32_t)v;
+	return 0;
+}
+
 static const struct key_def hv_keys[] = {
 	{"debug_fault", set_debug_fault, false},
 	{"on_idle", set_on_idle, false},
 	{"verify_wipe", set_verify_wipe, false},
 	{"dump_acpi", set_dump_acpi, false},
+	{"console_timestamps", set_console_timestamps, false},
 };
 
 /* ---- [zone NAME] keys ------------------------------------------------- */
@@ -282,15 +293,41 @@ static int set_memory(struct parser *p, const char *val)
 	return 0;
 }
 
+static bool cpu_listed(const struct zv_zone_conf *z, uint32_t n, uint32_t cpu)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (z->cpus[i] == cpu)
+			return true;
+	return false;
+}
+
+/* "cpu = 1" or "cpu = 1,2": one vCPU on each listed logical CPU. */
 static int set_cpu(struct parser *p, const char *val)
 {
+	struct zv_zone_conf *z = cur_zone(p);
 	const char *s = val;
-	uint64_t v;
+	uint32_t n = 0;
 
-	if (!parse_u64(&s, &v) || *s != '\0' || v < 1 || v > CONF_CPU_MAX)
-		return fail(p, "bad cpu '%.32s' (expected 1 to %d; cpu 0 runs no zone)", val,
-			    CONF_CPU_MAX);
-	cur_zone(p)->cpu = (uint32_t)v;
+	for (;;) {
+		uint64_t v;
+
+		if (!parse_u64(&s, &v) || v < 1 || v > CONF_CPU_MAX || (*s != '\0' && *s != ','))
+			return fail(p,
+				    "bad cpu '%.32s' (expected 1 to %d, or a list like 1,2; cpu 0 "
+				    "runs no zone)",
+				    val, CONF_CPU_MAX);
+		if (n == ZV_CONF_MAX_VCPUS)
+			return fail(p, "cpu '%.32s': a zone has at most %d vCPUs", val,
+				    ZV_CONF_MAX_VCPUS);
+		if (cpu_listed(z, n, (uint32_t)v))
+			return fail(p, "cpu '%.32s' lists cpu %lu twice", val, (unsigned long)v);
+		z->cpus[n++] = (uint32_t)v;
+		if (*s == '\0')
+			break;
+		s++;
+	}
+	z->cpu = z->cpus[0];
+	z->vcpu_count = n;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #define ZV_CONF_PATH_LEN  64
 #define ZV_CONF_ARGS_LEN  256
 #define ZV_CONF_ERR_LEN	  160
+#define ZV_CONF_MAX_VCPUS 4 /* zones/zone.h ZONE_MAX_VCPUS */
 
 /* Deliberate faults for testing the exception path (docs/config.md). */
 enum zv_debug_fault {
@@ -27,20 +28,23 @@ enum zv_on_idle {
 };
 
 struct zv_zone_conf {
-	char name[ZV_CONF_NAME_LEN];   /* [a-z0-9_-], unique */
-	char image[ZV_CONF_PATH_LEN];  /* file on the ESP: Multiboot kernel or bzImage */
-	char initrd[ZV_CONF_PATH_LEN]; /* initramfs for a bzImage, or empty */
-	char args[ZV_CONF_ARGS_LEN];   /* Multiboot command line */
-	char after[ZV_CONF_NAME_LEN];  /* start once this zone has been wiped */
-	uint64_t memory;	       /* bytes, multiple of 2 MiB */
-	uint32_t cpu;		       /* logical CPU index, never 0 (the BSP) */
+	char name[ZV_CONF_NAME_LEN];	  /* [a-z0-9_-], unique */
+	char image[ZV_CONF_PATH_LEN];	  /* file on the ESP: Multiboot kernel or bzImage */
+	char initrd[ZV_CONF_PATH_LEN];	  /* initramfs for a bzImage, or empty */
+	char args[ZV_CONF_ARGS_LEN];	  /* Multiboot command line */
+	char after[ZV_CONF_NAME_LEN];	  /* start once this zone has been wiped */
+	uint64_t memory;		  /* bytes, multiple of 2 MiB */
+	uint32_t cpu;			  /* the first vCPU's logical CPU, never 0 (the BSP) */
+	uint32_t cpus[ZV_CONF_MAX_VCPUS]; /* one distinct logical CPU per vCPU */
+	uint32_t vcpu_count;		  /* 1 to ZV_CONF_MAX_VCPUS */
 };
 
 struct zv_config {
 	enum zv_debug_fault debug_fault;
 	enum zv_on_idle on_idle;
-	uint32_t verify_wipe; /* re-read wiped pages and report any non-zero byte */
-	uint32_t dump_acpi;   /* hex-dump RSDP, XSDT and MADT (captures for unit tests) */
+	uint32_t verify_wipe;	     /* re-read wiped pages and report any non-zero byte */
+	uint32_t dump_acpi;	     /* hex-dump RSDP, XSDT and MADT (captures for unit tests) */
+	uint32_t console_timestamps; /* prefix zone console lines with time since zone start */
 	uint32_t zone_count;
 	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
 };

@@ -6,11 +6,14 @@
 
 /* Intel SDM vol. 4 / AMD APM vol. 2 MSR numbers. */
 #define MSR_APIC_BASE	   0x1b
+#define MSR_TSC_AUX	   0xc0000103
 #define MSR_EFER	   0xc0000080
 #define MSR_FS_BASE	   0xc0000100
 #define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_PAT		   0x277
+
+#define RFLAGS_IF (1u << 9)
 
 #define EFER_SCE  (1u << 0)
 #define EFER_LME  (1u << 8)

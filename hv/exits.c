@@ -2,8 +2,11 @@
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/mmio.h"
 #include "hv/policy.h"
+#include "hv/vintr.h"
 #include "zones/io.h"
+#include "zones/irq.h"
 #include "zones/zone.h"
 
 #define X86_UD	       6
@@ -38,19 +41,54 @@ static void set_edx_eax(struct vcpu *v, uint64_t val)
 	v->regs.rdx = val >> 32;
 }
 
+/* TSC_AUX exists with RDTSCP or RDPID (CPUID 8000_0001 EDX bit 27, 7 ECX bit 22). */
+static bool host_has_tsc_aux(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = (cpuid(0x80000001, 0).edx & (1u << 27)) || (cpuid(7, 0).ecx & (1u << 22));
+	return has;
+}
+
+/* SDM vol. 3A, 11.4.4 and 11.12.1: base 0xFEE00000, enabled (bit 11),
+ * x2APIC mode (bit 10), BSP (bit 8) on vCPU 0. */
+static uint64_t apic_base(const struct vcpu *v)
+{
+	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id == 0 ? 1u << 8 : 0);
+}
+
+/* The zone's x2APIC registers and TSC deadline (zones/irq.c). */
+static enum vexit_action apic_msr(struct vcpu *v, uint32_t msr, bool write)
+{
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	if (write ? zone_irq_wrmsr(v, msr, val) : zone_irq_rdmsr(v, msr, &val))
+		return inject_gp(v);
+	if (!write)
+		set_edx_eax(v, val);
+	vcpu_skip_insn(v);
+	return VACT_RESUME;
+}
+
 enum vexit_action exit_msr_read(struct vcpu *v)
 {
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
 	uint64_t val;
 
+	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
+		return apic_msr(v, (uint32_t)v->regs.rcx, false);
 	switch (e->rule) {
 	case MSR_EFER_RULE: val = backend->get_sreg(v, VSREG_EFER) & ~(uint64_t)EFER_SVME; break;
 	case MSR_TSC_RULE: val = rdtsc(); break;
 	case MSR_PAT_RULE: val = backend->get_sreg(v, VSREG_PAT); break;
 	case MSR_ZERO: val = 0; break;
 	case MSR_READ_CONST: val = e->value; break;
-	case MSR_APIC_BASE_RULE:
-		val = 0xfee00000ull | (1u << 11) | (v->id == 0 ? 1u << 8 : 0);
+	case MSR_APIC_BASE_RULE: val = apic_base(v); break;
+	case MSR_TSC_AUX_RULE:
+		if (!host_has_tsc_aux())
+			return inject_gp(v);
+		val = rdmsr(MSR_TSC_AUX);
 		break;
 	default: return inject_gp(v);
 	}
@@ -88,7 +126,18 @@ enum vexit_action exit_msr_write(struct vcpu *v)
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
+	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
+		return apic_msr(v, (uint32_t)v->regs.rcx, true);
 	switch (e->rule) {
+	case MSR_APIC_BASE_RULE:
+		if (val != apic_base(v)) /* no xAPIC mode, no relocation, no disable */
+			return inject_gp(v);
+		break;
+	case MSR_TSC_AUX_RULE:
+		if ((val >> 32) || !host_has_tsc_aux()) /* SDM vol. 4: bits 63:32 reserved */
+			return inject_gp(v);
+		wrmsr(MSR_TSC_AUX, val);
+		break;
 	case MSR_EFER_RULE:
 		if (write_efer(v, val) != 0)
 			return inject_gp(v);
@@ -116,13 +165,27 @@ enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	return act;
 }
 
+/* Whether something would end a HLT now: a deliverable interrupt (only
+ * with RFLAGS.IF set, as on hardware), an NMI, INIT, or the zone stopping. */
+static bool hlt_should_end(struct vcpu *v)
+{
+	if (v->zone->stop_requested || v->nmi_pending || v->wait_sipi)
+		return true;
+	return (v->regs.rflags & RFLAGS_IF) && zone_irq_pending(v) >= 0;
+}
+
 enum vexit_action exit_hlt(struct vcpu *v)
 {
 	vcpu_skip_insn(v);
-	/* Nothing can wake this vCPU yet but a stop request: idle until one. */
-	while (!v->zone->stop_requested)
+	/* Sleep on this CPU until the vCPU has something to do; the host
+	 * timer is set for the zone's next APIC timer deadline, and other
+	 * CPUs kick with VECTOR_WAKEUP.  irq_enable_and_halt() cannot miss a
+	 * kick that arrives after the check (sti's shadow covers hlt). */
+	while (!hlt_should_end(v)) {
+		vcpu_arm_host_timer(v);
 		irq_enable_and_halt();
-	return VACT_STOP;
+	}
+	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;
 }
 
 enum vexit_action exit_hypercall(struct vcpu *v)
@@ -135,6 +198,12 @@ enum vexit_action exit_hypercall(struct vcpu *v)
 
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 {
+	const struct mmio_device *dev = fetch ? NULL : zone_mmio_device(v->zone, gpa);
+
+	if (dev) {
+		v->exits[VEXIT_MMIO]++;
+		return mmio_emulate(v, gpa, dev);
+	}
 	return zone_stop(v->zone, "nested page fault at GPA 0x%lx (%s)", gpa,
 			 fetch	 ? "execute"
 			 : write ? "write"
@@ -156,6 +225,11 @@ enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic)
 			v->regs.rip);
 	backend->inject_exception(v, X86_UD, false, 0);
 	return VACT_RESUME;
+}
+
+enum vexit_action exit_xsetbv(struct vcpu *v)
+{
+	return exit_virt_insn(v, "XSETBV (no XSAVE in zones)");
 }
 
 enum vexit_action exit_interrupt(struct vcpu *v)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define IST_FAULT	1    /* IST slot for #DF, NMI and #MC: they may come on a bad stack */
+#define VECTOR_TIMER	0xef /* this CPU's APIC timer: a zone's APIC timer deadline */
 #define VECTOR_WAKEUP	0xf0 /* IPI that only interrupts a halted CPU */
 #define VECTOR_SPURIOUS 0xff
 

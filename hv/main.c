@@ -1,4 +1,5 @@
 /* hv_main: the hypervisor's boot sequence on the BSP. */
+#include "drivers/lapic.h"
 #include "hv/bootinfo.h"
 #include "hv/config.h"
 #include "hv/console.h"
@@ -67,6 +68,7 @@ void hv_main(struct zv_bootinfo *bi)
 	if (config.dump_acpi)
 		platform_dump_acpi(bi);
 	smp_init_bsp(bi);
+	lapic_timer_calibrate();
 	smp_start_aps(bi);
 	kprintf("zonevisor: ready (%u cpus, %lu MiB free)\n", smp_online_count(),
 		mem_free_bytes() / MIB);

@@ -1,31 +1,60 @@
 /* CPUID and MSR policy tables for zones. */
-#include "hv/policy.h"
+#include <stdbool.h>
+
 #include "hv/lib/string.h"
+#include "hv/policy.h"
 
 enum cpuid_reg { EAX, EBX, ECX, EDX };
 
-/* Bits cleared from the host's answer (Intel SDM vol. 2A CPUID; AMD APM
- * vol. 3 appendix E).  Hidden: virtualization, features a zone cannot use
- * safely (monitor/mwait, PT, SGX), and host identity (serial number). */
+/* Bits cleared from and set in the host's answer (Intel SDM vol. 2A CPUID;
+ * AMD APM vol. 3 appendix E).  Hidden: virtualization; features a zone
+ * cannot use safely (MONITOR/MWAIT, PT, SGX, WAITPKG); host identity (PSN);
+ * XSAVE and everything that needs it (AVX*, FMA, F16C, AMX, XOP), because
+ * XCR0 is not switched per zone (XSETBV gets #UD); and the speculation
+ * controls (SPEC_CTRL, PRED_CMD, ARCH_CAPABILITIES), whose MSRs zones do
+ * not get.  Set: the virtual platform (x2APIC, TSC-deadline, HYPERVISOR,
+ * invariant TSC, ARAT). */
+#define L1_ECX_CLEAR                                                                             \
+	((1u << 3) | (1u << 5) | (1u << 6) | (1u << 12) | (1u << 26) | (1u << 27) | (1u << 28) | \
+	 (1u << 29))
+#define L1_ECX_SET ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC, TSC-deadline, hypervisor */
+#define L7_EBX_CLEAR                                                                              \
+	((1u << 2) | (1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 25) | (1u << 26) | \
+	 (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
+#define L7_ECX_CLEAR                                                                          \
+	((1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 10) | \
+	 (1u << 11) | (1u << 12) | (1u << 14))
+#define L7_EDX_CLEAR                                                                             \
+	((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25) | \
+	 (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31))
+/* AMD 8000_0008 EBX: IBPB, IBRS, STIBP, SSBD, VIRT_SSBD and the rest of
+ * the speculation-control family (APM vol. 3, E.4.7). */
+#define X8_EBX_CLEAR                                                                   \
+	((1u << 12) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 18) | \
+	 (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26))
+
 static const struct {
 	uint32_t leaf;
 	enum cpuid_reg reg;
 	uint32_t clear;
 	uint32_t set;
 } cpuid_masks[] = {
-	{0x1, ECX, (1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24), 1u << 31},
-	/* MONITOR, VMX, SMX, x2APIC and TSC-deadline (no virtual APIC yet); set HYPERVISOR */
-	{0x1, EDX, (1u << 18) | (1u << 22) | (1u << 29), 0},	   /* PSN, ACPI thermal, TM */
-	{0x7, EBX, (1u << 2) | (1u << 25), 0},			   /* SGX, Intel PT */
-	{0x7, ECX, (1u << 5), 0},				   /* WAITPKG */
-	{0x80000001, ECX, (1u << 2) | (1u << 12) | (1u << 13), 0}, /* SVM, SKINIT, WDT */
+	{0x1, ECX, L1_ECX_CLEAR, L1_ECX_SET},
+	{0x1, EDX, (1u << 18) | (1u << 22) | (1u << 29), 0}, /* PSN, ACPI thermal, TM */
+	{0x7, EBX, L7_EBX_CLEAR, 0},
+	{0x7, ECX, L7_ECX_CLEAR, 0},
+	{0x7, EDX, L7_EDX_CLEAR, 0},
+	{0x80000001, ECX, (1u << 2) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 16), 0},
+	/* SVM, XOP, SKINIT, WDT, FMA4 */
+	{0x80000007, EDX, 0xffffffffu, 0}, /* power management: only invariant TSC, below */
+	{0x80000008, EBX, X8_EBX_CLEAR, 0},
 };
 
-/* Leaves answered with zeros: serial number, thermal/power, SGX, PT, SVM,
- * SEV; and the hypervisor range, which would reveal our internals. */
+/* Leaves answered with zeros: serial number, SGX, XSAVE state, PT, SVM,
+ * SEV, and every hypervisor leaf not answered by kvm_leaf(). */
 static int leaf_is_hidden(uint32_t leaf)
 {
-	return leaf == 0x3 || leaf == 0x6 || leaf == 0x12 || leaf == 0x14 || leaf == 0x8000000a ||
+	return leaf == 0x3 || leaf == 0xd || leaf == 0x12 || leaf == 0x14 || leaf == 0x8000000a ||
 	       leaf == 0x8000001f || (leaf >= 0x40000000 && leaf <= 0x4fffffff);
 }
 
@@ -34,7 +63,30 @@ static uint32_t *reg_of(struct cpuid_result *r, enum cpuid_reg reg)
 	return reg == EAX ? &r->eax : reg == EBX ? &r->ebx : reg == ECX ? &r->ecx : &r->edx;
 }
 
-static void apply_topology(uint32_t leaf, struct cpuid_result *r, const struct cpuid_view *v)
+/* The zone is one package of vcpu_count cores, one thread each, APIC IDs
+ * 0..n-1 (SDM vol. 3A, 10.12.8.1 for leaf 0Bh; APM vol. 3 E.4.7 for NC). */
+static uint32_t core_bits(uint32_t count)
+{
+	uint32_t bits = 0;
+
+	while ((1u << bits) < count)
+		bits++;
+	return bits;
+}
+
+static void topology_leaf_b(uint32_t sub, struct cpuid_result *r, const struct cpuid_view *v)
+{
+	if (sub == 0)
+		*r = (struct cpuid_result){0, 1, (1u << 8) | sub, v->vcpu_id};
+	else if (sub == 1)
+		*r = (struct cpuid_result){core_bits(v->vcpu_count), v->vcpu_count, (2u << 8) | sub,
+					   v->vcpu_id};
+	else
+		*r = (struct cpuid_result){0, 0, sub & 0xff, v->vcpu_id};
+}
+
+static void apply_topology(uint32_t leaf, uint32_t sub, struct cpuid_result *r,
+			   const struct cpuid_view *v)
 {
 	if (leaf == 0x1) {
 		/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
@@ -43,8 +95,19 @@ static void apply_topology(uint32_t leaf, struct cpuid_result *r, const struct c
 		r->edx |= 1u << 28; /* HTT: the count field is valid */
 	}
 	if (leaf == 0xb || leaf == 0x1f)
-		r->edx = v->vcpu_id; /* x2APIC ID */
+		topology_leaf_b(sub, r, v);
+	if (leaf == 0x4 && (r->eax & 0x1f))
+		r->eax = (r->eax & 0x03ffc3ffu) |
+			 ((v->vcpu_count - 1) << 26); /* cores - 1, 1 thread */
+	if (leaf == 0x80000008)
+		r->ecx = (core_bits(v->vcpu_count) << 12) | (v->vcpu_count - 1);
+	if (leaf == 0x8000001e)
+		*r = (struct cpuid_result){v->vcpu_id, v->vcpu_id, 0, 0};
 }
+
+/* Leaf 6: only ARAT (EAX bit 2, the APIC timer keeps running in deep
+ * C-states), so Linux needs no broadcast timer. */
+#define L6_ARAT (1u << 2)
 
 static void brand_string(uint32_t leaf, struct cpuid_result *r)
 {
@@ -53,12 +116,34 @@ static void brand_string(uint32_t leaf, struct cpuid_result *r)
 	zv_memcpy(r, brand + (leaf - 0x80000002) * 16, 16);
 }
 
+/* The KVM-compatible signature (Linux Documentation/virt/kvm/x86/cpuid.rst)
+ * with no paravirtual feature bits: it is what makes an unmodified Linux
+ * keep the x2APIC on without interrupt remapping (x86_init.hyper.
+ * x2apic_available); nothing else of KVM's interface is offered. */
+static bool kvm_leaf(uint32_t leaf, struct cpuid_result *r)
+{
+	if (leaf == 0x40000000) {
+		*r = (struct cpuid_result){0x40000001, 0x4b4d564b, 0x564b4d56, 0x0000004d};
+		return true;
+	}
+	if (leaf == 0x40000001) {
+		*r = (struct cpuid_result){0, 0, 0, 0};
+		return true;
+	}
+	return false;
+}
+
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 			const struct cpuid_view *view)
 {
-	(void)subleaf;
+	if (kvm_leaf(leaf, r))
+		return;
 	if (leaf_is_hidden(leaf)) {
 		*r = (struct cpuid_result){0, 0, 0, 0};
+		return;
+	}
+	if (leaf == 0x6) {
+		*r = (struct cpuid_result){L6_ARAT, 0, 0, 0};
 		return;
 	}
 	if (leaf >= 0x80000002 && leaf <= 0x80000004) {
@@ -71,14 +156,20 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 		uint32_t *reg = reg_of(r, cpuid_masks[i].reg);
 		*reg = (*reg & ~cpuid_masks[i].clear) | cpuid_masks[i].set;
 	}
-	apply_topology(leaf, r, view);
+	if (leaf == 0x80000007)
+		r->edx |= 1u << 8; /* invariant TSC: the zone's TSC is the host's, constant */
+	if (leaf == 0x7 && subleaf == 1)
+		r->eax &= ~((1u << 4) | (1u << 5)); /* AVX-VNNI, AVX512_BF16 */
+	apply_topology(leaf, subleaf, r, view);
 }
 
 /* Sorted by MSR number (binary search).  Everything else raises #GP, in
  * particular VM_CR, VM_HSAVE_PA and the other SVM/VMX MSRs. */
 static const struct msr_policy_entry msr_table[] = {
 	{0x00000010, MSR_TSC_RULE, 0, "TSC"},
+	{0x00000017, MSR_ZERO, 0, "PLATFORM_ID"},
 	{0x0000001b, MSR_APIC_BASE_RULE, 0, "APIC_BASE"},
+	{0x0000003a, MSR_READ_CONST, 1, "FEATURE_CONTROL"}, /* locked, VMX off */
 	{0x0000008b, MSR_ZERO, 0, "BIOS_SIGN_ID"},
 	{0x000000fe, MSR_ZERO, 0, "MTRRCAP"}, /* no variable or fixed MTRRs */
 	{0x00000179, MSR_ZERO, 0, "MCG_CAP"},
@@ -87,6 +178,10 @@ static const struct msr_policy_entry msr_table[] = {
 	{0x00000277, MSR_PAT_RULE, 0, "PAT"},
 	{0x000002ff, MSR_READ_CONST, 0x806, "MTRR_DEF_TYPE"}, /* enabled, WB */
 	{0xc0000080, MSR_EFER_RULE, 0, "EFER"},
+	{0xc0000103, MSR_TSC_AUX_RULE, 0, "TSC_AUX"}, /* RDTSCP/RDPID read it natively */
+	{0xc0010015, MSR_READ_CONST, 0, "HWCR"},      /* AMD: nothing disabled */
+	{0xc001001f, MSR_ZERO, 0, "NB_CFG"},	      /* AMD: no northbridge to configure */
+	{0xc0011029, MSR_READ_CONST, 2, "DE_CFG"},    /* AMD: LFENCE is serializing */
 };
 
 const struct msr_policy_entry *msr_policy_lookup(uint32_t msr)

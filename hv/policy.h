@@ -18,13 +18,14 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 			const struct cpuid_view *view);
 
 enum msr_rule {
-	MSR_DENY = 0,	/* #GP on read and write (the default) */
-	MSR_EFER_RULE,	/* EFER: SVME hidden, may not be set */
-	MSR_TSC_RULE,	/* reads the TSC; writes refused */
-	MSR_PAT_RULE,	/* the guest PAT in the control block */
-	MSR_ZERO,	/* reads as 0, writes ignored (absent features) */
-	MSR_READ_CONST, /* reads a fixed value, writes ignored */
-	MSR_APIC_BASE_RULE,
+	MSR_DENY = 0,	    /* #GP on read and write (the default) */
+	MSR_EFER_RULE,	    /* EFER: SVME hidden, may not be set */
+	MSR_TSC_RULE,	    /* reads the TSC; writes refused */
+	MSR_PAT_RULE,	    /* the guest PAT in the control block */
+	MSR_ZERO,	    /* reads as 0, writes ignored (absent features) */
+	MSR_READ_CONST,	    /* reads a fixed value, writes ignored */
+	MSR_APIC_BASE_RULE, /* x2APIC enabled at 0xFEE00000; may only be rewritten as is */
+	MSR_TSC_AUX_RULE,   /* the hardware TSC_AUX, owned by the zone while it runs */
 };
 
 struct msr_policy_entry {

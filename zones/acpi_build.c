@@ -42,6 +42,7 @@
 #define FADT_F_PWR_BUTTON      (1u << 4) /* no fixed-feature power button */
 #define FADT_F_SLP_BUTTON      (1u << 5) /* no fixed-feature sleep button */
 #define FADT_F_RESET_REG_SUP   (1u << 10)
+#define FADT_F_APIC_PHYSICAL   (1u << 19) /* FORCE_APIC_PHYSICAL_DESTINATION_MODE */
 #define FADT_F_HW_REDUCED_ACPI (1u << 20)
 
 /* 5.2.3.2, Table 5.2: generic address structure. */
@@ -567,7 +568,7 @@ static void fill_fadt(uint8_t *t, uint64_t dsdt_gpa)
 	put_le(t, FADT_IAPC_BOOT_ARCH,
 	       BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC, 2);
 	put_le(t, FADT_FLAGS,
-	       FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP |
+	       FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP | FADT_F_APIC_PHYSICAL |
 		       FADT_F_HW_REDUCED_ACPI,
 	       4);
 	put_gas_io(t, FADT_RESET_REG, ZONE_ACPI_RESET_PORT);

@@ -4,6 +4,7 @@
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/idt.h"
+#include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
@@ -73,6 +74,17 @@ static const char *load_image(const struct zv_bootinfo *bi, struct zone *z,
 			       rd ? phys_to_virt(rd->addr) : NULL, rd ? rd->size : 0, c->args, e);
 }
 
+static void print_started(const struct zv_zone_conf *c)
+{
+	char list[32];
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < c->vcpu_count && n < sizeof(list); i++)
+		n += (size_t)zv_snprintf(list + n, sizeof(list) - n, "%s%u", i ? "," : "",
+					 c->cpus[i]);
+	kprintf("zone %s: started (cpu %s, %lu MiB)\n", c->name, list, c->memory / MIB);
+}
+
 static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, struct boot_zone *b)
 {
 	const struct zv_zone_conf *c = b->conf;
@@ -80,7 +92,7 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	const char *why;
 	struct zone *z;
 
-	z = zone_create(c->name, c->memory, c->cpu, &why);
+	z = zone_create(c->name, c->memory, c->cpus, c->vcpu_count, &why);
 	if (!z)
 		return refuse(b, NULL, why);
 	why = load_image(bi, z, c, &e);
@@ -91,10 +103,11 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
 		return refuse(b, z, isolation_why);
 	z->verify_wipe = conf->verify_wipe;
+	z->console_timestamps = conf->console_timestamps;
 	z->on_ended = on_zone_ended;
 	z->on_ended_ctx = b;
 	b->state = BZ_RUNNING;
-	kprintf("zone %s: started (cpu %u, %lu MiB)\n", c->name, c->cpu, c->memory / MIB);
+	print_started(c);
 	kprintf("zone %s: isolation checked against %u live zones\n", c->name, zones_live());
 	zone_print_memory(z);
 	zone_start(z);
@@ -108,11 +121,21 @@ static struct boot_zone *find(const char *name, uint32_t n)
 	return NULL;
 }
 
-static bool cpu_busy(uint32_t cpu, uint32_t n)
+static bool uses_cpu(const struct zv_zone_conf *c, uint32_t cpu)
+{
+	for (uint32_t i = 0; i < c->vcpu_count; i++)
+		if (c->cpus[i] == cpu)
+			return true;
+	return false;
+}
+
+/* Whether a running zone holds any of c's CPUs. */
+static bool cpus_busy(const struct zv_zone_conf *c, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		if (table[i].state == BZ_RUNNING && table[i].conf->cpu == cpu)
-			return true;
+		for (uint32_t k = 0; k < c->vcpu_count; k++)
+			if (table[i].state == BZ_RUNNING && uses_cpu(table[i].conf, c->cpus[k]))
+				return true;
 	return false;
 }
 
@@ -120,8 +143,7 @@ static bool ready(const struct boot_zone *b, uint32_t n)
 {
 	const struct boot_zone *dep = b->conf->after[0] ? find(b->conf->after, n) : NULL;
 
-	return b->state == BZ_WAITING && (!dep || dep->state == BZ_ENDED) &&
-	       !cpu_busy(b->conf->cpu, n);
+	return b->state == BZ_WAITING && (!dep || dep->state == BZ_ENDED) && !cpus_busy(b->conf, n);
 }
 
 /* One pass: starts what can start; returns whether any zone is unfinished. */

@@ -1,6 +1,7 @@
-/* Port dispatch for a zone's devices: COM1 UART and the debug-exit port. */
+/* Port and MMIO dispatch for a zone's devices: COM1, debug exit, i8042, ACPI ports, IOAPIC. */
 #include "zones/io.h"
 #include "zones/acpi_build.h"
+#include "zones/irq.h"
 #include "zones/zone.h"
 
 struct port_range {
@@ -9,10 +10,18 @@ struct port_range {
 	enum vexit_action (*write)(struct zone *z, uint16_t off, unsigned size, uint32_t v);
 };
 
+/* The UART's interrupt output follows every access (IIR reads drop it,
+ * THR writes raise it again: the edges the IOAPIC pin needs). */
+static void com1_update_irq(struct zone *z)
+{
+	zone_irq_set_line(z, UART_COM1_IRQ, uart_irq_line(&z->uart));
+}
+
 static enum vexit_action com1_read(struct zone *z, uint16_t off, unsigned size, uint32_t *v)
 {
 	(void)size;
 	*v = uart_read(&z->uart, off);
+	com1_update_irq(z);
 	return VACT_RESUME;
 }
 
@@ -20,16 +29,18 @@ static enum vexit_action com1_write(struct zone *z, uint16_t off, unsigned size,
 {
 	(void)size;
 	uart_write(&z->uart, off, (uint8_t)v, zone_console_line, z);
+	com1_update_irq(z);
 	return VACT_RESUME;
 }
 
-/* QEMU's isa-debug-exit: the run ends with status (value << 1) | 1. */
+/* The exit port (at QEMU's isa-debug-exit address): the byte written is
+ * the zone's exit status, as /init reports its command's. */
 static enum vexit_action debug_exit_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
 {
 	(void)off;
 	(void)size;
 	uart_flush(&z->uart, zone_console_line, z);
-	z->exit_status = (int)(((v & 0xff) << 1) | 1);
+	z->exit_status = (int)(v & 0xff);
 	return zone_stop(z, "exit status %d", z->exit_status);
 }
 
@@ -111,4 +122,11 @@ enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, ui
 	if (r && r->write)
 		return r->write(z, (uint16_t)(port - r->base), size, value);
 	return VACT_RESUME;
+}
+
+const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa)
+{
+	const struct mmio_device *d = &z->ioapic_window;
+
+	return d->size && gpa - d->base < d->size ? d : NULL;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hv/arch/vcpu.h"
+#include "hv/mmio.h"
 
 struct zone;
 
@@ -13,5 +14,8 @@ struct zone;
 /* Reads from an absent port return all ones, writes are dropped. */
 enum vexit_action zone_io_read(struct zone *z, uint16_t port, unsigned size, uint32_t *value);
 enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, uint32_t value);
+/* The emulated device window that contains gpa, or NULL (then the fault is
+ * an access outside the zone). */
+const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa);
 
 #endif

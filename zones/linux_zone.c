@@ -3,8 +3,10 @@
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
+#include "hv/time.h"
 #include "zones/acpi_build.h"
 #include "zones/bzimage.h"
+#include "zones/vioapic.h"
 #include "zones/zone.h"
 
 #define SCRATCH_ORDER 4 /* 64 KiB: the largest piece built in host memory */
@@ -36,7 +38,8 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 	c.vcpu_count = z->vcpu_count;
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		c.apic_ids[i] = i;
-	c.ioapic_addr = 0xfec00000;
+	c.ioapic_addr = VIOAPIC_BASE;
+	c.ioapic_id = z->vcpu_count; /* zones/irq.c: the ID after the vCPUs' */
 	if (zone_acpi_build(&c, buf, BZIMAGE_ACPI_SIZE, &used, rsdp) != 0)
 		return "cannot build the zone's ACPI tables";
 	return copy(z, l->acpi_gpa, buf, used, "ACPI tables");
@@ -80,13 +83,31 @@ static const char *load_all(struct zone *z, const struct bzimage_info *bi, const
 	return err ? err : load_boot_data(z, bi, img, l, scratch);
 }
 
+/*
+ * The platform's own parameters go first, so the zone's args (which end with
+ * " -- command" for the agent /init) can still override them: the TSC rate,
+ * because a zone has no PIT or HPET to calibrate against (TESTING.md); and
+ * reboot=k, because with a hardware-reduced FADT and no EFI Linux would
+ * otherwise pick EFI reboot, fall back to a real-mode jump to the BIOS reset
+ * vector, and never reach a reset the zone can see (the i8042 pulse ends
+ * it, zones/io.c).
+ */
+static const char *full_cmdline(const char *args)
+{
+	static char buf[ZV_CONF_ARGS_LEN + 48];
+
+	zv_snprintf(buf, sizeof(buf), "tsc_early_khz=%lu reboot=k %s", tsc_khz(), args);
+	return buf;
+}
+
 const char *linux_zone_load(struct zone *z, const void *img, size_t size, const void *initrd,
-			    size_t initrd_size, const char *cmdline, struct vcpu_entry *e)
+			    size_t initrd_size, const char *args, struct vcpu_entry *e)
 {
 	static struct bzimage_info bi;
 	static struct bzimage_layout l;
 	uint64_t scratch;
 	const char *err = bzimage_parse(img, size, &bi);
+	const char *cmdline = full_cmdline(args);
 
 	if (err)
 		return err;

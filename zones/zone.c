@@ -9,6 +9,8 @@
 #include "hv/mem.h"
 #include "hv/palloc.h"
 #include "hv/percpu.h"
+#include "hv/time.h"
+#include "zones/irq.h"
 #include "zones/isolation.h"
 #include "zones/zone.h"
 
@@ -54,12 +56,8 @@ static int map_memory(struct zone *z)
 	return 0;
 }
 
-static const char *check_request(uint64_t mem_bytes, uint32_t cpu)
+static const char *check_cpu(uint32_t cpu)
 {
-	if (mem_bytes == 0 || mem_bytes % CHUNK)
-		return "memory must be a non-zero multiple of 2 MiB";
-	if (mem_bytes > mem_free_bytes())
-		return "not enough free memory in the pool";
 	if (cpu >= cpu_count || !cpus[cpu])
 		return "no such cpu";
 	if (cpu == 0)
@@ -69,11 +67,32 @@ static const char *check_request(uint64_t mem_bytes, uint32_t cpu)
 	return NULL;
 }
 
-struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, const char **why)
+static const char *check_request(uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n)
+{
+	if (mem_bytes == 0 || mem_bytes % CHUNK)
+		return "memory must be a non-zero multiple of 2 MiB";
+	if (mem_bytes > mem_free_bytes())
+		return "not enough free memory in the pool";
+	if (n == 0 || n > ZONE_MAX_VCPUS)
+		return "a zone has 1 to 4 vCPUs";
+	for (uint32_t i = 0; i < n; i++) {
+		const char *why = check_cpu(cpu_list[i]);
+
+		if (why)
+			return why;
+		for (uint32_t j = 0; j < i; j++)
+			if (cpu_list[j] == cpu_list[i])
+				return "two vCPUs on one cpu";
+	}
+	return NULL;
+}
+
+struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n,
+			 const char **why)
 {
 	struct zone *z;
 
-	*why = check_request(mem_bytes, cpu);
+	*why = check_request(mem_bytes, cpu_list, n);
 	if (*why)
 		return NULL;
 	z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
@@ -85,8 +104,10 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, con
 	zv_strlcpy(z->name, name, sizeof(z->name));
 	z->mem_bytes = mem_bytes;
 	z->exit_status = -1;
-	z->vcpu_count = 1;
-	z->vcpus[0] = (struct vcpu){.zone = z, .id = 0, .cpu = cpu};
+	z->vcpu_count = n;
+	for (uint32_t i = 0; i < n; i++)
+		z->vcpus[i] = (struct vcpu){.zone = z, .id = i, .cpu = cpu_list[i]};
+	zone_irq_init(z);
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
 		*why = "not enough free memory in the pool";
 		zone_destroy(z);
@@ -145,8 +166,13 @@ int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len)
 
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
 {
-	if (backend->vcpu_init(&z->vcpus[0], e, z->npt.root) != 0)
-		return -1;
+	/* APs get a placeholder state: they wait for STARTUP (zones/irq.c),
+	 * which resets them to the real-mode vector it names. */
+	const struct vcpu_entry ap = {.mode = VCPU_ENTRY_REAL16};
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++)
+		if (backend->vcpu_init(&z->vcpus[i], i == 0 ? e : &ap, z->npt.root) != 0)
+			return -1;
 	return 0;
 }
 
@@ -260,16 +286,36 @@ void zone_print_memory(struct zone *z)
 
 void zone_start(struct zone *z)
 {
-	struct vcpu *v = &z->vcpus[0];
-
+	z->start_tsc = rdtsc();
 	z->state = ZONE_RUNNING;
-	cpus[v->cpu]->assigned = v;
-	lapic_send_ipi(cpus[v->cpu]->apic_id, VECTOR_WAKEUP);
+	z->vcpus_running = z->vcpu_count;
+	for (uint32_t i = 0; i < z->vcpu_count; i++) {
+		struct vcpu *v = &z->vcpus[i];
+
+		cpus[v->cpu]->assigned = v;
+		lapic_send_ipi(cpus[v->cpu]->apic_id, VECTOR_WAKEUP);
+	}
+}
+
+/* Microseconds since zone_start, from the TSC (no floating point here). */
+static uint64_t zone_uptime_us(const struct zone *z)
+{
+	uint64_t d = rdtsc() - z->start_tsc, khz = tsc_khz();
+
+	return d / khz * 1000 + d % khz * 1000 / khz;
 }
 
 void zone_console_line(void *ctx, const char *line)
 {
-	kprintf("[%s] %s\n", ((struct zone *)ctx)->name, line);
+	const struct zone *z = ctx;
+	uint64_t us;
+
+	if (!z->console_timestamps) {
+		kprintf("[%s] %s\n", z->name, line);
+		return;
+	}
+	us = zone_uptime_us(z);
+	kprintf("[%s +%lu.%06lu] %s\n", z->name, us / 1000000, us % 1000000, line);
 }
 
 static const char *const exit_names[VEXIT_COUNT] = {
@@ -285,19 +331,30 @@ static const char *const exit_names[VEXIT_COUNT] = {
 	[VEXIT_NMI] = "nmi",
 	[VEXIT_VIRT_INSN] = "virt-insn",
 	[VEXIT_INIT] = "init",
+	[VEXIT_MMIO] = "mmio",
+	[VEXIT_IRQ_WINDOW] = "irq-window",
 	[VEXIT_OTHER] = "other",
 };
 
-/* One line: the vCPU's exits by reason, non-zero ones only. */
-static void print_exit_counts(const struct zone *z, const struct vcpu *v)
+static uint64_t exits_of(const struct zone *z, unsigned reason)
 {
-	char buf[256];
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++)
+		sum += z->vcpus[i].exits[reason];
+	return sum;
+}
+
+/* One line: the zone's exits by reason over all vCPUs, non-zero ones only. */
+static void print_exit_counts(const struct zone *z)
+{
+	char buf[320];
 	size_t n = 0;
 
 	for (unsigned r = 0; r < VEXIT_COUNT; r++)
-		if (v->exits[r] && n < sizeof(buf))
+		if (exits_of(z, r) && n < sizeof(buf))
 			n += (size_t)zv_snprintf(buf + n, sizeof(buf) - n, " %s %lu", exit_names[r],
-						 v->exits[r]);
+						 exits_of(z, r));
 	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = 0;
 	kprintf("zone %s: exits:%s\n", z->name, n ? buf : " none");
 }
@@ -311,10 +368,22 @@ void zone_vcpu_returned(struct vcpu *v)
 	char name[ZV_CONF_NAME_LEN];
 	uint64_t wiped;
 
+	/* A vCPU can only leave its loop once the zone is stopping; the others
+	 * were kicked by zone_stop.  The last one out does the teardown. */
+	if (!z->stop_requested)
+		zone_stop(z, "vcpu %u left its run loop", v->id);
+	lapic_timer_stop();
+	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
 	uart_flush(&z->uart, zone_console_line, z);
 	z->state = ZONE_STOPPED;
 	kprintf("zone %s: stopped (%s)\n", z->name, z->stop_reason[0] ? z->stop_reason : "stopped");
-	print_exit_counts(z, v);
+	print_exit_counts(z);
+	if (z->console_timestamps) {
+		uint64_t us = zone_uptime_us(z);
+
+		kprintf("zone %s: ran %lu.%06lu s\n", z->name, us / 1000000, us % 1000000);
+	}
 	zv_strlcpy(name, z->name, sizeof(name));
 	wiped = zone_destroy(z);
 	kprintf("zone %s: wiped %lu bytes\n", name, wiped);

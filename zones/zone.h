@@ -7,8 +7,12 @@
 
 #include "hv/arch/vcpu.h"
 #include "hv/config.h"
+#include "hv/mmio.h"
 #include "hv/npt.h"
+#include "hv/spinlock.h"
 #include "zones/uart.h"
+#include "zones/vioapic.h"
+#include "zones/vlapic.h"
 
 #define ZONE_MAX_VCPUS	4
 #define ZONE_REASON_LEN 128
@@ -28,22 +32,32 @@ struct zone {
 	char stop_reason[ZONE_REASON_LEN];
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
 	struct zone_uart uart;
-	uint64_t self_pages; /* pages of this struct */
-	bool verify_wipe;    /* read wiped memory back and report non-zero bytes */
+	/* The interrupt platform (zones/irq.c), under irq_lock. */
+	struct spinlock irq_lock;
+	struct vlapic lapic[ZONE_MAX_VCPUS];
+	struct vioapic ioapic;
+	struct mmio_device ioapic_window;
+	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
+	uint64_t self_pages;		 /* pages of this struct */
+	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */
+	bool console_timestamps;	 /* "[name +S.UUUUUU] line": time since zone_start */
+	uint64_t start_tsc;		 /* rdtsc() when zone_start ran */
 	/* Called on the zone's CPU after it was stopped and wiped. */
 	void (*on_ended)(void *ctx, int exit_status);
 	void *on_ended_ctx;
 };
 
 /* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
- * vCPU for `cpu`; the image is loaded by the caller.  NULL with *why set on
- * failure; nothing is left allocated then. */
-struct zone *zone_create(const char *name, uint64_t mem_bytes, uint32_t cpu, const char **why);
+ * vCPU on each of cpus[0..n); the image is loaded by the caller.  NULL with
+ * *why set on failure; nothing is left allocated then. */
+struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpus_, uint32_t n,
+			 const char **why);
 /* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
 /* Copies len bytes out of guest-physical memory; -1 if any byte is outside. */
 int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);
-/* Sets the first vCPU's entry state.  0, or -1 when out of memory. */
+/* Sets the first vCPU's entry state; the others wait for INIT/STARTUP
+ * from it.  0, or -1 when out of memory. */
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
 /* Asks the zone to stop; the first reason given is kept.  Any CPU. */
 enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
@@ -51,14 +65,16 @@ enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
 /* Zeroes every page the zone owned, frees its tables and itself.  Returns
  * the bytes of zone memory wiped. */
 uint64_t zone_destroy(struct zone *z);
-/* Prints one line of zone console output as "[name] line" (ctx: the zone). */
+/* Prints one line of zone console output as "[name] line", or as
+ * "[name +S.UUUUUU] line" with console_timestamps (ctx: the zone). */
 void zone_console_line(void *ctx, const char *line);
 /* Prints where the zone's memory lies in host memory (lowest and highest chunk). */
 void zone_print_memory(struct zone *z);
-/* Hands the zone to the given CPU, which runs it from its idle loop. */
+/* Hands the zone to the given CPU, which runs it from its idle loop; its
+ * clock (start_tsc) starts now. */
 void zone_start(struct zone *z);
-/* Called by the CPU whose vCPU left its run loop: reports the stop, wipes
- * and frees the zone, then calls on_ended. */
+/* Called by each CPU whose vCPU left its run loop; the last one reports
+ * the stop, wipes and frees the zone, then calls on_ended. */
 void zone_vcpu_returned(struct vcpu *v);
 
 #endif

@@ -129,9 +129,40 @@ static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attrib, uin
 #define ATTR_TSS    0x08b /* P, busy 32/64-bit TSS */
 #define ATTR_LDT    0x082
 
+/* APM 14.1.3 / SDM vol. 3A 9.1.4: an AP after STARTUP, in real mode at
+ * selector:0 with 64 KiB segments. */
+#define ATTR_CODE16 0x09b /* P, S, code, readable, accessed */
+#define ATTR_DATA16 0x093
+
+static void set_real_mode_state(void *vmcb, const struct vcpu_entry *e)
+{
+	for (unsigned off = VMCB_ES; off <= VMCB_GS; off += 0x10)
+		set_seg(vmcb, off, 0, ATTR_DATA16, 0xffff, 0);
+	set_seg(vmcb, VMCB_CS, e->cs_selector, ATTR_CODE16, 0xffff, (uint64_t)e->cs_selector << 4);
+	set_seg(vmcb, VMCB_GDTR, 0, 0, 0xffff, 0);
+	set_seg(vmcb, VMCB_IDTR, 0, 0, 0xffff, 0);
+	set_seg(vmcb, VMCB_TR, 0, ATTR_TSS, 0xffff, 0);
+	set_seg(vmcb, VMCB_LDTR, 0, ATTR_LDT, 0xffff, 0);
+	VMCB64(vmcb, VMCB_CR0) = CR0_ET;
+	VMCB64(vmcb, VMCB_CR4) = 0;
+	VMCB64(vmcb, VMCB_CR3) = 0;
+	VMCB64(vmcb, VMCB_EFER) = EFER_SVME;
+	VMCB64(vmcb, VMCB_RFLAGS) = 2;
+	VMCB64(vmcb, VMCB_DR6) = 0xffff0ff0;
+	VMCB64(vmcb, VMCB_DR7) = 0x400;
+	VMCB64(vmcb, VMCB_GPAT) = 0x0007040600070406ull;
+	VMCB64(vmcb, VMCB_CR2) = 0;
+	VMCB8(vmcb, VMCB_CPL) = 0;
+}
+
 static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_ENTRY_LONG64;
+
+	if (e->mode == VCPU_ENTRY_REAL16) {
+		set_real_mode_state(vmcb, e);
+		return;
+	}
 	uint16_t code = lm ? ATTR_CODE64 : ATTR_CODE32, data = lm ? ATTR_DATA64 : ATTR_DATA32;
 
 	set_seg(vmcb, VMCB_CS, lm ? 0x10 : 0x08, code, 0xffffffff, 0);
@@ -165,9 +196,19 @@ static void set_controls(void *vmcb, uint64_t npt_root)
 	VMCB64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	VMCB64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	VMCB32(vmcb, VMCB_ASID) = GUEST_ASID;
-	VMCB64(vmcb, VMCB_VINTR) = 1ull << 24; /* V_INTR_MASKING: host owns IF */
+	VMCB64(vmcb, VMCB_VINTR) = VINTR_MASKING; /* host owns IF; the guest's is virtual */
 	VMCB64(vmcb, VMCB_NP_ENABLE) = 1;
 	VMCB64(vmcb, VMCB_NCR3) = npt_root;
+}
+
+static void set_entry_regs(struct vcpu *v, const struct vcpu_entry *e)
+{
+	v->regs = (struct vcpu_regs){0};
+	v->regs.rip = e->rip;
+	v->regs.rax = e->rax;
+	v->regs.rbx = e->rbx;
+	v->regs.rsi = e->rsi;
+	v->regs.rflags = 2;
 }
 
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
@@ -185,12 +226,20 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	v->arch_pages = 2;
 	set_controls(v->arch, npt_root);
 	set_entry_state(v->arch, e);
-	v->regs.rip = e->rip;
-	v->regs.rax = e->rax;
-	v->regs.rbx = e->rbx;
-	v->regs.rsi = e->rsi;
-	v->regs.rflags = 2;
+	set_entry_regs(v, e);
 	return 0;
+}
+
+/* INIT then STARTUP (zones/irq.c): a fresh entry state, no pending event. */
+static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
+{
+	void *vmcb = vmcb_of(v);
+
+	set_entry_state(vmcb, e);
+	set_entry_regs(v, e);
+	VMCB64(vmcb, VMCB_EVENTINJ) = 0;
+	VMCB64(vmcb, VMCB_INT_SHADOW) = 0;
+	VMCB64(vmcb, VMCB_VINTR) = VINTR_MASKING;
 }
 
 static void svm_vcpu_free(struct vcpu *v)
@@ -231,6 +280,55 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	if (has_error)
 		ev |= EVENTINJ_ERROR_VALID | ((uint64_t)error << 32);
 	VMCB64(vmcb_of(v), VMCB_EVENTINJ) = ev;
+}
+
+static bool svm_event_queued(struct vcpu *v)
+{
+	return VMCB64(vmcb_of(v), VMCB_EVENTINJ) & EVENTINJ_VALID;
+}
+
+/* With V_INTR_MASKING the VMCB's RFLAGS.IF is the guest's own (APM 15.21.1). */
+static bool svm_interruptible(struct vcpu *v)
+{
+	void *vmcb = vmcb_of(v);
+
+	return (v->regs.rflags & RFLAGS_IF) && !(VMCB64(vmcb, VMCB_INT_SHADOW) & INT_SHADOW_ACTIVE);
+}
+
+static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	VMCB64(vmcb_of(v), VMCB_EVENTINJ) = vector | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
+}
+
+static void svm_inject_nmi(struct vcpu *v)
+{
+	VMCB64(vmcb_of(v), VMCB_EVENTINJ) = 2 | EVENTINJ_TYPE_NMI | EVENTINJ_VALID;
+}
+
+/* APM 15.21.4: a virtual interrupt request (V_IRQ, ignoring V_TPR) that is
+ * intercepted the moment the guest could take it: the VINTR exit. */
+static void svm_request_irq_window(struct vcpu *v, bool on)
+{
+	void *vmcb = vmcb_of(v);
+	uint64_t vintr = VMCB64(vmcb, VMCB_VINTR) &
+			 ~(VINTR_V_IRQ | VINTR_V_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+
+	if (on) {
+		vintr |= VINTR_V_IRQ | VINTR_V_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+		VMCB32(vmcb, VMCB_INTERCEPT_MISC1) |= INTERCEPT_VINTR;
+	} else {
+		VMCB32(vmcb, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
+	}
+	VMCB64(vmcb, VMCB_VINTR) = vintr;
+}
+
+/* APM 15.7.2: an event whose delivery the exit interrupted is in
+ * EXITINTINFO and must be injected again, or the guest loses it. */
+static void requeue_interrupted_event(void *vmcb)
+{
+	uint64_t info = VMCB64(vmcb, VMCB_EXITINTINFO);
+
+	VMCB64(vmcb, VMCB_EVENTINJ) = (info & EVENTINJ_VALID) ? info : 0;
 }
 
 static void write_io_result(struct vcpu *v, unsigned size, uint32_t value)
@@ -306,6 +404,7 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	case SVM_EXIT_NPF: v->exits[VEXIT_NPF]++; return handle_npf(v, vmcb);
 	case SVM_EXIT_SHUTDOWN: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
 	case SVM_EXIT_INTR: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
+	case SVM_EXIT_VINTR: v->exits[VEXIT_IRQ_WINDOW]++; return VACT_RESUME;
 	case SVM_EXIT_NMI: v->exits[VEXIT_NMI]++; return exit_interrupt(v);
 	case SVM_EXIT_SMI: v->exits[VEXIT_OTHER]++; return VACT_RESUME;
 	case SVM_EXIT_INIT: v->exits[VEXIT_INIT]++; return exit_interrupt(v);
@@ -321,7 +420,7 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 		measure(v, X86_OP_INVD, 2);
 		vcpu_skip_insn(v);
 		return VACT_RESUME;
-	case SVM_EXIT_XSETBV: return exit_unknown(v, "XSETBV", code);
+	case SVM_EXIT_XSETBV: return exit_xsetbv(v);
 	case SVM_EXIT_INVALID: return exit_unknown(v, "VMRUN failed: invalid guest state", code);
 	default: return exit_unknown(v, "exit code", code);
 	}
@@ -331,15 +430,22 @@ static void svm_vcpu_run(struct vcpu *v)
 {
 	void *vmcb = vmcb_of(v);
 	enum vexit_action act;
+	uint64_t rip;
 
 	do {
+		if (vcpu_before_entry(v) == VACT_STOP)
+			return;
 		regs_to_vmcb(v);
 		VMCB32(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
 		svm_enter(&v->regs, v->arch_pa, v->arch_aux_pa);
 		regs_from_vmcb(v);
-		VMCB64(vmcb, VMCB_EVENTINJ) = 0;
+		requeue_interrupted_event(vmcb);
+		rip = v->regs.rip;
 		/* TESTING.md: compare the exit code on its low 32 bits. */
 		act = dispatch(v, vmcb, (uint32_t)VMCB64(vmcb, VMCB_EXITCODE));
+		/* A skipped instruction ends any STI / MOV SS shadow (HLT after STI). */
+		if (v->regs.rip != rip)
+			VMCB64(vmcb, VMCB_INT_SHADOW) = 0;
 	} while (act == VACT_RESUME);
 }
 
@@ -401,5 +507,11 @@ const struct vcpu_backend svm_backend = {
 	.cpu_mode = svm_cpu_mode,
 	.set_sreg = svm_set_sreg,
 	.inject_exception = svm_inject_exception,
+	.vcpu_reset = svm_vcpu_reset,
+	.event_queued = svm_event_queued,
+	.interruptible = svm_interruptible,
+	.inject_interrupt = svm_inject_interrupt,
+	.inject_nmi = svm_inject_nmi,
+	.request_irq_window = svm_request_irq_window,
 	.dump = svm_dump,
 };

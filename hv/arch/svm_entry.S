@@ -32,10 +32,15 @@ svm_enter:
 	movq REGS_R14(%rdi), %r14
 	movq REGS_R15(%rdi), %r15
 	movq REGS_RDI(%rdi), %rdi
+	/* APM 15.21.1: with V_INTR_MASKING, physical interrupts reach the
+	 * INTR intercept only if the host's IF was set at VMRUN.  GIF = 0
+	 * keeps them from being taken here in the host between sti and vmrun. */
 	clgi
+	sti
 	vmload
 	vmrun
 	vmsave
+	cli
 	/* rax = vmcb_pa again (restored from the host save area by #VMEXIT). */
 	pushq %rdi
 	movq 16(%rsp), %rdi		/* regs */
@@ -55,7 +60,7 @@ svm_enter:
 	movq %r15, REGS_R15(%rdi)
 	popq %rax			/* host area */
 	vmload
-	stgi				/* host IF is 0: interrupts stay pending */
+	stgi				/* host IF is 0 again: interrupts stay pending */
 	popq %rdi
 	popq %r15
 	popq %r14

@@ -52,6 +52,7 @@
 #define VMCB_GPAT   0x668
 
 /* Misc intercept vector 1 (offset 0x00c) bits, APM table B-1. */
+#define INTERCEPT_VINTR	   (1u << 4) /* MISC1 bit 4: virtual interrupt window */
 #define INTERCEPT_INTR	   (1u << 0)
 #define INTERCEPT_NMI	   (1u << 1)
 #define INTERCEPT_SMI	   (1u << 2)
@@ -76,6 +77,7 @@
 /* Exit codes, APM Appendix C. */
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR	   0x060
+#define SVM_EXIT_VINTR	   0x064
 #define SVM_EXIT_NMI	   0x061
 #define SVM_EXIT_SMI	   0x062
 #define SVM_EXIT_INIT	   0x063
@@ -101,6 +103,15 @@
 #define EVENTINJ_VALID		(1ull << 31)
 #define EVENTINJ_ERROR_VALID	(1ull << 11)
 #define EVENTINJ_TYPE_EXCEPTION (3ull << 8)
+#define EVENTINJ_TYPE_INTR	(0ull << 8)
+#define EVENTINJ_TYPE_NMI	(2ull << 8)
+
+/* VMCB 0x60 (V_INTR fields), APM 15.21.4 and table B-1. */
+#define VINTR_V_IRQ	  (1ull << 8)
+#define VINTR_PRIO_SHIFT  16
+#define VINTR_V_IGN_TPR	  (1ull << 20)
+#define VINTR_MASKING	  (1ull << 24)
+#define INT_SHADOW_ACTIVE (1ull << 0) /* VMCB 0x68 bit 0 */
 
 /* IOIO EXITINFO1, APM 15.10.2. */
 #define IOIO_IN		(1u << 0)
@@ -116,6 +127,7 @@
 #define VMCB_FIELD(vmcb, off, type) (*(volatile type *)((uint8_t *)(vmcb) + (off)))
 #define VMCB64(vmcb, off)	    VMCB_FIELD(vmcb, off, uint64_t)
 #define VMCB32(vmcb, off)	    VMCB_FIELD(vmcb, off, uint32_t)
+#define VMCB8(vmcb, off)	    VMCB_FIELD(vmcb, off, uint8_t)
 
 /* A segment in the save area: selector, attributes (APM 15.5.1 packed
  * form: type/S/DPL/P in bits 0..7, AVL/L/DB/G in 8..11), limit, base. */

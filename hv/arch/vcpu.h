@@ -31,14 +31,16 @@ enum vcpu_sreg {
 	VSREG_COUNT
 };
 
-/* Where a vCPU starts: a flat 32-bit protected-mode entry (Multiboot) or a
- * 64-bit entry with the page tables at cr3 (Linux boot protocol). */
-enum vcpu_entry_mode { VCPU_ENTRY_PROTECTED32, VCPU_ENTRY_LONG64 };
+/* Where a vCPU starts: a flat 32-bit protected-mode entry (Multiboot), a
+ * 64-bit entry with the page tables at cr3 (Linux boot protocol), or real
+ * mode at cs_selector:rip (an application processor after a STARTUP IPI). */
+enum vcpu_entry_mode { VCPU_ENTRY_PROTECTED32, VCPU_ENTRY_LONG64, VCPU_ENTRY_REAL16 };
 
 struct vcpu_entry {
 	enum vcpu_entry_mode mode;
 	uint64_t rip, rax, rbx, rsi, cr3;
 	uint64_t gdt_base, gdt_limit; /* LONG64: a GDT the guest can reload */
+	uint16_t cs_selector;	      /* REAL16: CS base is selector * 16 */
 };
 
 /* Vendor-neutral exit reasons; per-zone counters are kept by reason. */
@@ -55,6 +57,8 @@ enum vexit {
 	VEXIT_NMI,
 	VEXIT_VIRT_INSN,
 	VEXIT_INIT,
+	VEXIT_MMIO,	  /* a nested page fault on a device page, emulated */
+	VEXIT_IRQ_WINDOW, /* the guest became interruptible (SVM VINTR, VMX window) */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -70,6 +74,12 @@ struct vcpu {
 	uint64_t arch_pa;
 	uint64_t arch_aux_pa; /* a second backend page (SVM host save area) */
 	uint64_t arch_pages;  /* pages the backend allocated for this vCPU */
+	/* INIT and STARTUP IPIs (Intel SDM vol. 3A, 9.4): after INIT the vCPU
+	 * waits, outside the guest, for a STARTUP vector. */
+	volatile uint32_t wait_sipi;
+	volatile int32_t sipi_vector; /* -1: none received */
+	volatile uint32_t nmi_pending;
+	uint64_t timer_armed; /* host timer deadline (TSC) last programmed for it */
 };
 
 /* Moves RIP past the instruction that exited (v->insn_len bytes). */
@@ -108,6 +118,18 @@ struct vcpu_backend {
 	int (*cpu_mode)(struct vcpu *v);
 	/* Queues a hardware exception for the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* Puts the vCPU back into an entry state (INIT then STARTUP), on its CPU. */
+	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_entry *e);
+	/* Interrupt delivery, called on the vCPU's CPU right before entry:
+	 * whether an event is already queued for this entry (a re-injection or
+	 * an exception); whether the guest can take an external interrupt now
+	 * (RFLAGS.IF = 1, no STI or MOV SS shadow); queue one; queue an NMI;
+	 * and ask for an exit as soon as the guest becomes interruptible. */
+	bool (*event_queued)(struct vcpu *v);
+	bool (*interruptible)(struct vcpu *v);
+	void (*inject_interrupt)(struct vcpu *v, uint8_t vector);
+	void (*inject_nmi)(struct vcpu *v);
+	void (*request_irq_window)(struct vcpu *v, bool on);
 	/* Prints the backend's view of the guest state (segments, controls). */
 	void (*dump)(struct vcpu *v);
 };
@@ -132,6 +154,12 @@ enum vexit_action exit_shutdown(struct vcpu *v);
 enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic);
 /* A host interrupt or a stop request made the guest exit. */
 enum vexit_action exit_interrupt(struct vcpu *v);
+/* XSETBV: the zone sees no XSAVE (hv/policy.c), so it gets #UD. */
+enum vexit_action exit_xsetbv(struct vcpu *v);
+/* Runs before every entry (hv/vintr.c): INIT/STARTUP handling, timer,
+ * interrupt and NMI injection, the host timer for the next guest deadline.
+ * VACT_STOP when the zone is stopping. */
+enum vexit_action vcpu_before_entry(struct vcpu *v);
 /* An exit the core does not know: dumps and stops the zone. */
 enum vexit_action exit_unknown(struct vcpu *v, const char *what, uint64_t code);
 /* Dumps the guest registers (core part, then the backend's). */

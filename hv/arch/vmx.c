@@ -377,11 +377,29 @@ static void write_seg(unsigned i, uint16_t sel, uint32_t ar, uint32_t limit, uin
 	vmwrite(VMCS_GUEST_ES_BASE + 2 * i, base);
 }
 
+/* SDM 9.1.4 / 27.3.1.2 with unrestricted guest: an AP after STARTUP. */
+static void write_real_mode_segments(const struct vcpu_entry *e)
+{
+	for (unsigned i = SEG_ES; i <= SEG_GS; i++)
+		write_seg(i, 0, AR_DATA16, 0xffff, 0);
+	write_seg(SEG_CS, e->cs_selector, AR_CODE16, 0xffff, (uint64_t)e->cs_selector << 4);
+	write_seg(SEG_LDTR, 0, AR_UNUSABLE, 0, 0);
+	write_seg(SEG_TR, 0, AR_TSS_BUSY, 0xffff, 0);
+	vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+}
+
 /* Flat segments as svm.c builds them (SDM 27.3.1.2 checks them). */
 static void write_guest_segments(const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_ENTRY_LONG64;
 
+	if (e->mode == VCPU_ENTRY_REAL16) {
+		write_real_mode_segments(e);
+		return;
+	}
 	for (unsigned i = SEG_ES; i <= SEG_GS; i++)
 		write_seg(i, 0x18, AR_DATA, 0xffffffff, 0);
 	write_seg(SEG_CS, lm ? 0x10 : 0x08, lm ? AR_CODE64 : AR_CODE32, 0xffffffff, 0);
@@ -396,8 +414,9 @@ static void write_guest_segments(const struct vcpu_entry *e)
 static void write_guest_system_state(struct vmx_vcpu *vx, const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_ENTRY_LONG64;
+	bool real = e->mode == VCPU_ENTRY_REAL16;
 
-	set_guest_cr0(CR0_PE | CR0_ET | (lm ? CR0_PG | CR0_NE : 0));
+	set_guest_cr0((real ? 0 : CR0_PE) | CR0_ET | (lm ? CR0_PG | CR0_NE : 0));
 	set_guest_cr4(lm ? CR4_PAE : 0);
 	vmwrite(VMCS_GUEST_CR3, lm ? e->cr3 : 0);
 	vmwrite(VMCS_GUEST_EFER, lm ? EFER_LME | EFER_LMA : 0);
@@ -541,6 +560,16 @@ static enum vexit_action load_vmcs(struct vcpu *v)
 
 /* ---- vCPU lifecycle ---- */
 
+static void set_entry_regs(struct vcpu *v, const struct vcpu_entry *e)
+{
+	v->regs = (struct vcpu_regs){0};
+	v->regs.rip = e->rip;
+	v->regs.rax = e->rax;
+	v->regs.rbx = e->rbx;
+	v->regs.rsi = e->rsi;
+	v->regs.rflags = 2;
+}
+
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
 {
 	uint64_t vmcs = page_alloc(0), aux = page_alloc(0);
@@ -558,12 +587,22 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	v->arch_pa = vmcs;
 	v->arch_aux_pa = aux;
 	v->arch_pages = 2;
-	v->regs.rip = e->rip;
-	v->regs.rax = e->rax;
-	v->regs.rbx = e->rbx;
-	v->regs.rsi = e->rsi;
-	v->regs.rflags = 2;
+	set_entry_regs(v, e);
 	return 0;
+}
+
+/* INIT then STARTUP (zones/irq.c), on the vCPU's CPU: its VMCS is current. */
+static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
+{
+	struct vmx_vcpu *vx = vx_of(v);
+
+	vx->entry = *e;
+	vx->cr2 = vx->cr8 = 0;
+	write_guest_segments(e);
+	write_guest_system_state(vx, e);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_PROC_CTLS, cfg.proc);
+	set_entry_regs(v, e);
 }
 
 static void vmx_vcpu_free(struct vcpu *v)
@@ -598,6 +637,41 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		vmwrite(VMCS_ENTRY_EXC_ERROR, error);
 	}
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+static bool vmx_event_queued(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+}
+
+/* SDM 26.3.1.5 / 25.4.2: IF set and no STI or MOV SS blocking. */
+static bool vmx_interruptible(struct vcpu *v)
+{
+	return (v->regs.rflags & RFLAGS_IF) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS);
+}
+
+static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	(void)v;
+	vmwrite(VMCS_ENTRY_INTR_INFO,
+		vector | (INTR_TYPE_EXTERNAL << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
+}
+
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(VMCS_ENTRY_INTR_INFO,
+		2 | (INTR_TYPE_NMI << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
+}
+
+/* SDM 25.6.2: "interrupt-window exiting" exits at the first instruction
+ * boundary where RFLAGS.IF = 1 and nothing blocks interrupts. */
+static void vmx_request_irq_window(struct vcpu *v, bool on)
+{
+	(void)v;
+	vmwrite(VMCS_PROC_CTLS, on ? cfg.proc | PROC_INTR_WINDOW : cfg.proc);
 }
 
 static enum vexit_action inject_gp(struct vcpu *v)
@@ -783,6 +857,7 @@ static enum vexit_action dispatch(struct vcpu *v, uint32_t reason)
 		return exit_unknown(v, "EPT misconfiguration at GPA", vmread(VMCS_GUEST_PHYS_ADDR));
 	case EXIT_TRIPLE_FAULT: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
 	case EXIT_EXTERNAL_INT: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
+	case EXIT_INTR_WINDOW: v->exits[VEXIT_IRQ_WINDOW]++; return VACT_RESUME;
 	case EXIT_EXCEPTION_NMI: return handle_exception_nmi(v);
 	case EXIT_INIT: v->exits[VEXIT_INIT]++; return exit_interrupt(v);
 	case EXIT_CR_ACCESS: return handle_cr_access(v);
@@ -790,7 +865,7 @@ static enum vexit_action dispatch(struct vcpu *v, uint32_t reason)
 		v->exits[VEXIT_OTHER]++;
 		vcpu_skip_insn(v);
 		return VACT_RESUME;
-	case EXIT_XSETBV: return exit_unknown(v, "XSETBV", reason);
+	case EXIT_XSETBV: return exit_xsetbv(v);
 	default: return other_exit(v, reason);
 	}
 }
@@ -888,6 +963,8 @@ static void vmx_vcpu_run(struct vcpu *v)
 	enum vexit_action act = load_vmcs(v);
 
 	while (act == VACT_RESUME) {
+		if (vcpu_before_entry(v) == VACT_STOP)
+			return;
 		regs_to_vmcs(v);
 		if (vmx_enter(&v->regs, vx->launched, &vx->cr2) != 0)
 			act = launch_failed(v);
@@ -972,5 +1049,11 @@ const struct vcpu_backend vmx_backend = {
 	.cpu_mode = vmx_cpu_mode,
 	.set_sreg = vmx_set_sreg,
 	.inject_exception = vmx_inject_exception,
+	.vcpu_reset = vmx_vcpu_reset,
+	.event_queued = vmx_event_queued,
+	.interruptible = vmx_interruptible,
+	.inject_interrupt = vmx_inject_interrupt,
+	.inject_nmi = vmx_inject_nmi,
+	.request_irq_window = vmx_request_irq_window,
 	.dump = vmx_dump,
 };

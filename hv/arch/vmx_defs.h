@@ -61,6 +61,7 @@
 #define PIN_NMI_EXITING		 (1u << 3)
 
 /* 25.6.2 primary processor-based VM-execution controls. */
+#define PROC_INTR_WINDOW       (1u << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING       (1u << 7)
 #define PROC_CR3_LOAD_EXITING  (1u << 15)
 #define PROC_CR3_STORE_EXITING (1u << 16)
@@ -199,6 +200,8 @@
 #define AR_DATA	    0xc093 /* G, B, P, S, read/write accessed */
 #define AR_TSS_BUSY 0x008b /* P, busy 32/64-bit TSS */
 #define AR_UNUSABLE 0x10000
+#define AR_CODE16   0x009b /* P, S, execute/read accessed: real mode */
+#define AR_DATA16   0x0093
 
 /* 25.4.2 interruptibility state: blocking by STI (bit 0) and MOV SS (bit 1). */
 #define INTERRUPTIBILITY_STI_MOVSS 0x3
@@ -207,6 +210,7 @@
 #define INTR_INFO_VECTOR_MASK  0xff
 #define INTR_INFO_TYPE_SHIFT   8
 #define INTR_INFO_TYPE_MASK    0x7
+#define INTR_TYPE_EXTERNAL     0
 #define INTR_TYPE_NMI	       2
 #define INTR_TYPE_HW_EXCEPTION 3
 #define INTR_INFO_ERROR_VALID  (1u << 11)
@@ -241,6 +245,7 @@
 #define EXIT_TRIPLE_FAULT  2
 #define EXIT_INIT	   3
 #define EXIT_SIPI	   4
+#define EXIT_INTR_WINDOW   7
 #define EXIT_TASK_SWITCH   9
 #define EXIT_CPUID	   10
 #define EXIT_GETSEC	   11

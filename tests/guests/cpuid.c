@@ -29,6 +29,8 @@ static void show_cpuid(void)
 	printf("cpuid: svm=%u\n", bit(ext.ecx, 2));
 	printf("cpuid: vmx=%u\n", bit(std.ecx, 5));
 	printf("cpuid: hypervisor=%u\n", bit(std.ecx, 31));
+	printf("cpuid: x2apic=%u tsc_deadline=%u xsave=%u\n", bit(std.ecx, 21), bit(std.ecx, 24),
+	       bit(std.ecx, 26));
 	printf("cpuid: 40000000=");
 	put_reg_chars(hv.ebx);
 	put_reg_chars(hv.ecx);

@@ -229,7 +229,7 @@ TEST(fadt_is_hardware_reduced_with_sleep_and_reset_registers)
 	}
 	CHECK_EQ_U64(f[8], 6);	 /* revision */
 	CHECK_EQ_U64(f[131], 4); /* minor version */
-	CHECK_EQ_U64(le(f + 112, 4), (1u << 20) | (1u << 10) | (1u << 4) | (1u << 5));
+	CHECK_EQ_U64(le(f + 112, 4), (1u << 20) | (1u << 19) | (1u << 10) | (1u << 4) | (1u << 5));
 	CHECK_EQ_U64(le(f + 109, 2) & 0x2, 0x2); /* 8042 */
 	CHECK_EQ_U64(le(f + 109, 2) & 0x1, 0);	 /* no LEGACY_DEVICES */
 	CHECK_EQ_U64(le(f + 46, 2), 0);		 /* SCI_INT */

@@ -81,6 +81,7 @@ TEST(defaults_and_empty_text)
 	CHECK_EQ_U64(cfg.debug_fault, ZV_FAULT_NONE);
 	CHECK_EQ_U64(cfg.on_idle, ZV_IDLE_HALT);
 	CHECK_EQ_U64(cfg.verify_wipe, 0);
+	CHECK_EQ_U64(cfg.console_timestamps, 0);
 	CHECK_EQ_U64(cfg.zone_count, 0);
 	CHECK_EQ_U64(zv_config_parse(NULL, 0, &cfg, err, sizeof(err)), 0);
 	CHECK_EQ_U64(parse("[zonevisor]\n"), 0);
@@ -183,7 +184,8 @@ TEST(bad_cpu_values)
 		snprintf(line, sizeof(line), "cpu = %s", bad[i]);
 		/* The value is trimmed before it is quoted. */
 		snprintf(msg, sizeof(msg),
-			 "line 2: bad cpu '%s' (expected 1 to 63; cpu 0 runs no zone)",
+			 "line 2: bad cpu '%s' (expected 1 to 63, or a list like 1,2; cpu 0 runs "
+			 "no zone)",
 			 bad[i][0] == ' ' ? bad[i] + 1 : bad[i]);
 		check_zone_line(line, msg);
 	}
@@ -235,6 +237,25 @@ TEST(bad_enum_values)
 		CHECK_EQ_U64(parse(text), 0);
 		CHECK_EQ_U64(cfg.debug_fault, i);
 	}
+}
+
+TEST(console_timestamps_key)
+{
+	CHECK_EQ_U64(parse("[zonevisor]\nconsole_timestamps = yes\n"), 0);
+	CHECK_EQ_U64(cfg.console_timestamps, 1);
+	CHECK_EQ_U64(parse("[zonevisor]\nconsole_timestamps=no\n[zone a]\nimage=a\nmemory=2M\n"
+			   "cpu=1\n"),
+		     0);
+	CHECK_EQ_U64(cfg.console_timestamps, 0);
+	CHECK_EQ_U64(cfg.zone_count, 1);
+	CHECK_ERR("[zonevisor]\nconsole_timestamps = on\n",
+		  "line 2: bad console_timestamps 'on' (expected yes or no)");
+	CHECK_ERR("[zonevisor]\nconsole_timestamps = Yes\n",
+		  "line 2: bad console_timestamps 'Yes' (expected yes or no)");
+	CHECK_ERR("[zonevisor]\nconsole_timestamps = yes\nconsole_timestamps = no\n",
+		  "line 3: duplicate key 'console_timestamps'");
+	CHECK_ERR("[zone a]\nconsole_timestamps = yes\n",
+		  "line 2: unknown key 'console_timestamps' in [zone a]");
 }
 
 TEST(sections_and_keys)
@@ -432,4 +453,31 @@ TEST(every_prefix_is_safe)
 		CHECK(rc == 0 || rc == -1);
 		CHECK(rc == 0 || strncmp(err, "line ", 5) == 0);
 	}
+}
+
+TEST(cpu_lists_give_one_vcpu_per_cpu)
+{
+	const char *text = "[zone a]\nimage = a\nmemory = 16M\ncpu = 3,1,2\n"
+			   "[zone b]\nimage = b\nmemory = 16M\ncpu = 5\n";
+
+	CHECK_EQ_U64(parse(text), 0);
+	CHECK_EQ_U64(cfg.zones[0].vcpu_count, 3);
+	CHECK_EQ_U64(cfg.zones[0].cpus[0], 3);
+	CHECK_EQ_U64(cfg.zones[0].cpus[1], 1);
+	CHECK_EQ_U64(cfg.zones[0].cpus[2], 2);
+	CHECK_EQ_U64(cfg.zones[0].cpu, 3);
+	CHECK_EQ_U64(cfg.zones[1].vcpu_count, 1);
+	CHECK_EQ_U64(cfg.zones[1].cpus[0], 5);
+}
+
+TEST(bad_cpu_lists)
+{
+	check_zone_line("cpu = 1,1", "line 2: cpu '1,1' lists cpu 1 twice");
+	check_zone_line("cpu = 1,2,3,4,5", "line 2: cpu '1,2,3,4,5': a zone has at most 4 vCPUs");
+	check_zone_line("cpu = 1,", "line 2: bad cpu '1,' (expected 1 to 63, or a list like 1,2; "
+				    "cpu 0 runs no zone)");
+	check_zone_line("cpu = 1,,2", "line 2: bad cpu '1,,2' (expected 1 to 63, or a list like "
+				      "1,2; cpu 0 runs no zone)");
+	check_zone_line("cpu = 1,0", "line 2: bad cpu '1,0' (expected 1 to 63, or a list like 1,2; "
+				     "cpu 0 runs no zone)");
 }

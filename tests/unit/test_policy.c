@@ -23,7 +23,7 @@ TEST(cpuid_hides_svm_and_vmx)
 
 TEST(cpuid_hidden_leaves_are_zero)
 {
-	uint32_t leaves[] = {3, 0x8000000a, 0x8000001f, 0x40000000, 0x40000001, 0x4fffffff};
+	uint32_t leaves[] = {3, 0xd, 0x8000000a, 0x8000001f, 0x40000002, 0x40000100, 0x4fffffff};
 
 	for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		struct cpuid_result r = {1, 2, 3, 4};
@@ -61,7 +61,8 @@ TEST(cpuid_topology_uses_vcpu_id)
 
 TEST(msr_policy_denies_hypervisor_msrs)
 {
-	uint32_t denied[] = {0xc0010114, 0xc0010117, 0xc0010118, 0x3a, 0x480, 0xffffffff, 0};
+	uint32_t denied[] = {0xc0010114, 0xc0010117, 0xc0010118, 0x48, 0x49,
+			     0x10a,	 0x480,	     0xffffffff, 0};
 
 	for (unsigned i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
 		CHECK(msr_policy_lookup(denied[i])->rule == MSR_DENY);

@@ -1,0 +1,196 @@
+/* Interrupt routing inside a zone: x2APIC IPIs, IOAPIC messages, INIT/STARTUP, timers. */
+#include "zones/irq.h"
+#include "drivers/lapic.h"
+#include "hv/cpu.h"
+#include "hv/idt.h"
+#include "hv/percpu.h"
+#include "zones/zone.h"
+
+static struct vlapic *apic_of(struct vcpu *v)
+{
+	return &v->zone->lapic[v->id];
+}
+
+/* Makes v notice new work: a running vCPU exits, a halted one wakes. */
+static void kick(struct vcpu *v)
+{
+	if (v->cpu != this_cpu()->index && cpus[v->cpu])
+		lapic_send_ipi(cpus[v->cpu]->apic_id, VECTOR_WAKEUP);
+}
+
+static void deliver_fixed(struct vcpu *v, uint8_t vector, bool level)
+{
+	if (vlapic_accept(apic_of(v), vector, level))
+		kick(v);
+}
+
+/* Intel SDM vol. 3A, 9.4.4: INIT parks an AP until STARTUP gives it a
+ * vector; a STARTUP without a preceding INIT is ignored. */
+static void deliver_special(struct vcpu *v, const struct vlapic_ipi *ipi)
+{
+	switch (ipi->mode) {
+	case VLAPIC_DM_NMI: v->nmi_pending = 1; break;
+	case VLAPIC_DM_INIT:
+		if (!ipi->assert && ipi->level)
+			return; /* INIT level de-assert: no effect on x2APIC parts */
+		v->sipi_vector = -1;
+		v->wait_sipi = 1;
+		break;
+	case VLAPIC_DM_STARTUP:
+		if (!v->wait_sipi || v->sipi_vector >= 0)
+			return;
+		v->sipi_vector = ipi->vector;
+		break;
+	default: return; /* SMI and reserved modes: ignored */
+	}
+	kick(v);
+}
+
+static bool ipi_targets(const struct vcpu *from, const struct vcpu *to, const struct vlapic *apic,
+			const struct vlapic_ipi *ipi)
+{
+	switch (ipi->shorthand) {
+	case VLAPIC_DEST_SELF: return to == from;
+	case VLAPIC_DEST_ALL: return true;
+	case VLAPIC_DEST_ALL_BUT_SELF: return to != from;
+	default: return vlapic_matches(apic, ipi->dest, ipi->logical);
+	}
+}
+
+static void route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
+{
+	struct zone *z = from->zone;
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++) {
+		struct vcpu *to = &z->vcpus[i];
+
+		if (!ipi_targets(from, to, &z->lapic[i], ipi))
+			continue;
+		if (ipi->mode == VLAPIC_DM_FIXED || ipi->mode == VLAPIC_DM_LOWEST)
+			deliver_fixed(to, ipi->vector, false);
+		else
+			deliver_special(to, ipi);
+		if (ipi->mode == VLAPIC_DM_LOWEST)
+			return; /* one recipient: the first match stands for the lowest */
+	}
+}
+
+/* IOAPIC message (called with irq_lock held, from inside vioapic calls). */
+static void route_ioapic(void *ctx, const struct vioapic_msg *m)
+{
+	struct zone *z = ctx;
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++) {
+		struct vcpu *to = &z->vcpus[i];
+
+		if (!vlapic_matches(&z->lapic[i], m->dest == 0xff ? 0xffffffffu : m->dest,
+				    m->logical))
+			continue;
+		if (m->delivery == 4) {
+			to->nmi_pending = 1;
+			kick(to);
+		} else if (m->delivery <= 1) {
+			deliver_fixed(to, m->vector, m->level);
+		}
+		if (m->delivery == 1)
+			return;
+	}
+}
+
+void zone_irq_init(struct zone *z)
+{
+	for (uint32_t i = 0; i < z->vcpu_count; i++) {
+		vlapic_reset(&z->lapic[i], i);
+		z->vcpus[i].sipi_vector = -1;
+		z->vcpus[i].wait_sipi = i != 0; /* APs wait for the BSP's STARTUP */
+	}
+	vioapic_reset(&z->ioapic, z->vcpu_count, route_ioapic, z);
+	z->ioapic_window = (struct mmio_device){"ioapic",	  VIOAPIC_BASE,	     VIOAPIC_SIZE,
+						zone_ioapic_read, zone_ioapic_write, z};
+}
+
+bool zone_irq_owns_msr(uint32_t msr)
+{
+	return (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) || msr == MSR_TSC_DEADLINE;
+}
+
+int zone_irq_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	int rc;
+
+	spin_lock(&v->zone->irq_lock);
+	rc = vlapic_rdmsr(apic_of(v), msr, rdtsc(), val);
+	spin_unlock(&v->zone->irq_lock);
+	return rc;
+}
+
+int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct zone *z = v->zone;
+	struct vlapic_effects fx;
+	int rc;
+
+	spin_lock(&z->irq_lock);
+	rc = vlapic_wrmsr(apic_of(v), msr, val, rdtsc(), &fx);
+	if (rc == 0 && fx.ipi_valid)
+		route_ipi(v, &fx.ipi);
+	if (rc == 0 && fx.eoi_vector >= 0)
+		vioapic_eoi(&z->ioapic, (uint8_t)fx.eoi_vector);
+	spin_unlock(&z->irq_lock);
+	return rc;
+}
+
+void zone_irq_set_line(struct zone *z, unsigned pin, bool level)
+{
+	spin_lock(&z->irq_lock);
+	vioapic_set_line(&z->ioapic, pin, level);
+	spin_unlock(&z->irq_lock);
+}
+
+int zone_irq_pending(struct vcpu *v)
+{
+	int vector;
+
+	spin_lock(&v->zone->irq_lock);
+	vlapic_timer_expire(apic_of(v), rdtsc());
+	vector = vlapic_pending(apic_of(v));
+	spin_unlock(&v->zone->irq_lock);
+	return vector;
+}
+
+void zone_irq_ack(struct vcpu *v, uint8_t vector)
+{
+	spin_lock(&v->zone->irq_lock);
+	vlapic_ack(apic_of(v), vector);
+	spin_unlock(&v->zone->irq_lock);
+}
+
+uint64_t zone_irq_deadline(struct vcpu *v)
+{
+	uint64_t t;
+
+	spin_lock(&v->zone->irq_lock);
+	t = vlapic_next_event(apic_of(v));
+	spin_unlock(&v->zone->irq_lock);
+	return t;
+}
+
+uint64_t zone_ioapic_read(void *zone, uint64_t offset, unsigned size)
+{
+	struct zone *z = zone;
+	uint32_t v;
+
+	spin_lock(&z->irq_lock);
+	v = vioapic_mmio_read(&z->ioapic, offset, size);
+	spin_unlock(&z->irq_lock);
+	return v;
+}
+
+void zone_ioapic_write(void *zone, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct zone *z = zone;
+
+	spin_lock(&z->irq_lock);
+	vioapic_mmio_write(&z->ioapic, offset, size, (uint32_t)value);
+	spin_unlock(&z->irq_lock);
+}
