@@ -101,6 +101,12 @@ static inline void outw(uint16_t port, uint16_t v)
 	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
 }
 
+/* TSC_AUX exists with RDTSCP or RDPID (CPUID 8000_0001h EDX bit 27, 7 ECX bit 22). */
+static inline int cpu_has_tsc_aux(void)
+{
+	return (cpuid(0x80000001, 0).edx & (1u << 27)) || (cpuid(7, 0).ecx & (1u << 22));
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");

@@ -41,16 +41,6 @@ static void set_edx_eax(struct vcpu *v, uint64_t val)
 	v->regs.rdx = val >> 32;
 }
 
-/* TSC_AUX exists with RDTSCP or RDPID (CPUID 8000_0001 EDX bit 27, 7 ECX bit 22). */
-static bool host_has_tsc_aux(void)
-{
-	static int has = -1;
-
-	if (has < 0)
-		has = (cpuid(0x80000001, 0).edx & (1u << 27)) || (cpuid(7, 0).ecx & (1u << 22));
-	return has;
-}
-
 /* SDM vol. 3A, 11.4.4 and 11.12.1: base 0xFEE00000, enabled (bit 11),
  * x2APIC mode (bit 10), BSP (bit 8) on vCPU 0. */
 static uint64_t apic_base(const struct vcpu *v)
@@ -86,7 +76,7 @@ enum vexit_action exit_msr_read(struct vcpu *v)
 	case MSR_READ_CONST: val = e->value; break;
 	case MSR_APIC_BASE_RULE: val = apic_base(v); break;
 	case MSR_TSC_AUX_RULE:
-		if (!host_has_tsc_aux())
+		if (!cpu_has_tsc_aux())
 			return inject_gp(v);
 		val = rdmsr(MSR_TSC_AUX);
 		break;
@@ -134,7 +124,7 @@ enum vexit_action exit_msr_write(struct vcpu *v)
 			return inject_gp(v);
 		break;
 	case MSR_TSC_AUX_RULE:
-		if ((val >> 32) || !host_has_tsc_aux()) /* SDM vol. 4: bits 63:32 reserved */
+		if ((val >> 32) || !cpu_has_tsc_aux()) /* SDM vol. 4: bits 63:32 reserved */
 			return inject_gp(v);
 		wrmsr(MSR_TSC_AUX, val);
 		break;

@@ -139,6 +139,13 @@ uint32_t smp_virt_count(void)
 	return virt_count;
 }
 
+/* MSRs a zone owns while it runs and that no VMCB or VMCS field holds. */
+static void reset_zone_owned_msrs(void)
+{
+	if (cpu_has_tsc_aux())
+		wrmsr(MSR_TSC_AUX, 0);
+}
+
 /* Runs whatever vCPU the BSP assigned, else halts until an IPI. */
 void cpu_idle(void)
 {
@@ -153,6 +160,7 @@ void cpu_idle(void)
 		}
 		p->current = v;
 		fpu_reset_for_zone();
+		reset_zone_owned_msrs();
 		backend->vcpu_run(v);
 		p->current = NULL;
 		p->assigned = NULL;

@@ -33,7 +33,7 @@
 #define FADT_HV_VENDOR	    268
 
 /* 5.2.9.3, Table 5.11: IA-PC boot architecture flags. */
-#define BOOT_ARCH_8042	      (1u << 1) /* the zone's minimal i8042 (reboot=k) */
+#define BOOT_ARCH_8042	      (1u << 1) /* not set: see fill_fadt */
 #define BOOT_ARCH_NO_VGA      (1u << 2) /* VGA Not Present */
 #define BOOT_ARCH_NO_MSI      (1u << 3) /* no PCI, so no MSI */
 #define BOOT_ARCH_NO_CMOS_RTC (1u << 5) /* CMOS RTC Not Present */
@@ -565,8 +565,11 @@ static void fill_fadt(uint8_t *t, uint64_t dsdt_gpa)
 {
 	t[FADT_PM_PROFILE] = 0; /* Unspecified */
 	put_le(t, FADT_SCI_INT, 0, 2);
-	put_le(t, FADT_IAPC_BOOT_ARCH,
-	       BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC, 2);
+	/* No 8042 flag: the zone's i8042 only takes the reset pulse (reboot=k
+	 * writes it regardless); declared, Linux would probe it for a keyboard
+	 * and poll half a second of guest time for replies that never come. */
+	put_le(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC,
+	       2);
 	put_le(t, FADT_FLAGS,
 	       FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP | FADT_F_APIC_PHYSICAL |
 		       FADT_F_HW_REDUCED_ACPI,
