@@ -98,8 +98,13 @@ $(ZVDIR)/zonevisor.conf: tools/zonevisor.conf
 esp: all
 	tools/mkesp --out "$(or $(OUT),$(BUILD)/custom-esp)" --conf "$(CONF)" $(IMAGES)
 
-run: deps all
-	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 $(ESP)
+# The demo: tools/demo.conf with the test guest, the Debian kernel and the
+# agent initramfs on an ESP of its own (build/esp keeps the small default).
+DEMO_ESP := $(BUILD)/demo-esp
+run: deps all kernel initramfs
+	@tools/mkesp --out $(DEMO_ESP) --conf tools/demo.conf $(BUILD)/guests/hello.elf \
+		$(BUILD)/linux/vmlinuz $(BUILD)/initramfs/agent.cpio.gz >/dev/null
+	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 $(DEMO_ESP)
 
 # ---- tests ---------------------------------------------------------------
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -DZV_HOST_TEST \

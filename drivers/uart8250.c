@@ -11,6 +11,8 @@
 #define UART_LCR	    3
 #define UART_MCR	    4
 #define UART_LSR	    5
+#define LSR_DR		    0x01 /* receiver data ready */
+#define UART_RBR	    0	 /* receive buffer (DLAB=0, read) */
 #define LSR_THRE	    0x20
 #define LSR_TEMT	    0x40 /* holding and shift registers both empty */
 #define LCR_DLAB	    0x80
@@ -40,4 +42,11 @@ void uart_drain(uint16_t port)
 {
 	for (int spins = 0; spins < 1000000 && !(inb(port + UART_LSR) & LSR_TEMT); spins++)
 		cpu_relax();
+}
+
+int uart_getc(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }

@@ -8,6 +8,8 @@
 void uart_init(uint16_t port);
 /* Sends one byte, waiting for the transmitter. */
 void uart_putc(uint16_t port, char c);
+/* The next received byte, or -1 if none is waiting (never blocks). */
+int uart_getc(uint16_t port);
 /* Waits (bounded) until the transmitter has sent every byte. */
 void uart_drain(uint16_t port);
 

@@ -362,9 +362,21 @@ static int set_after(struct parser *p, const char *val)
 	return fail(p, "after: no zone '%.32s' is declared before zone '%s'", val, z->name);
 }
 
+static int set_console(struct parser *p, const char *val)
+{
+	int v;
+
+	if (!lookup_word(yes_no_words, NKEYS(yes_no_words), val, &v))
+		return fail(p, "bad console '%.32s' (expected yes or no)", val);
+	cur_zone(p)->console = (uint32_t)v;
+	return 0;
+}
+
 static const struct key_def zone_keys[] = {
-	{"image", set_image, true}, {"memory", set_memory, true}, {"cpu", set_cpu, true},
-	{"args", set_args, false},  {"after", set_after, false},  {"initrd", set_initrd, false},
+	{"image", set_image, true},	 {"memory", set_memory, true},
+	{"cpu", set_cpu, true},		 {"args", set_args, false},
+	{"after", set_after, false},	 {"initrd", set_initrd, false},
+	{"console", set_console, false},
 };
 
 /* ---- sections --------------------------------------------------------- */

@@ -37,6 +37,7 @@ struct zv_zone_conf {
 	uint32_t cpu;			  /* the first vCPU's logical CPU, never 0 (the BSP) */
 	uint32_t cpus[ZV_CONF_MAX_VCPUS]; /* one distinct logical CPU per vCPU */
 	uint32_t vcpu_count;		  /* 1 to ZV_CONF_MAX_VCPUS */
+	uint32_t console;		  /* gets the hypervisor console's keyboard input */
 };
 
 struct zv_config {

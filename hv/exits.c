@@ -161,6 +161,8 @@ static bool hlt_should_end(struct vcpu *v)
 {
 	if (v->zone->stop_requested || v->nmi_pending || v->wait_sipi)
 		return true;
+	if (v->id == 0)
+		zone_console_pull(v->zone); /* a key may raise the UART's interrupt */
 	return (v->regs.rflags & RFLAGS_IF) && zone_irq_pending(v) >= 0;
 }
 

@@ -3,6 +3,7 @@
 #include "hv/vintr.h"
 #include "drivers/lapic.h"
 #include "hv/cpu.h"
+#include "zones/io.h"
 #include "zones/irq.h"
 #include "zones/vlapic.h"
 #include "zones/zone.h"
@@ -73,6 +74,8 @@ enum vexit_action vcpu_before_entry(struct vcpu *v)
 		return VACT_STOP;
 	if (v->wait_sipi && wait_for_startup(v) == VACT_STOP)
 		return VACT_STOP;
+	if (v->id == 0)
+		zone_console_pull(v->zone);
 	if (v->nmi_pending && !backend->event_queued(v)) {
 		v->nmi_pending = 0;
 		backend->inject_nmi(v);

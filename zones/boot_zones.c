@@ -2,12 +2,14 @@
 #include "zones/boot_zones.h"
 #include "drivers/lapic.h"
 #include "hv/console.h"
+#include "hv/console_input.h"
 #include "hv/cpu.h"
 #include "hv/idt.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
+#include "hv/time.h"
 #include "zones/isolation.h"
 #include "zones/linux_zone.h"
 #include "zones/multiboot.h"
@@ -103,6 +105,9 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
 		return refuse(b, z, isolation_why);
 	z->verify_wipe = conf->verify_wipe;
+	z->console_input = c->console;
+	if (c->console)
+		console_input_reset();
 	z->console_timestamps = conf->console_timestamps;
 	z->on_ended = on_zone_ended;
 	z->on_ended_ctx = b;
@@ -159,6 +164,31 @@ static bool start_ready(const struct zv_bootinfo *bi, const struct zv_config *co
 	return unfinished;
 }
 
+/* The running zone that owns the console, or NULL. */
+static const struct boot_zone *console_zone(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (table[i].state == BZ_RUNNING && table[i].conf->console)
+			return &table[i];
+	return NULL;
+}
+
+#define INPUT_POLL_MS 10 /* keyboard latency; the BSP has nothing else to do */
+
+/* Halts until a zone ends; while a console zone runs, wakes every
+ * INPUT_POLL_MS to pass typed bytes on and kick that zone's first CPU. */
+static void wait_and_forward_input(uint32_t n)
+{
+	const struct boot_zone *b = console_zone(n);
+
+	if (b)
+		lapic_timer_oneshot(tsc_khz() * INPUT_POLL_MS);
+	irq_enable_and_halt();
+	b = console_zone(n);
+	if (console_input_poll() && b && cpus[b->conf->cpus[0]])
+		lapic_send_ipi(cpus[b->conf->cpus[0]]->apic_id, VECTOR_WAKEUP);
+}
+
 void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 {
 	uint64_t before = mem_free_bytes();
@@ -170,7 +200,7 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 		table[i] = (struct boot_zone){&conf->zones[i], BZ_WAITING};
 	kprintf("zones: %u declared; pool %lu KiB free\n", conf->zone_count, before / 1024);
 	while (start_ready(bi, conf))
-		irq_enable_and_halt();
+		wait_and_forward_input(conf->zone_count);
 	kprintf("zones: all ended; pool %lu KiB free (%lu KiB before)\n", mem_free_bytes() / 1024,
 		before / 1024);
 }

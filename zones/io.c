@@ -1,5 +1,6 @@
 /* Port and MMIO dispatch for a zone's devices: COM1, debug exit, i8042, ACPI ports, IOAPIC. */
 #include "zones/io.h"
+#include "hv/console_input.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
 #include "zones/zone.h"
@@ -20,17 +21,36 @@ static void com1_update_irq(struct zone *z)
 static enum vexit_action com1_read(struct zone *z, uint16_t off, unsigned size, uint32_t *v)
 {
 	(void)size;
+	spin_lock(&z->uart_lock);
 	*v = uart_read(&z->uart, off);
 	com1_update_irq(z);
+	spin_unlock(&z->uart_lock);
 	return VACT_RESUME;
 }
 
 static enum vexit_action com1_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
 {
 	(void)size;
+	spin_lock(&z->uart_lock);
 	uart_write(&z->uart, off, (uint8_t)v, zone_console_line, z);
 	com1_update_irq(z);
+	spin_unlock(&z->uart_lock);
 	return VACT_RESUME;
+}
+
+void zone_console_pull(struct zone *z)
+{
+	bool got = false;
+	int c;
+
+	if (!z->console_input)
+		return;
+	spin_lock(&z->uart_lock);
+	while (z->uart.rx_count < UART_RX_FIFO && (c = console_input_take()) >= 0)
+		got |= uart_receive(&z->uart, (uint8_t)c);
+	if (got)
+		com1_update_irq(z);
+	spin_unlock(&z->uart_lock);
 }
 
 /* The exit port (at QEMU's isa-debug-exit address): the byte written is

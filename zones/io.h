@@ -14,6 +14,9 @@ struct zone;
 /* Reads from an absent port return all ones, writes are dropped. */
 enum vexit_action zone_io_read(struct zone *z, uint16_t port, unsigned size, uint32_t *value);
 enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, uint32_t value);
+/* Moves queued console input (hv/console_input.h) into the zone's UART, if
+ * the zone owns the console; called on the zone's vCPU 0. */
+void zone_console_pull(struct zone *z);
 /* The emulated device window that contains gpa, or NULL (then the fault is
  * an access outside the zone). */
 const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa);

@@ -32,6 +32,8 @@ struct zone {
 	char stop_reason[ZONE_REASON_LEN];
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
 	struct zone_uart uart;
+	struct spinlock uart_lock; /* vCPUs and console input share the UART */
+	bool console_input;	   /* takes the hypervisor console's input */
 	/* The interrupt platform (zones/irq.c), under irq_lock. */
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];

@@ -47,7 +47,7 @@ class Boot:
         if icount:
             cmd += ["--icount"]
         self.proc = subprocess.Popen(cmd + [esp], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         self.deadline = time.monotonic() + timeout
         self.lines, self.buf, self.pos = [], b"", 0
 
@@ -82,6 +82,11 @@ class Boot:
             self.log.write(text + "\n")
         self.log.flush()
         return True
+
+    def send(self, text):
+        """Types text on the serial console (the hypervisor's COM1 input)."""
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
 
     def tail(self, n=40):
         return "\n".join("    " + l for l in self.lines[-n:])

@@ -57,10 +57,11 @@ def kernel_release():
         return f.read().split()[0]
 
 
-def agent_zone(zname, cpu, command, memory="128M", after=None):
+def agent_zone(zname, cpu, command, memory="128M", after=None, console=False):
     """A [zone] section: the Debian kernel + agent initramfs running command."""
     conf = (f"[zone {zname}]\nimage = vmlinuz\ninitrd = agent.cpio.gz\n"
             f"memory = {memory}\ncpu = {cpu}\nargs = {ARGS} -- {command}\n")
+    conf += "console = yes\n" if console else ""
     return conf + (f"after = {after}\n" if after else "")
 
 
@@ -127,3 +128,21 @@ def test_linux_zone_panic_reboot_and_poweroff(name):
         calm_stop = b.lines.index(b.seen(r"^zone calm: stopped")[0])
         if calm_stop < crash_stop:
             b.fail("calm ended before crash: the neighbour test proves nothing")
+
+
+def test_linux_zone_reads_the_console(name):
+    """Typed input reaches the console zone's UART (receive FIFO and IRQ 4)
+    and its shell; a zone without console = yes beside it gets none."""
+    conf = (agent_zone("rx", 1, "read a; read b; echo \"got [$a] [$b]\"", console=True)
+            + agent_zone("deaf", 2, "sleep 6; read -t 1 x; echo \"deaf read [$x]\""))
+    with Boot(name, agent_esp(name, conf), smp=4, mem=1024, timeout=180) as b:
+        b.expect_seen(r"^\[rx\] init: running: ")
+        b.expect_seen(r"^\[deaf\] init: running: ")
+        b.send("hello zone\n")
+        b.send("second line, a bit longer than sixteen bytes\n")
+        b.expect_seen(r"^zone rx: stopped \(exit status 0\)$")
+        if not b.seen(r"^\[rx\] got \[hello zone\] \[second line, a bit longer than sixteen bytes\]$"):
+            b.fail("the console zone did not read both lines")
+        b.expect_seen(r"^zone deaf: stopped \(exit status 0\)$")
+        if not b.seen(r"^\[deaf\] deaf read \[\]$"):
+            b.fail("a zone without the console got input")
