@@ -481,3 +481,14 @@ TEST(bad_cpu_lists)
 	check_zone_line("cpu = 1,0", "line 2: bad cpu '1,0' (expected 1 to 63, or a list like 1,2; "
 				     "cpu 0 runs no zone)");
 }
+
+TEST(console_key_marks_the_input_zone)
+{
+	const char *text = "[zone a]\nimage = a\nmemory = 16M\ncpu = 1\nconsole = yes\n"
+			   "[zone b]\nimage = b\nmemory = 16M\ncpu = 2\n";
+
+	CHECK_EQ_U64(parse(text), 0);
+	CHECK_EQ_U64(cfg.zones[0].console, 1);
+	CHECK_EQ_U64(cfg.zones[1].console, 0);
+	check_zone_line("console = maybe", "line 2: bad console 'maybe' (expected yes or no)");
+}
