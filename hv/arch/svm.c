@@ -201,16 +201,6 @@ static void set_controls(void *vmcb, uint64_t npt_root)
 	VMCB64(vmcb, VMCB_NCR3) = npt_root;
 }
 
-static void set_entry_regs(struct vcpu *v, const struct vcpu_entry *e)
-{
-	v->regs = (struct vcpu_regs){0};
-	v->regs.rip = e->rip;
-	v->regs.rax = e->rax;
-	v->regs.rbx = e->rbx;
-	v->regs.rsi = e->rsi;
-	v->regs.rflags = 2;
-}
-
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
 {
 	uint64_t vmcb = page_alloc(0), host = page_alloc(0);
@@ -226,7 +216,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	v->arch_pages = 2;
 	set_controls(v->arch, npt_root);
 	set_entry_state(v->arch, e);
-	set_entry_regs(v, e);
+	vcpu_regs_from_entry(v, e);
 	return 0;
 }
 
@@ -236,7 +226,7 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
 	void *vmcb = vmcb_of(v);
 
 	set_entry_state(vmcb, e);
-	set_entry_regs(v, e);
+	vcpu_regs_from_entry(v, e);
 	VMCB64(vmcb, VMCB_EVENTINJ) = 0;
 	VMCB64(vmcb, VMCB_INT_SHADOW) = 0;
 	VMCB64(vmcb, VMCB_VINTR) = VINTR_MASKING;

@@ -88,6 +88,17 @@ static inline void vcpu_skip_insn(struct vcpu *v)
 	v->regs.rip += v->insn_len;
 }
 
+/* The registers an entry state defines; every other GPR starts at zero. */
+static inline void vcpu_regs_from_entry(struct vcpu *v, const struct vcpu_entry *e)
+{
+	v->regs = (struct vcpu_regs){0};
+	v->regs.rip = e->rip;
+	v->regs.rax = e->rax;
+	v->regs.rbx = e->rbx;
+	v->regs.rsi = e->rsi;
+	v->regs.rflags = 2; /* reserved bit 1; IF clear */
+}
+
 /* What an exit handler asks the backend to do next. */
 enum vexit_action {
 	VACT_RESUME, /* re-enter the guest (RIP already advanced if needed) */

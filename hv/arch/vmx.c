@@ -560,16 +560,6 @@ static enum vexit_action load_vmcs(struct vcpu *v)
 
 /* ---- vCPU lifecycle ---- */
 
-static void set_entry_regs(struct vcpu *v, const struct vcpu_entry *e)
-{
-	v->regs = (struct vcpu_regs){0};
-	v->regs.rip = e->rip;
-	v->regs.rax = e->rax;
-	v->regs.rbx = e->rbx;
-	v->regs.rsi = e->rsi;
-	v->regs.rflags = 2;
-}
-
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t npt_root)
 {
 	uint64_t vmcs = page_alloc(0), aux = page_alloc(0);
@@ -587,7 +577,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	v->arch_pa = vmcs;
 	v->arch_aux_pa = aux;
 	v->arch_pages = 2;
-	set_entry_regs(v, e);
+	vcpu_regs_from_entry(v, e);
 	return 0;
 }
 
@@ -602,7 +592,7 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
 	write_guest_system_state(vx, e);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_PROC_CTLS, cfg.proc);
-	set_entry_regs(v, e);
+	vcpu_regs_from_entry(v, e);
 }
 
 static void vmx_vcpu_free(struct vcpu *v)
