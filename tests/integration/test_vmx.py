@@ -30,3 +30,19 @@ def _make(scenario):
 
 for _s in VMX_SCENARIOS:
     globals()["test_vmx_" + _s] = _make(_s)
+
+
+def test_vmx_linux_zone_with_two_vcpus(name):
+    """The Debian kernel in a 2-vCPU zone on the VMX backend: interrupt
+    injection and windows, the x2APIC and IOAPIC, and INIT/STARTUP into
+    real mode (unrestricted guest).  About three minutes of Bochs."""
+    import test_linux as tl
+    conf = tl.agent_zone("lin", "1,2", "nproc; uname -r; sh -c 'exit 5'")
+    esp = make_esp(name, tl.BASE + conf, [tl.KERNEL, tl.INITRD])
+    with Boot(name, esp, smp=3, mem=1024, timeout=600, emu="bochs") as b:
+        b.expect(r"^cpu 2 online \(apic 2, vmx\)$")
+        b.expect(r"^zone lin: started \(cpu 1,2, 128 MiB\)$")
+        b.expect(r"^zone lin: stopped \(exit status 5\)$")
+        b.expect(r"^zones: all ended; pool (\d+) KiB free \((\d+) KiB before\)$")
+        if tl.zone_output(b, "lin") != ["2", tl.kernel_release()]:
+            b.fail(f"zone lin printed {tl.zone_output(b, 'lin')}")
