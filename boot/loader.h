@@ -36,6 +36,8 @@ zv_entry_fn elf_load_hypervisor(uint64_t file, uint64_t size, uint64_t *base, ui
 uint64_t platform_find_rsdp(void);
 void platform_collect_cpus(struct zv_bootinfo *bi);
 uint64_t platform_measure_tsc_khz(void);
+/* UTC now in Unix seconds (0 if unknown), and the TSC at that moment. */
+uint64_t platform_unix_time(uint64_t *tsc);
 void platform_cmdline(EFI_HANDLE image, char *out, size_t len);
 uint64_t platform_alloc_pages(uint64_t pages, uint64_t max_addr);
 

@@ -49,6 +49,7 @@ static void collect_platform(EFI_HANDLE image, struct zv_bootinfo *bi)
 	bi->rsdp = platform_find_rsdp();
 	bi->efi_runtime = (uint64_t)RT;
 	bi->tsc_khz = platform_measure_tsc_khz();
+	bi->boot_unix_time = platform_unix_time(&bi->boot_tsc);
 	platform_collect_cpus(bi);
 	platform_cmdline(image, bi->cmdline, sizeof(bi->cmdline));
 }

@@ -1,5 +1,6 @@
 /* What the loader learns from the firmware: ACPI RSDP, CPUs, TSC rate, command line. */
 #include "boot/loader.h"
+#include "hv/lib/civil.h"
 #include "hv/lib/string.h"
 
 /* UEFI PI spec vol. 2, 13.4: EFI_MP_SERVICES_PROTOCOL (not in gnu-efi). */
@@ -126,6 +127,27 @@ uint64_t platform_measure_tsc_khz(void)
 
 	uefi_call_wrapper(BS->Stall, 1, 10000);
 	return (rdtsc() - t0) / 10;
+}
+
+/* UEFI 2.9, 8.3.1: GetTime() is local time with Localtime = UTC - TimeZone
+ * (minutes), or unspecified (taken as UTC, as QEMU and most firmware keep
+ * the RTC).  0 if the firmware has no usable clock. */
+uint64_t platform_unix_time(uint64_t *tsc)
+{
+	EFI_TIME t;
+	struct civil_time c;
+	int64_t s;
+
+	*tsc = rdtsc();
+	if (EFI_ERROR(uefi_call_wrapper(RT->GetTime, 2, &t, NULL)) || t.Year < 1970 ||
+	    t.Year > 9999 || t.Month < 1 || t.Month > 12 || t.Day < 1 || t.Day > 31 ||
+	    t.Hour > 23 || t.Minute > 59 || t.Second > 59)
+		return 0;
+	c = (struct civil_time){t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second, 0};
+	s = (int64_t)civil_to_unix(&c);
+	if (t.TimeZone != EFI_UNSPECIFIED_TIMEZONE && t.TimeZone >= -1440 && t.TimeZone <= 1440)
+		s += (int64_t)t.TimeZone * 60;
+	return s > 0 ? (uint64_t)s : 0;
 }
 
 /* LoadOptions is UCS-2; keep the ASCII part. */

@@ -13,7 +13,7 @@
  * ZV_BOOTINFO_VERSION; the hypervisor refuses any other version.
  */
 #define ZV_BOOTINFO_MAGIC   0x31464e49425a5aULL /* "ZZBINF1" */
-#define ZV_BOOTINFO_VERSION 1
+#define ZV_BOOTINFO_VERSION 2			/* 2: boot_unix_time, boot_tsc */
 
 #define ZV_MAX_MEM_RANGES 512
 #define ZV_MAX_CPUS	  64
@@ -60,13 +60,15 @@ struct zv_bootinfo {
 	uint32_t version;
 	uint32_t size; /* sizeof(struct zv_bootinfo) as the loader built it */
 
-	uint64_t hv_base;     /* physical address the image was loaded at */
-	uint64_t hv_size;     /* bytes, including bss */
-	uint64_t stack_top;   /* BSP stack the loader switched to */
-	uint64_t trampoline;  /* one page below 1 MiB for the AP start-up code */
-	uint64_t rsdp;	      /* ACPI RSDP, 0 when the firmware has none */
-	uint64_t efi_runtime; /* EFI_RUNTIME_SERVICES *, for ResetSystem */
-	uint64_t tsc_khz;     /* measured by the loader against UEFI Stall() */
+	uint64_t hv_base;	 /* physical address the image was loaded at */
+	uint64_t hv_size;	 /* bytes, including bss */
+	uint64_t stack_top;	 /* BSP stack the loader switched to */
+	uint64_t trampoline;	 /* one page below 1 MiB for the AP start-up code */
+	uint64_t rsdp;		 /* ACPI RSDP, 0 when the firmware has none */
+	uint64_t efi_runtime;	 /* EFI_RUNTIME_SERVICES *, for ResetSystem */
+	uint64_t tsc_khz;	 /* measured by the loader against UEFI Stall() */
+	uint64_t boot_unix_time; /* UTC from UEFI GetTime(), Unix seconds; 0 if unknown */
+	uint64_t boot_tsc;	 /* the TSC when boot_unix_time was read */
 
 	uint32_t mem_count;
 	uint32_t cpu_count;

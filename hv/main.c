@@ -60,6 +60,7 @@ void hv_main(struct zv_bootinfo *bi)
 	if (bad)
 		panic("boot info rejected: %s", bad);
 	time_init(bi->tsc_khz);
+	time_set_wallclock(bi->boot_unix_time, bi->boot_tsc);
 	paging_init(bi);
 	idt_init();
 	mem_init(bi);

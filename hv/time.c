@@ -32,3 +32,18 @@ uint64_t time_ns(void)
 	/* Split so nothing overflows 64 bits for centuries of uptime. */
 	return d / khz * 1000000 + d % khz * 1000000 / khz;
 }
+
+static uint64_t wall_base, wall_tsc;
+
+void time_set_wallclock(uint64_t unix_time, uint64_t tsc)
+{
+	wall_base = unix_time;
+	wall_tsc = tsc;
+}
+
+uint64_t time_wallclock(void)
+{
+	if (!wall_base)
+		return 0;
+	return wall_base + (rdtsc() - wall_tsc) / (khz * 1000);
+}

@@ -11,4 +11,9 @@ void udelay(uint64_t us);
 /* Nanoseconds since time_init(). */
 uint64_t time_ns(void);
 
+/* The wall clock: UTC Unix seconds read by the loader at TSC `tsc`. */
+void time_set_wallclock(uint64_t unix_time, uint64_t tsc);
+/* UTC now, Unix seconds; 0 if the firmware gave no time. */
+uint64_t time_wallclock(void);
+
 #endif

@@ -10,6 +10,7 @@
 #include "hv/mmio.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
+#include "zones/rtc.h"
 #include "zones/uart.h"
 #include "zones/vioapic.h"
 #include "zones/vlapic.h"
@@ -33,7 +34,8 @@ struct zone {
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
 	struct zone_uart uart;
 	struct spinlock uart_lock; /* vCPUs and console input share the UART */
-	bool console_input;	   /* takes the hypervisor console's input */
+	struct zone_rtc rtc;
+	bool console_input; /* takes the hypervisor console's input */
 	/* The interrupt platform (zones/irq.c), under irq_lock. */
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];

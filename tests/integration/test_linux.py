@@ -1,6 +1,7 @@
 """Linux zones (toward issue 5): the unmodified Debian kernel is loaded by the
 boot-protocol loader and starts; bad images are refused before any CPU runs."""
 import os
+import time
 
 from harness import BUILD, Boot, make_esp
 
@@ -82,7 +83,7 @@ def zone_output(b, zname):
 def test_linux_zones_run_commands_and_report_status(name):
     """1 vCPU (uname, one processor), exit status 7 beside it on another CPU
     at the same time, then a 2-vCPU zone that runs a command on each CPU."""
-    conf = (agent_zone("one", 1, "uname -r; grep -c ^processor /proc/cpuinfo")
+    conf = (agent_zone("one", 1, "uname -r; grep -c ^processor /proc/cpuinfo; date -u +%s")
             + agent_zone("seven", 2, "sh -c 'sleep 1; exit 7'")
             + agent_zone("two", "1,2", "grep -c ^processor /proc/cpuinfo; "
                          "for c in 0 1; do taskset -c $c cut -d' ' -f39 /proc/self/stat; done",
@@ -98,8 +99,12 @@ def test_linux_zones_run_commands_and_report_status(name):
         b.expect(r"^zone two: started \(cpu 1,2, 128 MiB\)$")
         b.expect(r"^zone two: stopped \(exit status 0\)$")
         b.expect(r"^zones: all ended")
-        if zone_output(b, "one") != [kernel_release(), "1"]:
-            b.fail(f"zone one printed {zone_output(b, 'one')}")
+        out = zone_output(b, "one")
+        if out[:2] != [kernel_release(), "1"] or len(out) != 3:
+            b.fail(f"zone one printed {out}")
+        # The zone's CMOS clock carries the host's UTC time (from UEFI GetTime).
+        if abs(int(out[2]) - time.time()) > 600:
+            b.fail(f"zone one's clock says {out[2]}, the host {int(time.time())}")
         if zone_output(b, "two") != ["2", "0", "1"]:  # field 39: the CPU it ran on
             b.fail(f"zone two printed {zone_output(b, 'two')}")
         if not b.seen(r"^\[seven\] init: exit status 7$"):
