@@ -155,6 +155,27 @@ def triple_fault_stops_only_that_zone(name, on=QEMU):
         finish(b)
 
 
+def hostile_apic_and_ioapic_access_stops_only_that_zone(name, on=QEMU):
+    """Reserved, read-only and write-only x2APIC registers give #GP; IPIs
+    cannot leave the zone; the IOAPIC answers MOVs; an ADD on its window
+    stops the zone with the reason while a neighbour runs on."""
+    zs = [zone("p", "platform", 1), zone("s", "spin", 2, args="loops=%d" % (on["spin"] // 20))]
+    with boot_zones(name, zs, ["platform", "spin"], on=on) as b:
+        m = b.expect(r"^zone p: stopped \((.*)\)$")
+        if not m.group(1).startswith("ioapic access at GPA 0xfec00010: 'add' is not emulated"):
+            b.fail(f"zone p stopped with '{m.group(1)}'")
+        expected = ["apic: rdmsr id -> 0x0", "apic: rdmsr version -> 0x50014",
+                    "apic: wrmsr id (read only) -> #GP", "apic: rdmsr eoi (write only) -> #GP",
+                    "apic: wrmsr eoi nonzero -> #GP", "apic: rdmsr reserved 0x8ff -> #GP",
+                    "apic: wrmsr icr init all-but-self -> ok", "apic: wrmsr icr fixed to apic 3 -> ok",
+                    "ioapic: version 0x170011", "ioapic: entry 4 low 0x10000",
+                    "ioapic: add to IOWIN"]
+        if zone_lines(b, "p") != expected:
+            b.fail(f"zone p printed {zone_lines(b, 'p')}")
+        b.expect(r"^zone s: stopped \(exit status 0\)$")
+        finish(b)
+
+
 def virtualization_instructions_get_ud(name, on=QEMU):
     zs = [zone("v", "virt", 1), zone("n", "virt", 2, args="nohandler"),
           zone("s", "spin", 2, after="n", args="loops=%d" % (on["spin"] // 20))]
@@ -235,6 +256,7 @@ def guest_shutdown_and_reboot_end_the_zone(name, on=QEMU):
 
 
 SCENARIOS = ["guest_shutdown_and_reboot_end_the_zone",
+             "hostile_apic_and_ioapic_access_stops_only_that_zone",
              "prefixed_instructions_resume_after_the_prefixes", "hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud"]
 
 
