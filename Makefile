@@ -158,6 +158,10 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_parsers
 $(BUILD)/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(PURE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(PURE_SRCS)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_platform
+$(BUILD)/fuzz/fuzz_platform: tests/fuzz/fuzz_platform.c $(PURE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(PURE_SRCS)
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz
