@@ -32,12 +32,13 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
+PURE_SRCS += zones/net/policy.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
-HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c))
+HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c zones/net/*.c))
 HV_ASMS := $(sort $(wildcard hv/*.S hv/arch/*.S))
 BOOT_SRCS := $(sort $(wildcard boot/*.c)) $(LOADER_PURE)
-HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h boot/*.h)
+HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h zones/net/*.h boot/*.h)
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
 BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
@@ -61,6 +62,7 @@ help:
 	@echo "make check      clang-format check, cppcheck and unit tests"
 	@echo "make esp CONF=file IMAGES='a b' OUT=dir   an ESP with another config"
 	@echo "make bench      Linux boot to /init in a zone vs. direct QEMU (-icount; docs/benchmarks.md)"
+	@echo "make bench-policy  native allowlist lookups per second, 10 to 10,000 rules (docs/network.md)"
 
 deps:
 	@tools/deps.sh
@@ -137,12 +139,23 @@ integration: all kernel initramfs
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
-bench: all kernel initramfs
+bench: all kernel initramfs $(BUILD)/bench/bench_policy
 	@tools/bench
+	@$(BUILD)/bench/bench_policy
+
+# Native policy lookups per second as the rule count grows (docs/network.md).
+.PHONY: bench-policy
+BENCH_POLICY_SRCS := zones/net/policy.c hv/lib/string.c hv/lib/fmt.c
+$(BUILD)/bench/bench_policy: tests/bench/bench_policy.c $(BENCH_POLICY_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -I. -DZV_HOST_TEST -o $@ $< $(BENCH_POLICY_SRCS)
+bench-policy: $(BUILD)/bench/bench_policy
+	@$<
 
 check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
-		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h)
+		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h) \
+		$(wildcard tests/bench/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
 
@@ -162,6 +175,10 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_platform
 $(BUILD)/fuzz/fuzz_platform: tests/fuzz/fuzz_platform.c $(PURE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(PURE_SRCS)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_policy
+$(BUILD)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(BENCH_POLICY_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(BENCH_POLICY_SRCS)
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz
