@@ -33,12 +33,14 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
 PURE_SRCS += zones/net/policy.c
+PURE_SRCS += zones/net/packet.c zones/net/dns.c
+PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
-HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c zones/net/*.c))
+HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c zones/net/*.c zones/virtio/*.c))
 HV_ASMS := $(sort $(wildcard hv/*.S hv/arch/*.S))
 BOOT_SRCS := $(sort $(wildcard boot/*.c)) $(LOADER_PURE)
-HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h zones/net/*.h boot/*.h)
+HEADERS := $(wildcard hv/*.h hv/lib/*.h hv/arch/*.h drivers/*.h zones/*.h zones/net/*.h zones/virtio/*.h boot/*.h)
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
 BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
@@ -179,6 +181,16 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_policy
 $(BUILD)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(BENCH_POLICY_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(BENCH_POLICY_SRCS)
+NET_PARSE_SRCS := zones/net/packet.c zones/net/dns.c hv/lib/string.c
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_net
+$(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c $(NET_PARSE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(NET_PARSE_SRCS)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_virtio
+VIRTIO_SRCS := zones/virtio/mmio.c zones/virtio/queue.c hv/lib/string.c
+$(BUILD)/fuzz/fuzz_virtio: tests/fuzz/fuzz_virtio.c $(VIRTIO_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(VIRTIO_SRCS)
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz
