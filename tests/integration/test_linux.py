@@ -115,7 +115,7 @@ def test_linux_zone_panic_reboot_and_poweroff(name):
     """A zone that panics ends (panic=1 reboots it), a neighbour finishes its
     work undisturbed; reboot and poweroff end zones with their reasons."""
     conf = (agent_zone("crash", 1, "sleep 1; echo c > /proc/sysrq-trigger")
-            + agent_zone("calm", 2, "sleep 4; echo calm finished")
+            + agent_zone("calm", 2, "sleep 12; echo calm finished")
             + agent_zone("off", 3, "poweroff -f")
             + agent_zone("rb", 1, "reboot -f", after="crash"))
     with Boot(name, agent_esp(name, conf), smp=4, mem=1024, timeout=240) as b:
