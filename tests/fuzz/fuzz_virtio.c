@@ -14,32 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MEM_BASE 0x10000ull
 #define MEM_SIZE 0x4000ull
 
-static uint8_t mem[MEM_SIZE];
-
-static int in_mem(uint64_t gpa, size_t len)
-{
-	return gpa >= MEM_BASE && len <= MEM_SIZE && gpa - MEM_BASE <= MEM_SIZE - len;
-}
-
-static int fake_read(void *ctx, uint64_t gpa, void *dst, size_t len)
-{
-	(void)ctx;
-	if (!in_mem(gpa, len))
-		return -1;
-	memcpy(dst, mem + (gpa - MEM_BASE), len);
-	return 0;
-}
-
-static int fake_write(void *ctx, uint64_t gpa, const void *src, size_t len)
-{
-	(void)ctx;
-	if (!in_mem(gpa, len))
-		return -1;
-	memcpy(mem + (gpa - MEM_BASE), src, len);
-	return 0;
-}
-
-static const struct vq_mem fake = {fake_read, fake_write, NULL};
+#include "tests/virtio_fake_mem.h"
 
 struct cursor {
 	const uint8_t *p;

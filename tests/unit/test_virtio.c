@@ -15,32 +15,7 @@
 #define USED	 (MEM_BASE + 0x2000)
 #define BUF	 (MEM_BASE + 0x4000)
 
-static uint8_t mem[MEM_SIZE];
-
-static int in_mem(uint64_t gpa, size_t len)
-{
-	return gpa >= MEM_BASE && len <= MEM_SIZE && gpa - MEM_BASE <= MEM_SIZE - len;
-}
-
-static int fake_read(void *ctx, uint64_t gpa, void *dst, size_t len)
-{
-	(void)ctx;
-	if (!in_mem(gpa, len))
-		return -1;
-	memcpy(dst, mem + (gpa - MEM_BASE), len);
-	return 0;
-}
-
-static int fake_write(void *ctx, uint64_t gpa, const void *src, size_t len)
-{
-	(void)ctx;
-	if (!in_mem(gpa, len))
-		return -1;
-	memcpy(mem + (gpa - MEM_BASE), src, len);
-	return 0;
-}
-
-static const struct vq_mem fake = {fake_read, fake_write, NULL};
+#include "tests/virtio_fake_mem.h"
 
 static void put(uint64_t gpa, uint64_t v, unsigned bytes)
 {
