@@ -90,6 +90,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		if (conf.zones[i].initrd[0])
 			add_file(bi, conf.zones[i].initrd);
 	}
+	if (conf.agent_kernel[0])
+		add_file(bi, conf.agent_kernel);
+	if (conf.agent_initrd[0])
+		add_file(bi, conf.agent_initrd);
 	collect_platform(image, bi);
 	loader_print("zonevisor loader: hypervisor at 0x%lx (%lu KiB), %u cpus, "
 		     "%u files, tsc %lu kHz; leaving boot services\n",

@@ -206,7 +206,12 @@ static int set_console_timestamps(struct parser *p, const char *val)
 	return 0;
 }
 
+static int set_agent_kernel(struct parser *p, const char *val);
+static int set_agent_initrd(struct parser *p, const char *val);
+
 static const struct key_def hv_keys[] = {
+	{"agent_kernel", set_agent_kernel, false},
+	{"agent_initrd", set_agent_initrd, false},
 	{"debug_fault", set_debug_fault, false},
 	{"on_idle", set_on_idle, false},
 	{"verify_wipe", set_verify_wipe, false},
@@ -229,6 +234,16 @@ static int set_file_name(struct parser *p, const char *val, char *dst, const cha
 			    what, val, ZV_CONF_PATH_LEN - 1);
 	zv_strlcpy(dst, val, ZV_CONF_PATH_LEN);
 	return 0;
+}
+
+static int set_agent_kernel(struct parser *p, const char *val)
+{
+	return set_file_name(p, val, p->cfg->agent_kernel, "agent_kernel");
+}
+
+static int set_agent_initrd(struct parser *p, const char *val)
+{
+	return set_file_name(p, val, p->cfg->agent_initrd, "agent_initrd");
 }
 
 static int set_image(struct parser *p, const char *val)
@@ -372,26 +387,78 @@ static int set_console(struct parser *p, const char *val)
 	return 0;
 }
 
+static int set_control(struct parser *p, const char *val)
+{
+	int v;
+
+	if (!lookup_word(yes_no_words, NKEYS(yes_no_words), val, &v))
+		return fail(p, "bad control '%.32s' (expected yes or no)", val);
+	cur_zone(p)->control = (uint32_t)v;
+	return 0;
+}
+
+/* cpu stays required for every zone but the control zone (KEY_CPU). */
+enum { KEY_CPU = 2 };
 static const struct key_def zone_keys[] = {
 	{"image", set_image, true},	 {"memory", set_memory, true},
 	{"cpu", set_cpu, true},		 {"args", set_args, false},
 	{"after", set_after, false},	 {"initrd", set_initrd, false},
-	{"console", set_console, false},
+	{"console", set_console, false}, {"control", set_control, false},
 };
 
 /* ---- sections --------------------------------------------------------- */
 
+#define CONTROL_MEM_MIN (64 * MIB)
+
+/* The control zone runs on CPU 0 and is one naturally aligned block of
+ * memory (hv/palloc.c allocates power-of-two runs), identity-mapped. */
+static int finish_control(struct parser *p, struct zv_zone_conf *z)
+{
+	const struct zv_config *c = p->cfg;
+
+	if (p->zone_seen & (1u << KEY_CPU))
+		return fail_at(p, p->zone_line, "control zone '%s' runs on cpu 0: give no cpu",
+			       z->name);
+	if (z->after[0])
+		return fail_at(p, p->zone_line, "control zone '%s' cannot have after", z->name);
+	if (z->memory < CONTROL_MEM_MIN || (z->memory & (z->memory - 1)))
+		return fail_at(p, p->zone_line,
+			       "control zone '%s': memory must be a power of two from 64M",
+			       z->name);
+	for (uint32_t i = 0; i + 1 < c->zone_count; i++)
+		if (c->zones[i].control)
+			return fail_at(p, p->zone_line, "a second control zone ('%s')", z->name);
+	z->cpus[0] = z->cpu = 0;
+	z->vcpu_count = 1;
+	z->console = 1;
+	return 0;
+}
+
 /* Ends the current zone section: every required key must have been given. */
 static int finish_zone(struct parser *p)
 {
+	struct zv_zone_conf *z;
+
 	if (p->sec != SEC_ZONE)
 		return 0;
+	z = cur_zone(p);
 	for (size_t i = 0; i < NKEYS(zone_keys); i++) {
+		if (i == KEY_CPU && z->control)
+			continue;
 		if (zone_keys[i].required && !(p->zone_seen & (1u << i)))
-			return fail_at(p, p->zone_line, "zone '%s' has no %s", cur_zone(p)->name,
+			return fail_at(p, p->zone_line, "zone '%s' has no %s", z->name,
 				       zone_keys[i].name);
 	}
-	return 0;
+	p->sec = SEC_NONE;
+	return z->control ? finish_control(p, z) : 0;
+}
+
+const struct zv_zone_conf *zv_config_control(const struct zv_config *c)
+{
+	for (uint32_t i = 0; i < c->zone_count; i++)
+		if (c->zones[i].control)
+			return &c->zones[i];
+	return NULL;
 }
 
 static int begin_zone(struct parser *p, const char *name)

@@ -38,6 +38,7 @@ struct zv_zone_conf {
 	uint32_t cpus[ZV_CONF_MAX_VCPUS]; /* one distinct logical CPU per vCPU */
 	uint32_t vcpu_count;		  /* 1 to ZV_CONF_MAX_VCPUS */
 	uint32_t console;		  /* gets the hypervisor console's keyboard input */
+	uint32_t control;		  /* the control zone: on CPU 0, identity-mapped */
 };
 
 struct zv_config {
@@ -46,9 +47,14 @@ struct zv_config {
 	uint32_t verify_wipe;	     /* re-read wiped pages and report any non-zero byte */
 	uint32_t dump_acpi;	     /* hex-dump RSDP, XSDT and MADT (captures for unit tests) */
 	uint32_t console_timestamps; /* prefix zone console lines with time since zone start */
+	char agent_kernel[ZV_CONF_PATH_LEN]; /* zonectl's default kernel, or "" */
+	char agent_initrd[ZV_CONF_PATH_LEN]; /* zonectl's default initramfs, or "" */
 	uint32_t zone_count;
 	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
 };
+
+/* The control zone of c, or NULL. */
+const struct zv_zone_conf *zv_config_control(const struct zv_config *c);
 
 /*
  * Parses `len` bytes of config text into *out.  Returns 0 on success; on

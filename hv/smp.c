@@ -146,6 +146,19 @@ static void reset_zone_owned_msrs(void)
 		wrmsr(MSR_TSC_AUX, 0);
 }
 
+void cpu_run_vcpu(struct vcpu *v)
+{
+	struct percpu *p = this_cpu();
+
+	p->current = v;
+	fpu_reset_for_zone();
+	reset_zone_owned_msrs();
+	backend->vcpu_run(v);
+	p->current = NULL;
+	p->assigned = NULL;
+	zone_vcpu_returned(v);
+}
+
 /* Runs whatever vCPU the BSP assigned, else halts until an IPI. */
 void cpu_idle(void)
 {
@@ -158,12 +171,6 @@ void cpu_idle(void)
 			irq_enable_and_halt();
 			continue;
 		}
-		p->current = v;
-		fpu_reset_for_zone();
-		reset_zone_owned_msrs();
-		backend->vcpu_run(v);
-		p->current = NULL;
-		p->assigned = NULL;
-		zone_vcpu_returned(v);
+		cpu_run_vcpu(v);
 	}
 }

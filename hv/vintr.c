@@ -3,16 +3,27 @@
 #include "hv/vintr.h"
 #include "drivers/lapic.h"
 #include "hv/cpu.h"
+#include "hv/time.h"
 #include "zones/io.h"
 #include "zones/irq.h"
 #include "zones/vlapic.h"
 #include "zones/zone.h"
+
+#define CONSOLE_POLL_MS 10 /* keyboard latency of the control zone's console */
 
 void vcpu_arm_host_timer(struct vcpu *v)
 {
 	uint64_t deadline = zone_irq_deadline(v);
 	uint64_t now = rdtsc();
 
+	/* The control zone's CPU also polls the physical UART (zone_console_pull):
+	 * it never sleeps longer than CONSOLE_POLL_MS. */
+	if (v->zone->control && v->zone->console_input) {
+		uint64_t poll = now + tsc_khz() * CONSOLE_POLL_MS;
+
+		if (deadline > poll)
+			deadline = poll;
+	}
 	/* Re-arm only when the deadline moved or the armed timer is no longer
 	 * counting (it fired, possibly a little early, or was stopped). */
 	if (deadline == v->timer_armed && (deadline == VLAPIC_NO_DEADLINE || lapic_timer_running()))

@@ -9,11 +9,12 @@
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
+#include "hv/smp.h"
 #include "hv/time.h"
+#include "zones/control.h"
 #include "zones/isolation.h"
-#include "zones/linux_zone.h"
-#include "zones/multiboot.h"
 #include "zones/zone.h"
+#include "zones/zone_load.h"
 
 enum bz_state { BZ_WAITING, BZ_RUNNING, BZ_ENDED };
 
@@ -33,31 +34,12 @@ static void on_zone_ended(void *ctx, int status)
 		lapic_send_ipi(cpus[0]->apic_id, VECTOR_WAKEUP); /* wake the BSP */
 }
 
-static int write_guest(void *ctx, uint64_t gpa, const void *src, uint64_t len)
-{
-	return zone_write(ctx, gpa, src, len);
-}
-
 static void refuse(struct boot_zone *b, struct zone *z, const char *why)
 {
 	kprintf("zone %s: refused: %s\n", b->conf->name, why);
 	if (z)
 		zone_destroy(z);
 	b->state = BZ_ENDED;
-}
-
-static const char *load_multiboot(struct zone *z, const struct zv_file *img,
-				  const struct zv_zone_conf *c, struct vcpu_entry *e)
-{
-	struct multiboot_loaded ld;
-	const char *why = multiboot_load(phys_to_virt(img->addr), img->size, c->memory, c->args,
-					 write_guest, z, &ld);
-
-	*e = (struct vcpu_entry){.mode = VCPU_ENTRY_PROTECTED32,
-				 .rip = ld.entry,
-				 .rax = MULTIBOOT_BOOTLOADER_MAGIC,
-				 .rbx = ld.info};
-	return why;
 }
 
 /* A bzImage gets the Linux boot protocol, anything else Multiboot. */
@@ -69,10 +51,7 @@ static const char *load_image(const struct zv_bootinfo *bi, struct zone *z,
 
 	if (!img || (c->initrd[0] && !rd))
 		return "image file was not loaded";
-	if (!linux_is_bzimage(phys_to_virt(img->addr), img->size))
-		return rd ? "initrd is only for Linux (bzImage) images"
-			  : load_multiboot(z, img, c, e);
-	return linux_zone_load(z, phys_to_virt(img->addr), img->size,
+	return zone_load_image(z, phys_to_virt(img->addr), img->size,
 			       rd ? phys_to_virt(rd->addr) : NULL, rd ? rd->size : 0, c->args, e);
 }
 
@@ -118,6 +97,38 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	zone_start(z);
 }
 
+/* The control zone: created identity-mapped and run here, on the BSP,
+ * until it ends (zonectl's requests are served inside its exits). */
+static void run_control(const struct zv_bootinfo *bi, const struct zv_config *conf,
+			struct boot_zone *b)
+{
+	const struct zv_zone_conf *c = b->conf;
+	struct vcpu_entry e;
+	const char *why;
+	struct zone *z = zone_create_control(c->name, c->memory, &why);
+
+	if (!z)
+		return refuse(b, NULL, why);
+	why = load_image(bi, z, c, &e);
+	if (!why && zone_set_entry(z, &e) != 0)
+		why = "no memory for the vCPU";
+	if (!why && zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
+		why = isolation_why;
+	if (why)
+		return refuse(b, z, why);
+	z->verify_wipe = conf->verify_wipe;
+	z->console_input = true;
+	console_input_reset();
+	b->state = BZ_RUNNING;
+	kprintf("zone %s: control zone started (cpu 0, %lu MiB at host 0x%lx, identity-mapped)\n",
+		c->name, c->memory / MIB, z->ram_base);
+	z->start_tsc = rdtsc();
+	z->state = ZONE_RUNNING;
+	z->vcpus_running = 1;
+	cpu_run_vcpu(&z->vcpus[0]);
+	b->state = BZ_ENDED;
+}
+
 static struct boot_zone *find(const char *name, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -157,6 +168,8 @@ static bool start_ready(const struct zv_bootinfo *bi, const struct zv_config *co
 	bool unfinished = false;
 
 	for (uint32_t i = 0; i < conf->zone_count; i++) {
+		if (table[i].conf->control)
+			continue; /* last, and on this CPU: boot_zones_run */
 		if (ready(&table[i], conf->zone_count))
 			start(bi, conf, &table[i]);
 		unfinished |= table[i].state != BZ_ENDED;
@@ -199,6 +212,15 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 	for (uint32_t i = 0; i < conf->zone_count; i++)
 		table[i] = (struct boot_zone){&conf->zones[i], BZ_WAITING};
 	kprintf("zones: %u declared; pool %lu KiB free\n", conf->zone_count, before / 1024);
+	if (zv_config_control(conf)) {
+		struct boot_zone *cb = find(zv_config_control(conf)->name, conf->zone_count);
+
+		control_init(bi, conf);
+		start_ready(bi, conf); /* boot-time agent zones first, then the operator's */
+		run_control(bi, conf, cb);
+		kprintf("zones: the control zone ended\n");
+		return;
+	}
 	while (start_ready(bi, conf))
 		wait_and_forward_input(conf->zone_count);
 	kprintf("zones: all ended; pool %lu KiB free (%lu KiB before)\n", mem_free_bytes() / 1024,

@@ -234,10 +234,10 @@ static const char *refuse_kernel(uint64_t at, uint64_t span, uint64_t top, uint6
 }
 
 /* The kernel's span [kernel_gpa, kernel_end) below top. */
-static const char *place_kernel(const struct bzimage_info *bi, uint64_t top, uint64_t mem,
-				struct bzimage_layout *l, char *err)
+static const char *place_kernel(const struct bzimage_info *bi, uint64_t lo, uint64_t top,
+				uint64_t mem, struct bzimage_layout *l, char *err)
 {
-	uint64_t at = bi->pref_address, span = bi->init_size;
+	uint64_t at = bi->pref_address > lo ? bi->pref_address : lo, span = bi->init_size;
 
 	if (bi->kernel_size > span)
 		span = bi->kernel_size;
@@ -283,19 +283,26 @@ static void place_low(struct bzimage_layout *l)
 	l->acpi_gpa = BZIMAGE_ACPI_GPA;
 }
 
-int bzimage_plan(const struct bzimage_info *bi, uint64_t mem_bytes, uint64_t initrd_size,
-		 size_t cmdline_len, struct bzimage_layout *out)
+int bzimage_plan_at(const struct bzimage_info *bi, uint64_t ram_lo, uint64_t ram_hi,
+		    uint64_t initrd_size, size_t cmdline_len, struct bzimage_layout *out)
 {
 	/* Everything the kernel is handed lies in the 4 GiB identity map. */
-	uint64_t top = min_u64(mem_bytes, BZIMAGE_IDENTITY_MAP);
+	uint64_t top = min_u64(ram_hi, BZIMAGE_IDENTITY_MAP);
 	char err[BZIMAGE_MSG_LEN];
 
 	zv_memset(out, 0, sizeof(*out));
-	if (place_cmdline(bi, cmdline_len, err) || place_kernel(bi, top, mem_bytes, out, err) ||
+	if (place_cmdline(bi, cmdline_len, err) ||
+	    place_kernel(bi, ram_lo, top, ram_hi - ram_lo, out, err) ||
 	    place_initrd(bi, top, initrd_size, out, err))
 		return plan_fail(out, err);
 	place_low(out);
 	return 0;
+}
+
+int bzimage_plan(const struct bzimage_info *bi, uint64_t mem_bytes, uint64_t initrd_size,
+		 size_t cmdline_len, struct bzimage_layout *out)
+{
+	return bzimage_plan_at(bi, 0, mem_bytes, initrd_size, cmdline_len, out);
 }
 
 /* ---- the zero page -------------------------------------------------------- */
@@ -349,13 +356,18 @@ int bzimage_build_zero_page(const struct bzimage_info *bi, const void *img,
 
 /* ---- memory map, GDT, page tables -------------------------------------------- */
 
-uint32_t bzimage_zone_e820(uint64_t mem_bytes, struct bzimage_e820_entry out[3])
+uint32_t bzimage_e820_at(uint64_t ram_lo, uint64_t ram_hi, struct bzimage_e820_entry out[3])
 {
 	out[0] = (struct bzimage_e820_entry){0, BZIMAGE_LOW_RAM_END, BZ_E820_RAM};
 	out[1] = (struct bzimage_e820_entry){BZIMAGE_LOW_RAM_END, MIB - BZIMAGE_LOW_RAM_END,
 					     BZ_E820_RESERVED};
-	out[2] = (struct bzimage_e820_entry){MIB, mem_bytes - MIB, BZ_E820_RAM};
+	out[2] = (struct bzimage_e820_entry){ram_lo, ram_hi - ram_lo, BZ_E820_RAM};
 	return 3;
+}
+
+uint32_t bzimage_zone_e820(uint64_t mem_bytes, struct bzimage_e820_entry out[3])
+{
+	return bzimage_e820_at(MIB, mem_bytes, out);
 }
 
 /* Intel SDM vol.3 3.4.5: base 0, limit 0xFFFFF in 4 KiB units (G), present,

@@ -192,6 +192,10 @@ struct bzimage_layout {
  */
 int bzimage_plan(const struct bzimage_info *bi, uint64_t mem_bytes, uint64_t initrd_size,
 		 size_t cmdline_len, struct bzimage_layout *out);
+/* The same for RAM at [ram_lo, ram_hi) above the low area: the kernel goes
+ * at its preferred address or ram_lo, whichever is higher. */
+int bzimage_plan_at(const struct bzimage_info *bi, uint64_t ram_lo, uint64_t ram_hi,
+		    uint64_t initrd_size, size_t cmdline_len, struct bzimage_layout *out);
 
 /* What the zero page tells the kernel (guest-physical addresses). */
 struct bzimage_boot {
@@ -218,6 +222,9 @@ int bzimage_build_zero_page(const struct bzimage_info *bi, const void *img,
  * reserved up to 1 MiB (ACPI tables), RAM from 1 MiB to mem_bytes (> 1 MiB).
  * Returns the number of entries written (3). */
 uint32_t bzimage_zone_e820(uint64_t mem_bytes, struct bzimage_e820_entry out[3]);
+/* The same with the main RAM at [ram_lo, ram_hi) (ram_lo >= 1 MiB): the
+ * control zone's identity-mapped block. */
+uint32_t bzimage_e820_at(uint64_t ram_lo, uint64_t ram_hi, struct bzimage_e820_entry out[3]);
 
 /* boot.rst "64-bit BOOT PROTOCOL": flat __BOOT_CS (64-bit code, 0x10) and
  * __BOOT_DS (data, 0x18) after two null descriptors. */

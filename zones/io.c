@@ -1,8 +1,10 @@
 /* Port and MMIO dispatch for a zone's devices: COM1, debug exit, i8042, ACPI ports, IOAPIC. */
 #include "zones/io.h"
+#include "hv/console.h"
 #include "hv/console_input.h"
 #include "hv/time.h"
 #include "zones/acpi_build.h"
+#include "zones/control.h"
 #include "zones/irq.h"
 #include "zones/zone.h"
 
@@ -29,11 +31,20 @@ static enum vexit_action com1_read(struct zone *z, uint16_t off, unsigned size, 
 	return VACT_RESUME;
 }
 
+/* The control zone's console is the operator's terminal: bytes as they come. */
+static void discard_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
 static enum vexit_action com1_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
 {
 	(void)size;
 	spin_lock(&z->uart_lock);
-	uart_write(&z->uart, off, (uint8_t)v, zone_console_line, z);
+	if (z->console_raw && uart_is_data_write(&z->uart, off))
+		kprintf("%c", (char)v);
+	uart_write(&z->uart, off, (uint8_t)v, z->console_raw ? discard_line : zone_console_line, z);
 	com1_update_irq(z);
 	spin_unlock(&z->uart_lock);
 	return VACT_RESUME;
@@ -46,6 +57,8 @@ void zone_console_pull(struct zone *z)
 
 	if (!z->console_input)
 		return;
+	if (z->control)
+		console_input_poll(); /* on the BSP, which owns the physical UART */
 	spin_lock(&z->uart_lock);
 	while (z->uart.rx_count < UART_RX_FIFO && (c = console_input_take()) >= 0)
 		got |= uart_receive(&z->uart, (uint8_t)c);
@@ -164,6 +177,8 @@ enum vexit_action zone_io_read(struct zone *z, uint16_t port, unsigned size, uin
 	const struct port_range *r = find(port, size);
 
 	*value = 0xffffffffu;
+	if (z->control && control_port(port))
+		return control_port_read(z, port, size, value);
 	if (r && r->read)
 		return r->read(z, (uint16_t)(port - r->base), size, value);
 	return VACT_RESUME;
@@ -173,14 +188,51 @@ enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, ui
 {
 	const struct port_range *r = find(port, size);
 
+	if (z->control && control_port(port))
+		return control_port_write(z, port, size, value);
 	if (r && r->write)
 		return r->write(z, (uint16_t)(port - r->base), size, value);
 	return VACT_RESUME;
 }
 
+#define HOLE_REPORTS 8 /* lines per zone; the count goes on */
+
+static void report_hole(struct zone *z, uint64_t gpa, const char *what)
+{
+	if (z->hole_reports++ < HOLE_REPORTS)
+		kprintf("zone %s: %s of 0x%lx outside its partition refused (reads all-ones)\n",
+			z->name, what, gpa);
+}
+
+static uint64_t hole_read(void *ctx, uint64_t offset, unsigned size)
+{
+	(void)size;
+	report_hole(ctx, offset, "read");
+	return ~0ull;
+}
+
+static void hole_write(void *ctx, uint64_t offset, unsigned size, uint64_t value)
+{
+	(void)size;
+	(void)value;
+	report_hole(ctx, offset, "write");
+}
+
+/*
+ * The control zone's root can point /dev/mem at any physical address, and
+ * what lies outside its partition (hypervisor, agent pool) is not in its
+ * nested page table.  Such an access ends like one to an address no device
+ * claims on a PC: reads return all-ones, writes are dropped.  An agent zone
+ * has no such tolerance: a stray access stops it (hv/exits.c).
+ */
 const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa)
 {
 	const struct mmio_device *d = &z->ioapic_window;
 
-	return d->size && gpa - d->base < d->size ? d : NULL;
+	if (d->size && gpa - d->base < d->size)
+		return d;
+	if (!z->control)
+		return NULL;
+	z->hole = (struct mmio_device){"unassigned", 0, ~0ull, hole_read, hole_write, z};
+	return &z->hole;
 }

@@ -6,6 +6,7 @@
 #include "hv/time.h"
 #include "zones/acpi_build.h"
 #include "zones/bzimage.h"
+#include "zones/control_proto.h"
 #include "zones/vioapic.h"
 #include "zones/zone.h"
 
@@ -56,7 +57,8 @@ static const char *load_boot_data(struct zone *z, const struct bzimage_info *bi,
 
 	if (err)
 		return err;
-	b.e820_count = bzimage_zone_e820(z->mem_bytes, e820);
+	b.e820_count = z->ram_base ? bzimage_e820_at(z->ram_base, z->ram_base + z->mem_bytes, e820)
+				   : bzimage_zone_e820(z->mem_bytes, e820);
 	if (bzimage_build_zero_page(bi, img, &b, (struct bzimage_boot_params *)scratch) != 0)
 		return "cannot build the zero page (addresses the kernel cannot take)";
 	err = copy(z, l->zero_page_gpa, scratch, 4096, "zero page");
@@ -94,7 +96,7 @@ static const char *load_all(struct zone *z, const struct bzimage_info *bi, const
  */
 static const char *full_cmdline(const char *args)
 {
-	static char buf[ZV_CONF_ARGS_LEN + 48];
+	static char buf[ZCTL_ARGS_LEN + 48];
 
 	zv_snprintf(buf, sizeof(buf), "tsc_early_khz=%lu reboot=k %s", tsc_khz(), args);
 	return buf;
@@ -111,7 +113,8 @@ const char *linux_zone_load(struct zone *z, const void *img, size_t size, const 
 
 	if (err)
 		return err;
-	if (bzimage_plan(&bi, z->mem_bytes, initrd ? initrd_size : 0, zv_strlen(cmdline), &l) != 0)
+	if (bzimage_plan_at(&bi, z->ram_base, z->ram_base + z->mem_bytes, initrd ? initrd_size : 0,
+			    zv_strlen(cmdline), &l) != 0)
 		return l.err;
 	scratch = page_alloc(SCRATCH_ORDER);
 	if (!scratch)

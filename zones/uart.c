@@ -166,6 +166,11 @@ static void fcr_write(struct zone_uart *u, uint8_t value)
 	u->fcr = value & FCR_STORED;
 }
 
+bool uart_is_data_write(const struct zone_uart *u, unsigned offset)
+{
+	return offset == REG_DATA && !(u->lcr & LCR_DLAB);
+}
+
 void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit, void *ctx)
 {
 	bool dlab = u->lcr & LCR_DLAB;

@@ -35,6 +35,8 @@ typedef void (*uart_emit_fn)(void *ctx, const char *line);
 uint32_t uart_read(struct zone_uart *u, unsigned offset);
 void uart_write(struct zone_uart *u, unsigned offset, uint8_t value, uart_emit_fn emit, void *ctx);
 /* Emits whatever is buffered (at zone stop). */
+/* Whether a write at offset goes to the transmit register (DLAB clear). */
+bool uart_is_data_write(const struct zone_uart *u, unsigned offset);
 void uart_flush(struct zone_uart *u, uart_emit_fn emit, void *ctx);
 /* Queues a byte for the guest to receive.  false (and LSR.OE latched) if the
  * FIFO is full. */

@@ -61,7 +61,7 @@ static const char *check_cpu(uint32_t cpu)
 	if (cpu >= cpu_count || !cpus[cpu])
 		return "no such cpu";
 	if (cpu == 0)
-		return "cpu 0 runs the hypervisor's control work, not zones";
+		return "cpu 0 runs the control zone only";
 	if (!cpus[cpu]->virt_ready)
 		return "that cpu has no hardware virtualization";
 	return NULL;
@@ -121,12 +121,90 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *c
 	return z;
 }
 
+static unsigned order_of(uint64_t bytes)
+{
+	unsigned order = 0;
+
+	while ((PALLOC_PAGE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* Low chunk at GPA 0, then the identity-mapped block. */
+static int map_control_memory(struct zone *z)
+{
+	uint64_t low = page_alloc(PALLOC_ORDER_2M);
+	unsigned order = order_of(z->mem_bytes);
+	uint64_t block;
+
+	if (!low)
+		return -1;
+	if (npt_map(&z->npt, 0, low, CHUNK, NPT_R | NPT_W | NPT_X) != 0) {
+		page_free(low, PALLOC_ORDER_2M);
+		return -1;
+	}
+	block = order <= PALLOC_MAX_ORDER ? page_alloc(order) : 0;
+	if (!block)
+		return -1;
+	z->ram_base = block;
+	if (npt_map(&z->npt, block, block, z->mem_bytes, NPT_R | NPT_W | NPT_X) != 0) {
+		/* Leaves already mapped are freed with the zone, 2 MiB each. */
+		for (uint64_t a = block; a < block + z->mem_bytes; a += CHUNK) {
+			uint64_t hpa, size;
+			unsigned perm;
+
+			if (!npt_lookup(&z->npt, a, &hpa, &perm, &size))
+				page_free(a, PALLOC_ORDER_2M);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why)
+{
+	struct zone *z;
+
+	*why = NULL;
+	if (mem_bytes < CHUNK || (mem_bytes & (mem_bytes - 1)))
+		*why = "control zone memory must be a power of two";
+	else if (mem_bytes + CHUNK > mem_free_bytes())
+		*why = "not enough free memory for the control zone";
+	else if (!cpus[0] || !cpus[0]->virt_ready)
+		*why = "cpu 0 has no hardware virtualization";
+	if (*why)
+		return NULL;
+	z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
+	if (!z) {
+		*why = "no memory for the zone";
+		return NULL;
+	}
+	z->self_pages = 1u << ZONE_STRUCT_ORDER;
+	zv_strlcpy(z->name, name, sizeof(z->name));
+	z->mem_bytes = mem_bytes;
+	z->exit_status = -1;
+	z->vcpu_count = 1;
+	z->control = true;
+	z->console_raw = true;
+	z->vcpus[0] = (struct vcpu){.zone = z, .id = 0, .cpu = 0};
+	zone_irq_init(z);
+	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_control_memory(z) != 0 ||
+	    zone_register(z) != 0) {
+		*why = "not enough free memory (in one aligned block) for the control zone";
+		zone_destroy(z);
+		return NULL;
+	}
+	return z;
+}
+
 /* Runs fn over the host pieces of [gpa, gpa+len), page by page. */
 static int for_each_piece(struct zone *z, uint64_t gpa, uint64_t len,
 			  void (*fn)(void *host, uint8_t *buf, uint64_t n), uint8_t *buf)
 {
-	if (gpa > z->mem_bytes || len > z->mem_bytes - gpa)
-		return -1;
+	uint64_t end = z->ram_base + z->mem_bytes;
+
+	if (gpa > end || len > end - gpa)
+		return -1; /* holes inside are refused by the lookup below */
 	while (len) {
 		uint64_t hpa, page_size, n;
 		unsigned perm;
@@ -310,6 +388,10 @@ void zone_console_line(void *ctx, const char *line)
 	const struct zone *z = ctx;
 	uint64_t us;
 
+	if (z->console_sink) {
+		z->console_sink(z->console_ctx, line);
+		return;
+	}
 	if (!z->console_timestamps) {
 		kprintf("[%s] %s\n", z->name, line);
 		return;
@@ -376,6 +458,8 @@ void zone_vcpu_returned(struct vcpu *v)
 	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	uart_flush(&z->uart, zone_console_line, z);
+	if (z->on_stopped)
+		z->on_stopped(ctx, z);
 	z->state = ZONE_STOPPED;
 	kprintf("zone %s: stopped (%s)\n", z->name, z->stop_reason[0] ? z->stop_reason : "stopped");
 	print_exit_counts(z);

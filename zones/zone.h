@@ -23,7 +23,10 @@ enum zone_state { ZONE_CREATED, ZONE_RUNNING, ZONE_STOPPED, ZONE_WIPED };
 struct zone {
 	char name[ZV_CONF_NAME_LEN];
 	enum zone_state state;
-	uint64_t mem_bytes;
+	uint64_t mem_bytes; /* RAM; the control zone's low 2 MiB chunk not counted */
+	uint64_t ram_base;  /* GPA of the RAM block: 0, or the control zone's HPA */
+	bool control;	    /* the control zone: CPU 0, identity-mapped, the channel */
+	bool console_raw;   /* output bytes go straight to the console, unprefixed */
 	struct npt npt;
 	uint32_t vcpu_count;
 	struct vcpu vcpus[ZONE_MAX_VCPUS];
@@ -41,11 +44,18 @@ struct zone {
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
 	struct mmio_device ioapic_window;
+	struct mmio_device hole;	 /* control zone: what is outside its partition */
+	uint64_t hole_reports;		 /* such accesses logged so far (rate limit) */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */
 	bool console_timestamps;	 /* "[name +S.UUUUUU] line": time since zone_start */
 	uint64_t start_tsc;		 /* rdtsc() when zone_start ran */
+	/* Takes the zone's console lines instead of the hypervisor console. */
+	void (*console_sink)(void *ctx, const char *line);
+	void *console_ctx;
+	/* Called on the zone's CPU once every vCPU stopped, before the wipe. */
+	void (*on_stopped)(void *ctx, struct zone *z);
 	/* Called on the zone's CPU after it was stopped and wiped. */
 	void (*on_ended)(void *ctx, int exit_status);
 	void *on_ended_ctx;
@@ -56,6 +66,11 @@ struct zone {
  * *why set on failure; nothing is left allocated then. */
 struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpus_, uint32_t n,
 			 const char **why);
+/* Creates the control zone: one vCPU on CPU 0; a private 2 MiB chunk at
+ * GPA 0 (low memory and the control window, zones/control_proto.h) and a
+ * naturally aligned block of mem_bytes (a power of two) mapped at its own
+ * host address.  NULL with *why set on failure. */
+struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why);
 /* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
 /* Copies len bytes out of guest-physical memory; -1 if any byte is outside. */

@@ -627,3 +627,21 @@ TEST(zone_e820_map)
 	CHECK(BZIMAGE_CMDLINE_GPA + BZIMAGE_CMDLINE_MAX <= m[0].size);
 	CHECK_EQ_U64(m[2].addr + m[2].size, 256 * MIB);
 }
+
+/* The control zone: RAM is one identity-mapped block high in host memory. */
+TEST(plan_at_places_everything_inside_the_block)
+{
+	struct bzimage_info bi;
+	struct bzimage_layout l;
+	struct bzimage_e820_entry m[3];
+
+	parsed(40 * MIB, &bi);
+	CHECK_EQ_U64(bzimage_plan_at(&bi, 512 * MIB, 1024 * MIB, 20 * MIB, 10, &l), 0);
+	CHECK_EQ_U64(l.kernel_gpa, 512 * MIB);
+	CHECK(l.initrd_gpa >= l.kernel_end && l.initrd_gpa + 20 * MIB <= 1024 * MIB);
+	CHECK_EQ_U64(bzimage_plan_at(&bi, 512 * MIB, 560 * MIB, 20 * MIB, 10, &l), -1);
+	CHECK_EQ_U64(bzimage_e820_at(512 * MIB, 1024 * MIB, m), 3);
+	CHECK_EQ_U64(m[2].addr, 512 * MIB);
+	CHECK_EQ_U64(m[2].size, 512 * MIB);
+	CHECK_EQ_U64(m[2].type, BZ_E820_RAM);
+}

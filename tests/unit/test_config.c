@@ -492,3 +492,35 @@ TEST(console_key_marks_the_input_zone)
 	CHECK_EQ_U64(cfg.zones[1].console, 0);
 	check_zone_line("console = maybe", "line 2: bad console 'maybe' (expected yes or no)");
 }
+
+TEST(control_zone_runs_on_cpu_0_with_power_of_two_memory)
+{
+	const char *text = "[zonevisor]\nagent_kernel = vmlinuz\nagent_initrd = agent.cpio.gz\n"
+			   "[zone control]\ncontrol = yes\nimage = vmlinuz\nmemory = 512M\n"
+			   "[zone a]\nimage = a\nmemory = 16M\ncpu = 1\n";
+
+	CHECK_EQ_U64(parse(text), 0);
+	CHECK_EQ_U64(cfg.zones[0].control, 1);
+	CHECK_EQ_U64(cfg.zones[0].cpus[0], 0);
+	CHECK_EQ_U64(cfg.zones[0].vcpu_count, 1);
+	CHECK_EQ_U64(cfg.zones[0].console, 1);
+	CHECK_EQ_U64(cfg.zones[1].control, 0);
+	CHECK_STR(cfg.agent_kernel, "vmlinuz");
+	CHECK_STR(cfg.agent_initrd, "agent.cpio.gz");
+	CHECK(zv_config_control(&cfg) == &cfg.zones[0]);
+	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 96M\n",
+		  "line 1: control zone 'c': memory must be a power of two from 64M");
+	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 32M\n",
+		  "line 1: control zone 'c': memory must be a power of two from 64M");
+	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 64M\ncpu = 1\n",
+		  "line 1: control zone 'c' runs on cpu 0: give no cpu");
+	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 64M\n"
+		  "[zone d]\ncontrol = yes\nimage = v\nmemory = 64M\n",
+		  "line 5: a second control zone ('d')");
+	CHECK_ERR("[zone c]\ncontrol = maybe\n",
+		  "line 2: bad control 'maybe' (expected yes or no)");
+	CHECK_ERR("[zone c]\nimage = v\nmemory = 64M\n", "line 1: zone 'c' has no cpu");
+	CHECK_ERR("[zonevisor]\nagent_kernel = a/b\n",
+		  "line 2: bad agent_kernel 'a/b' (expected a file name of 1 to 63 characters of "
+		  "A-Z a-z 0-9 . _ -)");
+}

@@ -1,0 +1,133 @@
+/* Unit tests of zones/control_check.c: every field of every control request, hostile values. */
+#include "tests/unit/test.h"
+#include "zones/control_check.h"
+
+static struct zctl_run good_run(void)
+{
+	struct zctl_run r;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.name, "job-1");
+	r.mem_bytes = 256ull << 20;
+	r.cpus = 1;
+	strcpy(r.args, "console=ttyS0 zv_cmd64=ZWNobyBoaQ==");
+	return r;
+}
+
+static struct zctl_req_hdr hdr(uint16_t op, uint32_t len)
+{
+	return (struct zctl_req_hdr){ZCTL_REQ_MAGIC, ZCTL_VERSION, op, len, 0};
+}
+
+TEST(headers_are_checked_field_by_field)
+{
+	uint32_t run_len = sizeof(struct zctl_req_hdr) + sizeof(struct zctl_run);
+	struct zctl_req_hdr h = hdr(ZCTL_OP_RUN, run_len);
+
+	CHECK(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE) == NULL);
+	CHECK_STR(zctl_check_header(&h, run_len - 1, ZCTL_WINDOW_SIZE),
+		  "header length differs from the doorbell's");
+	h.length = run_len - 1;
+	CHECK_STR(zctl_check_header(&h, run_len - 1, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	h = hdr(ZCTL_OP_RUN, run_len);
+	h.magic ^= 1;
+	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE), "bad request magic");
+	h = hdr(ZCTL_OP_RUN, run_len);
+	h.version = 2;
+	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
+		  "protocol version mismatch (this hypervisor speaks version 1)");
+	h = hdr(ZCTL_OP_RUN, run_len);
+	h.reserved = 1;
+	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
+		  "reserved header field is not zero");
+	h = hdr(99, sizeof(h));
+	CHECK_STR(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE), "unknown operation");
+	h = hdr(0, sizeof(h));
+	CHECK_STR(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE), "unknown operation");
+	h = hdr(ZCTL_OP_PS, 4);
+	CHECK_STR(zctl_check_header(&h, 4, ZCTL_WINDOW_SIZE), "request length outside the window");
+	h = hdr(ZCTL_OP_PS, ZCTL_WINDOW_SIZE + 1);
+	CHECK_STR(zctl_check_header(&h, ZCTL_WINDOW_SIZE + 1, ZCTL_WINDOW_SIZE),
+		  "request length outside the window");
+	h = hdr(ZCTL_OP_PS, sizeof(h));
+	CHECK(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_UPLOAD, sizeof(h) + sizeof(struct zctl_upload) + 100);
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_UPLOAD, sizeof(h) + 4);
+	CHECK_STR(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+}
+
+TEST(names)
+{
+	char n[ZCTL_NAME_LEN];
+
+	memset(n, 0, sizeof(n));
+	CHECK_STR(zctl_check_name(n), "empty zone name");
+	strcpy(n, "a_b-9");
+	CHECK(zctl_check_name(n) == NULL);
+	strcpy(n, "A");
+	CHECK_STR(zctl_check_name(n), "zone name may only have a-z 0-9 _ -");
+	strcpy(n, "a/b");
+	CHECK_STR(zctl_check_name(n), "zone name may only have a-z 0-9 _ -");
+	memset(n, 'a', sizeof(n)); /* no NUL inside */
+	CHECK_STR(zctl_check_name(n), "zone name longer than 31 characters");
+}
+
+TEST(run_requests)
+{
+	struct zctl_run r = good_run();
+
+	CHECK(zctl_check_run(&r) == NULL);
+	r.name[0] = 0;
+	CHECK(zctl_check_run(&r) == NULL); /* the hypervisor picks one */
+	r = good_run();
+	r.mem_bytes = 3ull << 20;
+	CHECK_STR(zctl_check_run(&r), "memory must be a multiple of 2 MiB from 2M to 64G");
+	r.mem_bytes = 0;
+	CHECK_STR(zctl_check_run(&r), "memory must be a multiple of 2 MiB from 2M to 64G");
+	r.mem_bytes = 128ull << 30;
+	CHECK_STR(zctl_check_run(&r), "memory must be a multiple of 2 MiB from 2M to 64G");
+	r = good_run();
+	r.cpus = 0;
+	CHECK_STR(zctl_check_run(&r), "a zone has 1 to 4 vCPUs");
+	r.cpus = 5;
+	CHECK_STR(zctl_check_run(&r), "a zone has 1 to 4 vCPUs");
+	r = good_run();
+	r.flags = 2;
+	CHECK_STR(zctl_check_run(&r), "unknown run flags");
+	r = good_run();
+	r.kernel = ZCTL_IMAGE_NONE;
+	CHECK_STR(zctl_check_run(&r), "kernel must be the default or an uploaded image");
+	r = good_run();
+	r.initrd = 7;
+	CHECK_STR(zctl_check_run(&r), "initrd must be the default, none or an uploaded image");
+	r = good_run();
+	r.args[3] = '\n';
+	CHECK_STR(zctl_check_run(&r), "command line has a control character");
+	r = good_run();
+	memset(r.args, 'x', sizeof(r.args));
+	CHECK_STR(zctl_check_run(&r), "command line longer than 1023 bytes");
+	r = good_run();
+	memset(r.name, 'a', sizeof(r.name));
+	CHECK_STR(zctl_check_run(&r), "zone name longer than 31 characters");
+}
+
+TEST(upload_chunks)
+{
+	struct zctl_upload u = {ZCTL_SLOT_KERNEL, 100, 0, 1000};
+
+	CHECK(zctl_check_upload(&u, 100) == NULL);
+	CHECK_STR(zctl_check_upload(&u, 99), "upload length differs from the request's");
+	u.slot = 2;
+	CHECK_STR(zctl_check_upload(&u, 100), "upload slot must be kernel (0) or initrd (1)");
+	u = (struct zctl_upload){ZCTL_SLOT_INITRD, 100, 950, 1000};
+	CHECK_STR(zctl_check_upload(&u, 100), "upload chunk lies outside the image");
+	u = (struct zctl_upload){ZCTL_SLOT_INITRD, 100, UINT64_MAX - 10, 1000};
+	CHECK_STR(zctl_check_upload(&u, 100), "upload chunk lies outside the image");
+	u = (struct zctl_upload){ZCTL_SLOT_INITRD, 0, 0, 0};
+	CHECK_STR(zctl_check_upload(&u, 0), "image size must be from 1 byte to 64 MiB");
+	u.total = ZCTL_UPLOAD_MAX + 1;
+	CHECK_STR(zctl_check_upload(&u, 0), "image size must be from 1 byte to 64 MiB");
+}

@@ -1,0 +1,614 @@
+/*
+ * The control channel in the hypervisor (wire format: zones/control_proto.h,
+ * prose: docs/control.md).  Requests arrive on the BSP, inside the control
+ * zone's OUT to the doorbell, and are answered before it completes.  Zones
+ * spawned here run on the APs; a record per zone keeps its name, state,
+ * console output and exit status from `zonectl run` until `zonectl rm`.
+ * The zone's memory is wiped as soon as it stops; rm only forgets the record.
+ */
+#include "zones/control.h"
+#include <stdarg.h>
+
+#include "hv/console.h"
+#include "hv/lib/fmt.h"
+#include "hv/lib/string.h"
+#include "hv/mem.h"
+#include "hv/palloc.h"
+#include "hv/percpu.h"
+#include "hv/spinlock.h"
+#include "hv/time.h"
+#include "zones/control_check.h"
+#include "zones/isolation.h"
+#include "zones/zone.h"
+#include "zones/zone_load.h"
+
+#define LOG_BYTES   (16 * 1024) /* console bytes kept per zone */
+#define REPLY_BYTES (sizeof(struct zctl_resp_hdr) + sizeof(struct zctl_logs) + LOG_BYTES)
+#define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
+
+struct record {
+	bool used;
+	char name[ZCTL_NAME_LEN];
+	enum zctl_state state;
+	struct zone *zone; /* while running; cleared (under lock) before the wipe */
+	int exit_status;
+	bool auto_rm;
+	uint64_t mem_bytes;
+	uint32_t vcpus, cpu_mask;
+	uint64_t start_tsc, end_tsc;
+	uint64_t exits;
+	uint64_t overhead_bytes;
+	char reason[ZCTL_MESSAGE_LEN];
+	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
+	char log[LOG_BYTES];
+};
+
+struct upload {
+	uint64_t addr; /* pool pages, or 0 */
+	unsigned order;
+	uint64_t total, received;
+};
+
+static struct spinlock lock; /* records: BSP requests against zone CPUs' callbacks */
+static struct record records[ZCTL_MAX_ZONES];
+static struct upload uploads[ZCTL_SLOT_COUNT];
+static const struct zv_file *default_kernel, *default_initrd;
+static uint64_t zones_started, ended_exits, last_overhead;
+static uint8_t reply[REPLY_BYTES];
+
+void control_init(const struct zv_bootinfo *bi, const struct zv_config *conf)
+{
+	default_kernel = conf->agent_kernel[0] ? zv_bootinfo_file(bi, conf->agent_kernel) : NULL;
+	default_initrd = conf->agent_initrd[0] ? zv_bootinfo_file(bi, conf->agent_initrd) : NULL;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static struct record *find_record(const char *name)
+{
+	for (unsigned i = 0; i < ZCTL_MAX_ZONES; i++)
+		if (records[i].used && !zv_strcmp(records[i].name, name))
+			return &records[i];
+	return NULL;
+}
+
+static struct record *free_record(void)
+{
+	for (unsigned i = 0; i < ZCTL_MAX_ZONES; i++)
+		if (!records[i].used)
+			return &records[i];
+	return NULL;
+}
+
+static uint64_t zone_exits(const struct zone *z)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++)
+		for (unsigned r = 0; r < VEXIT_COUNT; r++)
+			n += z->vcpus[i].exits[r];
+	return n;
+}
+
+static void log_append(struct record *r, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		r->log[(r->log_total + i) % LOG_BYTES] = s[i];
+	r->log_total += n;
+}
+
+/* Zone CPU, under the zone's uart_lock: one console line. */
+static void on_console_line(void *ctx, const char *line)
+{
+	struct record *r = ctx;
+
+	spin_lock(&lock);
+	log_append(r, line, zv_strlen(line));
+	log_append(r, "\n", 1);
+	spin_unlock(&lock);
+}
+
+/* Zone CPU: every vCPU has stopped; the wipe comes next. */
+static void on_stopped(void *ctx, struct zone *z)
+{
+	struct record *r = ctx;
+
+	spin_lock(&lock);
+	r->zone = NULL;
+	r->state = ZCTL_STATE_EXITING;
+	r->exit_status = z->exit_status;
+	r->end_tsc = rdtsc();
+	r->exits = zone_exits(z);
+	ended_exits += r->exits;
+	zv_strlcpy(r->reason, z->stop_reason[0] ? z->stop_reason : "stopped", sizeof(r->reason));
+	spin_unlock(&lock);
+}
+
+/* Zone CPU: the zone is wiped and its memory back in the pool. */
+static void on_ended(void *ctx, int status)
+{
+	struct record *r = ctx;
+
+	(void)status;
+	spin_lock(&lock);
+	r->state = ZCTL_STATE_EXITED;
+	if (r->auto_rm)
+		zv_memset(r, 0, sizeof(*r));
+	spin_unlock(&lock);
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+struct request {
+	struct zone *cz; /* the control zone */
+	struct zctl_req_hdr hdr;
+	uint32_t len;
+	uint32_t reply_len; /* body bytes after the reply header */
+};
+
+static int refuse(struct request *q, enum zctl_error e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct request *q, enum zctl_error e, const char *fmt, ...)
+{
+	struct zctl_resp_hdr *h = (struct zctl_resp_hdr *)reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	zv_vsnprintf(h->message, sizeof(h->message), fmt, ap);
+	va_end(ap);
+	q->reply_len = 0;
+	return (int)e;
+}
+
+static void *reply_body(void)
+{
+	return reply + sizeof(struct zctl_resp_hdr);
+}
+
+/* ---- RUN ------------------------------------------------------------------ */
+
+static bool cpu_busy(uint32_t cpu)
+{
+	if (cpus[cpu]->assigned || cpus[cpu]->current)
+		return true;
+	for (unsigned i = 0; i < ZCTL_MAX_ZONES; i++)
+		if (records[i].used && records[i].state != ZCTL_STATE_EXITED &&
+		    (records[i].cpu_mask & (1u << cpu)))
+			return true;
+	return false;
+}
+
+static uint32_t free_cpus(uint32_t *list, uint32_t want)
+{
+	uint32_t n = 0;
+
+	for (uint32_t c = 1; c < cpu_count && c < 32; c++) {
+		if (!cpus[c] || !cpus[c]->virt_ready || cpu_busy(c))
+			continue;
+		if (list && n < want)
+			list[n] = c;
+		n++;
+	}
+	return n;
+}
+
+static void pick_name(char name[ZCTL_NAME_LEN])
+{
+	for (uint64_t n = zones_started + 1;; n++) {
+		zv_snprintf(name, ZCTL_NAME_LEN, "zone-%lu", n);
+		if (!find_record(name))
+			return;
+	}
+}
+
+struct image {
+	const void *addr;
+	uint64_t size;
+};
+
+/* NULL, or the error already written to the reply (its code in *err). */
+static bool resolve_image(struct request *q, uint32_t which, enum zctl_slot slot,
+			  const struct zv_file *def, struct image *out, int *err)
+{
+	const char *what = slot == ZCTL_SLOT_KERNEL ? "kernel" : "initrd";
+	const struct upload *u = &uploads[slot];
+
+	*out = (struct image){NULL, 0};
+	if (which == ZCTL_IMAGE_NONE)
+		return true;
+	if (which == ZCTL_IMAGE_UPLOADED) {
+		if (!u->addr || u->received != u->total) {
+			*err = refuse(q, ZCTL_E_NO_IMAGE,
+				      "no complete %s upload (zonectl uploads --%s FILE itself)",
+				      what, what);
+			return false;
+		}
+		*out = (struct image){phys_to_virt(u->addr), u->total};
+		return true;
+	}
+	if (!def) {
+		*err = refuse(q, ZCTL_E_NO_IMAGE,
+			      "this host ships no default agent %s (set agent_%s in "
+			      "zonevisor.conf, or give --%s FILE)",
+			      what, slot == ZCTL_SLOT_KERNEL ? "kernel" : "initrd", what);
+		return false;
+	}
+	*out = (struct image){phys_to_virt(def->addr), def->size};
+	return true;
+}
+
+static void drop_upload(enum zctl_slot slot)
+{
+	struct upload *u = &uploads[slot];
+
+	if (u->addr) {
+		zv_memset(phys_to_virt(u->addr), 0, PALLOC_PAGE << u->order);
+		page_free(u->addr, u->order);
+	}
+	*u = (struct upload){0, 0, 0, 0};
+}
+
+static int check_capacity(struct request *q, const struct zctl_run *run)
+{
+	uint32_t nfree = free_cpus(NULL, 0);
+
+	if (!free_record())
+		return refuse(q, ZCTL_E_TOO_MANY,
+			      "the zone table is full (%d zones); zonectl rm an exited zone",
+			      ZCTL_MAX_ZONES);
+	if (nfree < run->cpus)
+		return refuse(q, ZCTL_E_NO_CPU,
+			      "%u CPUs asked, %u free: each vCPU needs a CPU of its own "
+			      "(zonectl stop a zone, or ask for fewer --cpus)",
+			      run->cpus, nfree);
+	if (run->mem_bytes > mem_free_bytes())
+		return refuse(q, ZCTL_E_NO_MEMORY,
+			      "%lu MiB asked, the pool has %lu MiB free (zonectl stats; "
+			      "ask for less --mem or zonectl stop a zone)",
+			      run->mem_bytes >> 20, mem_free_bytes() >> 20);
+	return 0;
+}
+
+static void fill_zone(const struct record *r, struct zctl_zone *o);
+
+static int start_zone(struct request *q, const struct zctl_run *run, const struct image *k,
+		      const struct image *rd)
+{
+	uint32_t list[ZONE_MAX_VCPUS];
+	uint64_t before = mem_free_bytes();
+	struct record *r = free_record();
+	struct vcpu_entry e;
+	const char *why;
+	struct zone *z;
+	char name[ZCTL_NAME_LEN];
+	static char iso[160];
+
+	if (run->name[0])
+		zv_strlcpy(name, run->name, sizeof(name));
+	else
+		pick_name(name);
+	free_cpus(list, run->cpus);
+	z = zone_create(name, run->mem_bytes, list, run->cpus, &why);
+	if (!z)
+		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
+	why = zone_load_image(z, k->addr, k->size, rd->addr, rd->size, run->args, &e);
+	if (!why && zone_set_entry(z, &e) != 0)
+		why = "no memory for the vCPU";
+	if (!why && zones_check_isolation(iso, sizeof(iso)) != 0)
+		why = iso;
+	if (why) {
+		zone_destroy(z);
+		return refuse(q, ZCTL_E_BAD_IMAGE, "zone %s: image refused: %s", name, why);
+	}
+	zv_memset(r, 0, sizeof(*r)); /* 16 KiB: no compound literal on the stack */
+	r->used = true;
+	r->state = ZCTL_STATE_RUNNING;
+	r->zone = z;
+	r->exit_status = -1;
+	r->auto_rm = run->flags & ZCTL_RUN_AUTO_RM;
+	r->mem_bytes = run->mem_bytes;
+	r->vcpus = run->cpus;
+	zv_strlcpy(r->name, name, sizeof(r->name));
+	for (uint32_t i = 0; i < run->cpus; i++)
+		r->cpu_mask |= 1u << list[i];
+	r->overhead_bytes = before - mem_free_bytes() - run->mem_bytes + sizeof(*r);
+	last_overhead = r->overhead_bytes;
+	z->console_sink = on_console_line;
+	z->console_ctx = r;
+	z->on_stopped = on_stopped;
+	z->on_ended = on_ended;
+	z->on_ended_ctx = r;
+	zones_started++;
+	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", name,
+		run->cpus, run->mem_bytes >> 20, r->overhead_bytes);
+	r->start_tsc = rdtsc();
+	zone_start(z);
+	fill_zone(r, reply_body());
+	q->reply_len = sizeof(struct zctl_zone);
+	return 0;
+}
+
+static int op_run(struct request *q, const struct zctl_run *run)
+{
+	struct image k, rd;
+	const char *why = zctl_check_run(run);
+	int err = 0;
+
+	if (why)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
+	if (run->name[0] && find_record(run->name))
+		return refuse(q, ZCTL_E_NAME_IN_USE,
+			      "a zone named %s exists (zonectl rm %s, or pick another --name)",
+			      run->name, run->name);
+	err = check_capacity(q, run);
+	if (err)
+		return err;
+	if (!resolve_image(q, run->kernel, ZCTL_SLOT_KERNEL, default_kernel, &k, &err) ||
+	    !resolve_image(q, run->initrd, ZCTL_SLOT_INITRD, default_initrd, &rd, &err))
+		return err;
+	err = start_zone(q, run, &k, &rd);
+	/* An upload serves one run: its pages go back to the pool now. */
+	if (run->kernel == ZCTL_IMAGE_UPLOADED)
+		drop_upload(ZCTL_SLOT_KERNEL);
+	if (run->initrd == ZCTL_IMAGE_UPLOADED)
+		drop_upload(ZCTL_SLOT_INITRD);
+	return err;
+}
+
+/* ---- UPLOAD ------------------------------------------------------------- */
+
+static unsigned order_for(uint64_t bytes)
+{
+	unsigned order = 0;
+
+	while ((PALLOC_PAGE << order) < bytes)
+		order++;
+	return order;
+}
+
+static int op_upload(struct request *q, const struct zctl_upload *up)
+{
+	uint32_t data_len = q->len - (uint32_t)(sizeof(q->hdr) + sizeof(*up));
+	const char *why = zctl_check_upload(up, data_len);
+	struct upload *u;
+
+	if (why)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
+	u = &uploads[up->slot];
+	if (up->offset == 0) {
+		drop_upload(up->slot);
+		u->order = order_for(up->total);
+		u->addr = u->order <= ORDER_LIMIT ? page_alloc(u->order) : 0;
+		if (!u->addr)
+			return refuse(q, ZCTL_E_NO_MEMORY,
+				      "no %lu KiB of contiguous pool memory for the upload",
+				      up->total >> 10);
+		u->total = up->total;
+	}
+	if (!u->addr || up->total != u->total || up->offset != u->received)
+		return refuse(q, ZCTL_E_BAD_REQUEST,
+			      "upload chunks must come in order from offset 0 (expected %lu)",
+			      u->received);
+	if (zone_read(q->cz, ZCTL_WINDOW_GPA + sizeof(q->hdr) + sizeof(*up),
+		      (uint8_t *)phys_to_virt(u->addr) + up->offset, up->len) != 0)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "upload data outside the window");
+	u->received += up->len;
+	return 0;
+}
+
+/* ---- PS, LOGS, STOP, RM, STATS ---------------------------------------------- */
+
+static uint64_t tsc_to_us(uint64_t d)
+{
+	uint64_t khz = tsc_khz();
+
+	return d / khz * 1000 + d % khz * 1000 / khz;
+}
+
+static void fill_zone(const struct record *r, struct zctl_zone *o)
+{
+	uint64_t end = r->state == ZCTL_STATE_RUNNING ? rdtsc() : r->end_tsc;
+
+	zv_memset(o, 0, sizeof(*o));
+	zv_strlcpy(o->name, r->name, sizeof(o->name));
+	o->state = r->state;
+	o->exit_status = r->exit_status;
+	o->mem_bytes = r->mem_bytes;
+	o->vcpus = r->vcpus;
+	o->cpu_mask = r->cpu_mask;
+	o->uptime_us = tsc_to_us(end - r->start_tsc);
+	o->exits = r->zone ? zone_exits(r->zone) : r->exits;
+	o->overhead_bytes = r->overhead_bytes;
+	zv_strlcpy(o->reason, r->reason, sizeof(o->reason));
+}
+
+static int op_ps(struct request *q)
+{
+	struct zctl_ps *ps = reply_body();
+
+	zv_memset(ps, 0, sizeof(*ps));
+	for (unsigned i = 0; i < ZCTL_MAX_ZONES; i++)
+		if (records[i].used)
+			fill_zone(&records[i], &ps->zones[ps->count++]);
+	q->reply_len = sizeof(*ps);
+	return 0;
+}
+
+static struct record *named(struct request *q, const char name[ZCTL_NAME_LEN], int *err)
+{
+	const char *why = zctl_check_name(name);
+	struct record *r;
+
+	if (why) {
+		*err = refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
+		return NULL;
+	}
+	r = find_record(name);
+	if (!r)
+		*err = refuse(q, ZCTL_E_NO_ZONE, "no zone named %s (zonectl ps lists them)", name);
+	return r;
+}
+
+static int op_logs(struct request *q, const struct zctl_logs_req *lr)
+{
+	struct zctl_logs *o = reply_body();
+	int err = 0;
+	struct record *r = named(q, lr->name, &err);
+	uint64_t from, n;
+
+	if (!r)
+		return err;
+	from = lr->offset;
+	if (from > r->log_total)
+		from = r->log_total;
+	if (r->log_total - from > LOG_BYTES)
+		from = r->log_total - LOG_BYTES; /* older bytes were overwritten */
+	n = r->log_total - from;
+	*o = (struct zctl_logs){.offset = from,
+				.next = from + n,
+				.len = (uint32_t)n,
+				.state = r->state,
+				.exit_status = r->exit_status};
+	for (uint64_t i = 0; i < n; i++)
+		((char *)(o + 1))[i] = r->log[(from + i) % LOG_BYTES];
+	q->reply_len = (uint32_t)(sizeof(*o) + n);
+	return 0;
+}
+
+static int op_stop(struct request *q, const struct zctl_name *nm)
+{
+	int err = 0;
+	struct record *r = named(q, nm->name, &err);
+
+	if (!r)
+		return err;
+	if (r->zone)
+		zone_stop(r->zone, "stopped by zonectl");
+	return 0;
+}
+
+static int op_rm(struct request *q, const struct zctl_name *nm)
+{
+	int err = 0;
+	struct record *r = named(q, nm->name, &err);
+
+	if (!r)
+		return err;
+	if (r->state != ZCTL_STATE_EXITED)
+		return refuse(q, ZCTL_E_STATE,
+			      "zone %s is %s (zonectl stop %s first, or zonectl rm -f %s)", r->name,
+			      r->state == ZCTL_STATE_RUNNING ? "running" : "still being wiped",
+			      r->name, r->name);
+	zv_memset(r, 0, sizeof(*r));
+	return 0;
+}
+
+static int op_stats(struct request *q)
+{
+	struct zctl_stats *s = reply_body();
+
+	zv_memset(s, 0, sizeof(*s));
+	s->pool_total_bytes = mem_total_bytes();
+	s->pool_free_bytes = mem_free_bytes();
+	s->cpus = cpu_count;
+	s->cpus_free = free_cpus(NULL, 0);
+	s->zones_started = zones_started;
+	s->exits = ended_exits;
+	s->overhead_bytes = last_overhead;
+	for (unsigned i = 0; i < ZCTL_MAX_ZONES; i++) {
+		if (!records[i].used)
+			continue;
+		s->zones++;
+		s->zones_running += records[i].state == ZCTL_STATE_RUNNING;
+		if (records[i].zone)
+			s->exits += zone_exits(records[i].zone);
+	}
+	q->reply_len = sizeof(*s);
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+union body {
+	struct zctl_run run;
+	struct zctl_logs_req logs;
+	struct zctl_name name;
+	struct zctl_upload upload;
+};
+
+static int dispatch(struct request *q, const union body *b)
+{
+	switch (q->hdr.op) {
+	case ZCTL_OP_RUN: return op_run(q, &b->run);
+	case ZCTL_OP_PS: return op_ps(q);
+	case ZCTL_OP_LOGS: return op_logs(q, &b->logs);
+	case ZCTL_OP_STOP: return op_stop(q, &b->name);
+	case ZCTL_OP_RM: return op_rm(q, &b->name);
+	case ZCTL_OP_STATS: return op_stats(q);
+	case ZCTL_OP_UPLOAD: return op_upload(q, &b->upload);
+	default: return refuse(q, ZCTL_E_BAD_REQUEST, "unknown operation");
+	}
+}
+
+/* Copies the request out of the window first: what is checked is what is used. */
+static int handle(struct request *q)
+{
+	static union body b;
+	const char *why;
+	int64_t body;
+
+	if (zone_read(q->cz, ZCTL_WINDOW_GPA, &q->hdr, sizeof(q->hdr)) != 0)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "window unreadable");
+	why = zctl_check_header(&q->hdr, q->len, ZCTL_WINDOW_SIZE);
+	if (why)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
+	body = zctl_body_size(q->hdr.op);
+	zv_memset(&b, 0, sizeof(b));
+	if (zone_read(q->cz, ZCTL_WINDOW_GPA + sizeof(q->hdr), &b, (uint64_t)body) != 0)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "window unreadable");
+	return dispatch(q, &b);
+}
+
+static void serve(struct zone *cz, uint32_t len)
+{
+	struct zctl_resp_hdr *h = (struct zctl_resp_hdr *)reply;
+	struct request q = {.cz = cz, .len = len};
+	int err;
+
+	zv_memset(h, 0, sizeof(*h));
+	spin_lock(&lock);
+	err = handle(&q);
+	spin_unlock(&lock);
+	h->magic = ZCTL_RESP_MAGIC;
+	h->version = ZCTL_VERSION;
+	h->op = q.hdr.op;
+	h->error = err;
+	h->length = (uint32_t)sizeof(*h) + q.reply_len;
+	if (err)
+		kprintf("zonectl: request %u refused: %s\n", q.hdr.op, h->message);
+	if (zone_write(cz, ZCTL_WINDOW_GPA, reply, h->length) != 0)
+		kprintf("zonectl: reply does not fit the window\n");
+}
+
+enum vexit_action control_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v)
+{
+	(void)z;
+	if (size != 4)
+		return VACT_RESUME; /* all-ones, as for any port without a device */
+	switch (port) {
+	case ZCTL_PORT_ID: *v = ZCTL_ID; break;
+	case ZCTL_PORT_VERSION: *v = ZCTL_VERSION; break;
+	case ZCTL_PORT_WINDOW: *v = ZCTL_WINDOW_GPA; break;
+	case ZCTL_PORT_WINDOW_SIZE: *v = ZCTL_WINDOW_SIZE; break;
+	default: break;
+	}
+	return VACT_RESUME;
+}
+
+enum vexit_action control_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v)
+{
+	if (port == ZCTL_PORT_DOORBELL && size == 4)
+		serve(z, v);
+	return VACT_RESUME;
+}

@@ -1,0 +1,110 @@
+/* Field-by-field validation of control-channel requests (pure; host-tested). */
+#include "zones/control_check.h"
+
+#include "hv/lib/string.h"
+
+#define MIB_2 (2ull << 20)
+
+int64_t zctl_body_size(uint32_t op)
+{
+	switch (op) {
+	case ZCTL_OP_RUN: return sizeof(struct zctl_run);
+	case ZCTL_OP_PS:
+	case ZCTL_OP_STATS: return 0;
+	case ZCTL_OP_LOGS: return sizeof(struct zctl_logs_req);
+	case ZCTL_OP_STOP:
+	case ZCTL_OP_RM: return sizeof(struct zctl_name);
+	case ZCTL_OP_UPLOAD: return sizeof(struct zctl_upload);
+	default: return -1;
+	}
+}
+
+const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32_t window_size)
+{
+	int64_t body;
+
+	if (len < sizeof(*h) || len > window_size)
+		return "request length outside the window";
+	if (h->magic != ZCTL_REQ_MAGIC)
+		return "bad request magic";
+	if (h->version != ZCTL_VERSION)
+		return "protocol version mismatch (this hypervisor speaks version 1)";
+	if (h->length != len)
+		return "header length differs from the doorbell's";
+	if (h->reserved)
+		return "reserved header field is not zero";
+	body = zctl_body_size(h->op);
+	if (body < 0)
+		return "unknown operation";
+	if (h->op == ZCTL_OP_UPLOAD ? len < sizeof(*h) + (uint64_t)body
+				    : len != sizeof(*h) + (uint64_t)body)
+		return "request body has the wrong size for its operation";
+	return NULL;
+}
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+const char *zctl_check_name(const char name[ZCTL_NAME_LEN])
+{
+	size_t n = zv_strnlen(name, ZCTL_NAME_LEN);
+
+	if (n == 0)
+		return "empty zone name";
+	if (n == ZCTL_NAME_LEN)
+		return "zone name longer than 31 characters";
+	for (size_t i = 0; i < n; i++)
+		if (!is_name_char(name[i]))
+			return "zone name may only have a-z 0-9 _ -";
+	return NULL;
+}
+
+/* Printable ASCII and UTF-8 bytes, tab; no other control character. */
+static const char *check_args(const char *a)
+{
+	size_t n = zv_strnlen(a, ZCTL_ARGS_LEN);
+
+	if (n == ZCTL_ARGS_LEN)
+		return "command line longer than 1023 bytes";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return "command line has a control character";
+	}
+	return NULL;
+}
+
+const char *zctl_check_run(const struct zctl_run *r)
+{
+	if (r->name[0] && zctl_check_name(r->name))
+		return zctl_check_name(r->name);
+	if (zv_strnlen(r->name, ZCTL_NAME_LEN) == ZCTL_NAME_LEN)
+		return "zone name longer than 31 characters";
+	if (r->mem_bytes < MIB_2 || r->mem_bytes % MIB_2 || r->mem_bytes > (64ull << 30))
+		return "memory must be a multiple of 2 MiB from 2M to 64G";
+	if (r->cpus < 1 || r->cpus > 4)
+		return "a zone has 1 to 4 vCPUs";
+	if (r->flags & ~ZCTL_RUN_AUTO_RM)
+		return "unknown run flags";
+	if (r->kernel != ZCTL_IMAGE_DEFAULT && r->kernel != ZCTL_IMAGE_UPLOADED)
+		return "kernel must be the default or an uploaded image";
+	if (r->initrd > ZCTL_IMAGE_UPLOADED)
+		return "initrd must be the default, none or an uploaded image";
+	return check_args(r->args);
+}
+
+const char *zctl_check_upload(const struct zctl_upload *u, uint32_t data_len)
+{
+	if (u->slot >= ZCTL_SLOT_COUNT)
+		return "upload slot must be kernel (0) or initrd (1)";
+	if (u->len != data_len)
+		return "upload length differs from the request's";
+	if (u->total == 0 || u->total > ZCTL_UPLOAD_MAX)
+		return "image size must be from 1 byte to 64 MiB";
+	if (u->offset > u->total || u->len > u->total - u->offset)
+		return "upload chunk lies outside the image";
+	return NULL;
+}

@@ -1,0 +1,167 @@
+/*
+ * The control channel's wire format (version 1), shared by the hypervisor
+ * (zones/control.c) and zonectl (tools/zonectl/).  docs/control.md has the
+ * prose.  Only the control zone has the channel: its I/O ports below exist
+ * in no agent zone (they read all-ones there), and the window is a page
+ * range of the control zone's own low memory that no other zone maps.
+ *
+ * A request: zonectl (root: ioperm and /dev/mem need CAP_SYS_RAWIO) writes
+ * a struct zctl_req_hdr and the op's body at the start of the window, then
+ * writes the request's total length to ZCTL_PORT_DOORBELL (32-bit OUT).
+ * The hypervisor handles it before the OUT instruction completes and leaves
+ * a struct zctl_resp_hdr plus the op's reply at the start of the window.
+ * Every field is little-endian; strings are NUL-terminated within their
+ * arrays; reserved fields must be zero.
+ */
+#ifndef ZV_CONTROL_PROTO_H
+#define ZV_CONTROL_PROTO_H
+
+#include <stdint.h>
+
+#define ZCTL_VERSION 1
+
+/* I/O ports (32-bit IN/OUT only). */
+#define ZCTL_PORT_BASE	      0x5a0
+#define ZCTL_PORT_ID	      0x5a0 /* IN: ZCTL_ID */
+#define ZCTL_PORT_VERSION     0x5a4 /* IN: ZCTL_VERSION */
+#define ZCTL_PORT_WINDOW      0x5a8 /* IN: the window's guest-physical address */
+#define ZCTL_PORT_WINDOW_SIZE 0x5ac /* IN: the window's size in bytes */
+#define ZCTL_PORT_DOORBELL    0x5b0 /* OUT: request length; handled synchronously */
+#define ZCTL_PORT_COUNT	      0x14
+#define ZCTL_ID		      0x4c54435au /* "ZCTL" */
+
+#define ZCTL_WINDOW_GPA	 0x100000u /* 1 MiB: outside the control zone's e820 RAM */
+#define ZCTL_WINDOW_SIZE 0x100000u
+
+#define ZCTL_REQ_MAGIC	0x5152435au /* "ZCRQ" */
+#define ZCTL_RESP_MAGIC 0x5352435au /* "ZCRS" */
+
+#define ZCTL_NAME_LEN	 32   /* [a-z0-9_-], 1..31 characters */
+#define ZCTL_ARGS_LEN	 1024 /* kernel command line of the zone */
+#define ZCTL_MESSAGE_LEN 192
+#define ZCTL_MAX_ZONES	 16
+
+enum zctl_op {
+	ZCTL_OP_RUN = 1,    /* body: zctl_run; reply: zctl_zone */
+	ZCTL_OP_PS = 2,	    /* body: none; reply: zctl_ps */
+	ZCTL_OP_LOGS = 3,   /* body: zctl_logs_req; reply: zctl_logs + bytes */
+	ZCTL_OP_STOP = 4,   /* body: zctl_name; reply: none */
+	ZCTL_OP_RM = 5,	    /* body: zctl_name; reply: none */
+	ZCTL_OP_STATS = 6,  /* body: none; reply: zctl_stats */
+	ZCTL_OP_UPLOAD = 7, /* body: zctl_upload + bytes; reply: none */
+	ZCTL_OP_COUNT
+};
+
+enum zctl_error {
+	ZCTL_OK = 0,
+	ZCTL_E_BAD_REQUEST = 1, /* malformed: magic, version, length, field */
+	ZCTL_E_NO_ZONE = 2,	/* no zone of that name */
+	ZCTL_E_NAME_IN_USE = 3,
+	ZCTL_E_NO_MEMORY = 4, /* more memory than the pool has free */
+	ZCTL_E_NO_CPU = 5,    /* every agent CPU runs a zone */
+	ZCTL_E_TOO_MANY = 6,  /* the zone table is full */
+	ZCTL_E_BAD_IMAGE = 7, /* the image cannot be loaded */
+	ZCTL_E_NO_IMAGE = 8,  /* unknown image */
+	ZCTL_E_STATE = 9,     /* e.g. rm of a running zone */
+	ZCTL_E_COUNT
+};
+
+struct zctl_req_hdr {
+	uint32_t magic;	  /* ZCTL_REQ_MAGIC */
+	uint16_t version; /* ZCTL_VERSION */
+	uint16_t op;	  /* enum zctl_op */
+	uint32_t length;  /* header + body, bytes */
+	uint32_t reserved;
+};
+
+struct zctl_resp_hdr {
+	uint32_t magic;			/* ZCTL_RESP_MAGIC */
+	uint16_t version;		/* ZCTL_VERSION */
+	uint16_t op;			/* the request's */
+	uint32_t length;		/* header + reply, bytes */
+	int32_t error;			/* enum zctl_error */
+	char message[ZCTL_MESSAGE_LEN]; /* why, and what to do; "" when OK */
+};
+
+enum zctl_image {
+	ZCTL_IMAGE_DEFAULT = 0,	 /* the agent kernel / initramfs the host ships */
+	ZCTL_IMAGE_NONE = 1,	 /* initrd only: no initramfs */
+	ZCTL_IMAGE_UPLOADED = 2, /* what ZCTL_OP_UPLOAD put in that slot */
+};
+
+enum zctl_slot { ZCTL_SLOT_KERNEL = 0, ZCTL_SLOT_INITRD = 1, ZCTL_SLOT_COUNT };
+
+#define ZCTL_RUN_AUTO_RM (1u << 0) /* wipe and forget the zone when it exits */
+#define ZCTL_UPLOAD_MAX	 (64u << 20)
+
+struct zctl_run {
+	char name[ZCTL_NAME_LEN]; /* "" = the hypervisor picks "zone-N" */
+	uint64_t mem_bytes;	  /* multiple of 2 MiB */
+	uint32_t cpus;		  /* vCPUs, 1..4 */
+	uint32_t flags;		  /* ZCTL_RUN_* */
+	uint32_t kernel;	  /* enum zctl_image: DEFAULT or UPLOADED */
+	uint32_t initrd;	  /* enum zctl_image */
+	char args[ZCTL_ARGS_LEN]; /* the zone's command line */
+};
+
+/* ZCTL_OP_UPLOAD: bytes [offset, offset+len) of the slot's image, which is
+ * total bytes long; offset 0 starts a new image (dropping the old one). */
+struct zctl_upload {
+	uint32_t slot; /* enum zctl_slot */
+	uint32_t len;  /* bytes following this struct */
+	uint64_t offset;
+	uint64_t total;
+};
+
+struct zctl_name {
+	char name[ZCTL_NAME_LEN];
+};
+
+enum zctl_state { ZCTL_STATE_RUNNING = 1, ZCTL_STATE_EXITING = 2, ZCTL_STATE_EXITED = 3 };
+
+struct zctl_zone {
+	char name[ZCTL_NAME_LEN];
+	uint32_t state;	     /* enum zctl_state */
+	int32_t exit_status; /* -1 until the zone reported one or was stopped */
+	uint64_t mem_bytes;
+	uint32_t vcpus;
+	uint32_t cpu_mask;	       /* bit N: runs on CPU N */
+	uint64_t uptime_us;	       /* running: since start; exited: how long it ran */
+	uint64_t exits;		       /* VM exits, all reasons */
+	uint64_t overhead_bytes;       /* hypervisor memory for it beyond its RAM */
+	char reason[ZCTL_MESSAGE_LEN]; /* why it stopped; "" while running */
+};
+
+struct zctl_ps {
+	uint32_t count;
+	uint32_t reserved;
+	struct zctl_zone zones[ZCTL_MAX_ZONES];
+};
+
+struct zctl_logs_req {
+	char name[ZCTL_NAME_LEN];
+	uint64_t offset; /* console byte offset to read from */
+};
+
+struct zctl_logs {
+	uint64_t offset; /* where the bytes below start (>= requested) */
+	uint64_t next;	 /* offset to ask for next time */
+	uint32_t len;	 /* bytes following this struct */
+	uint32_t state;	 /* enum zctl_state */
+	int32_t exit_status;
+	uint32_t reserved;
+};
+
+struct zctl_stats {
+	uint64_t pool_total_bytes;
+	uint64_t pool_free_bytes;
+	uint32_t cpus;	    /* CPUs online, the control zone's included */
+	uint32_t cpus_free; /* agent CPUs that run no zone */
+	uint32_t zones;	    /* in the table, exited ones included */
+	uint32_t zones_running;
+	uint64_t zones_started;	 /* since boot */
+	uint64_t exits;		 /* VM exits of zones that ended, plus running ones */
+	uint64_t overhead_bytes; /* last zone started: hypervisor memory beyond its RAM */
+};
+
+#endif

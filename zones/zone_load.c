@@ -1,0 +1,33 @@
+/* Loads a zone's image: a bzImage through the Linux boot protocol, anything else as Multiboot. */
+#include "zones/zone_load.h"
+#include "zones/linux_zone.h"
+#include "zones/multiboot.h"
+#include "zones/zone.h"
+
+static int write_guest(void *ctx, uint64_t gpa, const void *src, uint64_t len)
+{
+	return zone_write(ctx, gpa, src, len);
+}
+
+static const char *load_multiboot(struct zone *z, const void *img, size_t size, const char *args,
+				  struct vcpu_entry *e)
+{
+	struct multiboot_loaded ld;
+	const char *why = multiboot_load(img, size, z->mem_bytes, args, write_guest, z, &ld);
+
+	*e = (struct vcpu_entry){.mode = VCPU_ENTRY_PROTECTED32,
+				 .rip = ld.entry,
+				 .rax = MULTIBOOT_BOOTLOADER_MAGIC,
+				 .rbx = ld.info};
+	return why;
+}
+
+const char *zone_load_image(struct zone *z, const void *img, size_t size, const void *initrd,
+			    size_t initrd_size, const char *args, struct vcpu_entry *e)
+{
+	if (linux_is_bzimage(img, size))
+		return linux_zone_load(z, img, size, initrd, initrd_size, args, e);
+	if (initrd)
+		return "initrd is only for Linux (bzImage) images";
+	return load_multiboot(z, img, size, args, e);
+}
