@@ -107,8 +107,8 @@ esp: all
 # agent initramfs on an ESP of its own (build/esp keeps the small default).
 DEMO_ESP := $(BUILD)/demo-esp
 run: deps all kernel initramfs
-	@tools/mkesp --out $(DEMO_ESP) --conf tools/demo.conf $(BUILD)/guests/hello.elf \
-		$(BUILD)/linux/vmlinuz $(BUILD)/initramfs/agent.cpio.gz >/dev/null
+	@tools/mkesp --out $(DEMO_ESP) --conf tools/demo.conf $(BUILD)/linux/vmlinuz \
+		$(BUILD)/initramfs/agent.cpio.gz $(BUILD)/initramfs/control.cpio.gz >/dev/null
 	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 $(DEMO_ESP)
 
 # ---- tests ---------------------------------------------------------------
@@ -117,6 +117,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -DZV_HOST_TEST \
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
+$(BUILD)/unit/test_zonectl: $(wildcard tools/zonectl/*.c tools/zonectl/*.h)
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRCS) $(HEADERS) tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS)
@@ -134,6 +135,7 @@ kernel: deps
 .PHONY: initramfs
 initramfs: kernel
 	@tools/mkinitramfs
+	@tools/mkinitramfs --control
 
 test: deps all kernel initramfs $(UNIT_BINS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
@@ -144,6 +146,7 @@ integration: all kernel initramfs
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
 bench: all kernel initramfs $(BUILD)/bench/bench_policy
 	@tools/bench
+	@tools/bench-control
 	@$(BUILD)/bench/bench_policy
 
 # Native policy lookups per second as the rule count grows (docs/network.md).
@@ -158,7 +161,7 @@ bench-policy: $(BUILD)/bench/bench_policy
 check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
 		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h) \
-		$(wildcard tests/bench/*.c)
+		$(wildcard tests/bench/*.c tools/zonectl/*.c tools/zonectl/*.h)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
 

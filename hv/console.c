@@ -1,5 +1,6 @@
 /* Hypervisor console on COM1, serialised by one lock. */
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "drivers/uart8250.h"
 #include "hv/console.h"
@@ -10,6 +11,7 @@
 #define CONSOLE_PORT 0x3f8 /* COM1 */
 
 static struct spinlock console_lock;
+static bool raw_mid_line; /* console_put_raw left a line unfinished */
 
 void console_init(void)
 {
@@ -31,7 +33,18 @@ static void vprint(const char *fmt, va_list ap)
 
 	zv_vsnprintf(buf, sizeof(buf), fmt, ap);
 	spin_lock(&console_lock);
+	if (raw_mid_line) /* a hypervisor line never starts inside the control zone's */
+		put_string("\n");
+	raw_mid_line = false;
 	put_string(buf);
+	spin_unlock(&console_lock);
+}
+
+void console_put_raw(char c)
+{
+	spin_lock(&console_lock);
+	uart_putc(CONSOLE_PORT, c);
+	raw_mid_line = c != '\n';
 	spin_unlock(&console_lock);
 }
 

@@ -36,6 +36,8 @@ struct record {
 	uint64_t mem_bytes;
 	uint32_t vcpus, cpu_mask;
 	uint64_t start_tsc, end_tsc;
+	uint64_t request_tsc; /* when its run request arrived */
+	bool init_seen;	      /* its /init has printed its first line */
 	uint64_t exits;
 	uint64_t overhead_bytes;
 	char reason[ZCTL_MESSAGE_LEN];
@@ -54,10 +56,12 @@ static struct record records[ZCTL_MAX_ZONES];
 static struct upload uploads[ZCTL_SLOT_COUNT];
 static const struct zv_file *default_kernel, *default_initrd;
 static uint64_t zones_started, ended_exits, last_overhead;
+static bool verify_wipe;
 static uint8_t reply[REPLY_BYTES];
 
 void control_init(const struct zv_bootinfo *bi, const struct zv_config *conf)
 {
+	verify_wipe = conf->verify_wipe;
 	default_kernel = conf->agent_kernel[0] ? zv_bootinfo_file(bi, conf->agent_kernel) : NULL;
 	default_initrd = conf->agent_initrd[0] ? zv_bootinfo_file(bi, conf->agent_initrd) : NULL;
 }
@@ -90,6 +94,22 @@ static uint64_t zone_exits(const struct zone *z)
 	return n;
 }
 
+static uint64_t tsc_to_us(uint64_t d);
+
+/* The agent /init's first line ("init: uptime S"): the figure `make bench`
+ * reports as zonectl run to /init (docs/benchmarks.md). */
+static void note_init(struct record *r, const char *line)
+{
+	uint64_t us;
+
+	if (r->init_seen || zv_strncmp(line, "init: ", 6) != 0)
+		return;
+	r->init_seen = true;
+	us = tsc_to_us(rdtsc() - r->request_tsc);
+	kprintf("zone %s: /init %lu.%06lu s after zonectl run\n", r->name, us / 1000000,
+		us % 1000000);
+}
+
 static void log_append(struct record *r, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -103,6 +123,7 @@ static void on_console_line(void *ctx, const char *line)
 	struct record *r = ctx;
 
 	spin_lock(&lock);
+	note_init(r, line);
 	log_append(r, line, zv_strlen(line));
 	log_append(r, "\n", 1);
 	spin_unlock(&lock);
@@ -276,7 +297,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 		      const struct image *rd)
 {
 	uint32_t list[ZONE_MAX_VCPUS];
-	uint64_t before = mem_free_bytes();
+	uint64_t before = mem_free_bytes(), request_tsc = rdtsc();
 	struct record *r = free_record();
 	struct vcpu_entry e;
 	const char *why;
@@ -309,11 +330,13 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	r->auto_rm = run->flags & ZCTL_RUN_AUTO_RM;
 	r->mem_bytes = run->mem_bytes;
 	r->vcpus = run->cpus;
+	r->request_tsc = request_tsc;
 	zv_strlcpy(r->name, name, sizeof(r->name));
 	for (uint32_t i = 0; i < run->cpus; i++)
 		r->cpu_mask |= 1u << list[i];
 	r->overhead_bytes = before - mem_free_bytes() - run->mem_bytes + sizeof(*r);
 	last_overhead = r->overhead_bytes;
+	z->verify_wipe = verify_wipe;
 	z->console_sink = on_console_line;
 	z->console_ctx = r;
 	z->on_stopped = on_stopped;
@@ -322,6 +345,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	zones_started++;
 	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", name,
 		run->cpus, run->mem_bytes >> 20, r->overhead_bytes);
+	zone_print_memory(z);
 	r->start_tsc = rdtsc();
 	zone_start(z);
 	fill_zone(r, reply_body());

@@ -43,7 +43,7 @@ static enum vexit_action com1_write(struct zone *z, uint16_t off, unsigned size,
 	(void)size;
 	spin_lock(&z->uart_lock);
 	if (z->console_raw && uart_is_data_write(&z->uart, off))
-		kprintf("%c", (char)v);
+		console_put_raw((char)v);
 	uart_write(&z->uart, off, (uint8_t)v, z->console_raw ? discard_line : zone_console_line, z);
 	com1_update_irq(z);
 	spin_unlock(&z->uart_lock);

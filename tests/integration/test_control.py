@@ -1,0 +1,209 @@
+"""The control zone and zonectl: an operator's session typed on the control zone's console."""
+import gzip
+import os
+import re
+import time
+
+from harness import BUILD, Boot, make_esp
+
+KERNEL = os.path.join(BUILD, "linux", "vmlinuz")
+AGENT_INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")
+CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
+ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
+GUESTS = os.path.join(BUILD, "guests")
+
+CONF = """[zonevisor]
+on_idle = poweroff
+verify_wipe = yes
+agent_kernel = vmlinuz
+agent_initrd = agent.cpio.gz
+
+[zone control]
+control = yes
+image = vmlinuz
+initrd = control-test.cpio
+memory = 512M
+args = console=ttyS0 panic=1 quiet pci=off
+"""
+
+
+def cpio_newc(files):
+    """A newc archive (the kernel's initramfs format) of (path, mode, bytes)."""
+    out, ino = bytearray(), 1000
+
+    def entry(name, mode, data):
+        nonlocal ino
+        ino += 1
+        name_b = name.encode() + b"\0"
+        hdr = "070701" + "".join("%08x" % v for v in (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0))
+        out.extend(hdr.encode() + name_b)
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    dirs = set()
+    for path, _, _ in files:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    for d in sorted(dirs):
+        entry(d, 0o40755, b"")
+    for path, mode, data in files:
+        entry(path, 0o100000 | mode, data)
+    entry("TRAILER!!!", 0, b"")
+    return bytes(out)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def control_esp(name):
+    """The control initramfs plus /lib/zv-test: test guests, and an agent
+    initramfs that also holds zonectl (to try the channel from an agent zone)."""
+    agent_with_zonectl = read(AGENT_INITRD) + gzip.compress(
+        cpio_newc([("bin/zonectl", 0o755, read(ZONECTL))]), mtime=0)
+    extra = cpio_newc([
+        ("lib/zv-test/hello.elf", 0o644, read(os.path.join(GUESTS, "hello.elf"))),
+        ("lib/zv-test/marker.elf", 0o644, read(os.path.join(GUESTS, "marker.elf"))),
+        ("lib/zv-test/scan.elf", 0o644, read(os.path.join(GUESTS, "scan.elf"))),
+        ("lib/zv-test/agent-zonectl.cpio", 0o644, agent_with_zonectl),
+    ])
+    combined = os.path.join(BUILD, "test-esp", name + "-control-test.cpio")
+    os.makedirs(os.path.dirname(combined), exist_ok=True)
+    with open(combined, "wb") as f:
+        f.write(read(CONTROL_INITRD) + gzip.compress(extra, mtime=0))
+    return make_esp(name, CONF, [KERNEL, AGENT_INITRD, (combined, "control-test.cpio")])
+
+
+class Session:
+    """Types commands at the control zone's shell; each ends with a marker line."""
+
+    def __init__(self, boot):
+        self.b, self.n = boot, 0
+        boot.expect(r"^control: try  zonectl run -- uname -a$", 120)
+        time.sleep(1)  # the shell prints its banner and prompt
+
+    def run(self, command, timeout=90):
+        """Runs command; returns (exit status, the lines it printed)."""
+        self.n += 1
+        tag = "ZVDONE%d" % self.n
+        start = len(self.b.lines)
+        self.b.send("%s; echo %s=$?\n" % (command, tag))
+        m = self.b.expect(r"^%s=(\d+)$" % tag, timeout)
+        out = self.b.lines[start:-1]
+        return int(m.group(1)), out
+
+    def must(self, command, want_status=0, timeout=90):
+        status, out = self.run(command, timeout)
+        if status != want_status:
+            self.b.fail("`%s` exited %d, not %d:\n%s" % (command, status, want_status,
+                                                        "\n".join(out)))
+        return out
+
+    def has(self, out, pattern, what):
+        if not any(re.search(pattern, line) for line in out):
+            self.b.fail("%s: no line matches %r in:\n%s" % (what, pattern, "\n".join(out)))
+
+
+def pool_free(s):
+    out = s.must("zonectl stats --json")
+    m = re.search(r'"pool_free_bytes": *(\d+)', "\n".join(out))
+    if not m:
+        s.b.fail("no pool_free_bytes in zonectl stats --json:\n" + "\n".join(out))
+    return int(m.group(1))
+
+
+def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
+    with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=400) as b:
+        s = Session(b)
+        b.expect_seen(r"^zone control: control zone started \(cpu 0, 512 MiB at host "
+                      r"0x[0-9a-f]+, identity-mapped\)$")
+        out = s.must("zonectl run --rm -- sh -c 'echo hi; exit 3'", want_status=3)
+        s.has(out, r"^hi$", "run --rm")
+        s.must("zonectl run -d --name a -- sleep 1000")
+        time.sleep(3)
+        out = s.must("zonectl ps")
+        s.has(out, r"^a\s+running\s+\d\s+256M\s", "ps after run -d")
+        out = s.must("zonectl ps --json")
+        s.has(out, r'"name": *"a"', "ps --json")
+        s.must("zonectl rm a", want_status=1)  # still running: refused with a message
+        s.must("zonectl stop a")
+        b.expect_seen(r"zone a: stopped \(stopped by zonectl\)$", 60)
+        b.expect_seen(r"zone a: wipe verified: 0 non-zero words$", 60)
+        time.sleep(1)
+        out = s.must("zonectl ps")
+        s.has(out, r"^a\s+exited\s", "ps after stop")
+        s.must("zonectl rm a")
+        out = s.must("zonectl ps --json")
+        s.has(out, r"^\[\]$", "ps after rm")
+        # The channel is root's only, and does not exist in an agent zone.
+        out = s.must("su agent -c 'zonectl ps'", want_status=125)
+        s.has(out, r"needs root", "non-root zonectl")
+        out = s.must("zonectl run --rm --initrd /lib/zv-test/agent-zonectl.cpio -- "
+                     "zonectl ps", want_status=125)
+        s.has(out, r"^zonectl: no zonevisor control channel here", "zonectl in an agent zone")
+
+
+def test_control_zone_cannot_read_hypervisor_or_agent_memory(name):
+    with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=300) as b:
+        s = Session(b)
+        hv = int(b.expect_seen(r"^  hypervisor image at 0x([0-9a-f]+)").group(1), 16)
+        s.must("zonectl run -d --name m -- sleep 1000")
+        m = b.expect_seen(r"zone m: memory at host 0x([0-9a-f]+)-", 30)
+        agent = int(m.group(1), 16)
+        for what, addr in (("hypervisor", hv), ("agent pool", agent + 0x100000)):
+            # busybox devmem maps /dev/mem and loads 64 bits with one MOV
+            out = s.must("devmem 0x%x 64" % addr)
+            s.has(out, r"^0xFFFFFFFFFFFFFFFF$", "/dev/mem read of " + what)
+            b.expect_seen(r"zone control: read of 0x%x outside its partition refused"
+                          % addr)
+        s.must("zonectl stop m")
+        s.must("zonectl rm -f m")
+
+
+def test_bad_requests_fail_clearly_and_spawn_cycles_return_the_pool(name):
+    with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=600) as b:
+        s = Session(b)
+        s.must("zonectl run -d --name keep -- sleep 1000")
+        bad = [
+            ("zonectl run --mem 4000M -- true", r"the pool has \d+ MiB free"),
+            ("zonectl run --cpus 3 -- true", r"3 CPUs asked, 2 free"),
+            ("zonectl run --name keep -- true", r"a zone named keep exists"),
+            ("zonectl run --kernel /etc/passwd --initrd none -- x", r"image refused"),
+            ("zonectl run --kernel /no/such/file -- x", r"/no/such/file"),
+            ("zonectl stop nosuch", r"no zone named nosuch"),
+            ("zonectl run --name 'Bad!' -- true", r"name"),
+        ]
+        for command, pattern in bad:
+            status, out = s.run(command)
+            if status == 0:
+                b.fail("`%s` succeeded" % command)
+            s.has(out, pattern, command)
+        time.sleep(2)
+        out = s.must("zonectl ps")
+        s.has(out, r"^keep\s+running\s", "the running zone after the bad requests")
+        # Each zone is wiped on exit; with --rm its record goes too: the pool
+        # returns to the byte.
+        before = pool_free(s)
+        s.must("i=0; while [ $i -lt 50 ]; do zonectl run --rm --mem 16M --initrd none "
+               "--kernel /lib/zv-test/hello.elf -- cycle >/dev/null || break; "
+               "i=$((i+1)); done; echo cycles=$i; [ $i -eq 50 ]", timeout=400)
+        after = pool_free(s)
+        if before != after:
+            b.fail("pool free %d bytes before 50 cycles, %d after" % (before, after))
+        # A zone given the same pages after the marker finds nothing of it.
+        s.must("zonectl run --rm --mem 16M --initrd none --kernel /lib/zv-test/marker.elf "
+               "-- hold=0")
+        b.expect_seen(r"zone zone-\d+: memory at host (0x[0-9a-f]+-0x[0-9a-f]+)")
+        out = s.must("zonectl run --rm --mem 16M --initrd none --kernel /lib/zv-test/scan.elf")
+        s.has(out, r"^scan: \d+ MiB clean$", "scan after the marker zone")
+        ranges = [m.group(1) for m in (re.search(r"zone zone-\d+: memory at host "
+                                                 r"(0x[0-9a-f]+-0x[0-9a-f]+)", l)
+                                       for l in b.lines) if m]
+        if len(ranges) < 2 or ranges[-1] != ranges[-2]:
+            b.fail("marker and scan zones did not get the same pages: %s" % ranges[-2:])
+        s.must("zonectl stop keep")
+        s.must("zonectl rm -f keep")

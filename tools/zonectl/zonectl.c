@@ -1,0 +1,727 @@
+/* zonectl: the control zone's command line for agent zones (docs/zonectl.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/zonectl/channel.h"
+#include "tools/zonectl/zonectl_util.h"
+
+#define DEFAULT_MEM    (256ull << 20)
+#define MAX_CPUS       4
+#define STOP_WAIT_SECS 60
+#define POLL_NS	       (20 * 1000 * 1000)
+
+static const char usage_main[] =
+	"usage: zonectl COMMAND [OPTIONS]\n"
+	"\n"
+	"Runs and manages zonevisor agent zones from the control zone (needs root).\n"
+	"\n"
+	"Commands:\n"
+	"  run [OPTIONS] [--] COMMAND...  start a zone that runs COMMAND\n"
+	"  ps [--json] [-a]               list the zones, exited ones included\n"
+	"  logs [-f] NAME                 print a zone's console output\n"
+	"  stop NAME                      stop a zone (it stays listed, exited)\n"
+	"  rm [-f] NAME                   forget an exited zone (-f: stop it first)\n"
+	"  stats [--json]                 memory pool, CPUs and zone counters\n"
+	"\n"
+	"  zonectl COMMAND --help         a command's options\n"
+	"  zonectl --version              zonectl's and the protocol's version\n"
+	"\n"
+	"Exit status:\n"
+	"  0    success\n"
+	"  1    the hypervisor refused the request (its reason is printed)\n"
+	"  2    usage error\n"
+	"  125  no control channel: not root, not a control zone, or a protocol error\n"
+	"  run in the foreground exits with the zone's exit status instead\n"
+	"  (137 if the zone ended without one, e.g. stopped)\n";
+
+static const char usage_run[] =
+	"usage: zonectl run [OPTIONS] [--] [COMMAND [ARG...]]\n"
+	"\n"
+	"Starts an agent zone.  In the foreground (the default) zonectl copies the\n"
+	"zone's console to stdout until the zone exits, then exits with the zone's\n"
+	"exit status (137 if it ended without one).  Ctrl-C stops the zone (a second\n"
+	"Ctrl-C leaves zonectl at once; the zone is stopped all the same).\n"
+	"\n"
+	"Options:\n"
+	"  --name NAME     the zone's name: a-z 0-9 _ -, 1..31 characters\n"
+	"                  (default: the hypervisor picks zone-N)\n"
+	"  --mem SIZE      memory, a multiple of 2M: 64M, 256M, 1G (default 256M)\n"
+	"  --cpus N        vCPUs, 1..4 (default 1)\n"
+	"  --kernel FILE   upload FILE (a bzImage or a Multiboot ELF) as the kernel\n"
+	"                  (default: the host's agent kernel)\n"
+	"  --initrd FILE   upload FILE as the initramfs; 'none': no initramfs\n"
+	"                  (default: the host's agent initramfs)\n"
+	"  --rm            remove the zone once it has exited\n"
+	"  -d, --detach    print the zone's name and return at once\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"A Linux zone's /init runs COMMAND with sh -c, its words quoted exactly as\n"
+	"given here:  zonectl run -- sh -c 'echo hi; exit 3'  exits 3.  With no\n"
+	"COMMAND it starts a shell on the zone's console (zonectl cannot type into\n"
+	"it: use zonectl stop).  A Multiboot kernel gets the words, joined by spaces,\n"
+	"as its command line.\n";
+
+static const char usage_ps[] =
+	"usage: zonectl ps [--json] [-a]\n"
+	"\n"
+	"Lists the zones: NAME STATE CPUS MEMORY UPTIME EXIT.  Exited zones are\n"
+	"always listed until removed (zonectl rm); -a is accepted for docker's\n"
+	"sake and changes nothing.\n"
+	"\n"
+	"  --json       a JSON array of objects instead of the table\n"
+	"  -a, --all    ignored (every zone is always listed)\n"
+	"  -h, --help   this help\n";
+
+static const char usage_logs[] = "usage: zonectl logs [-f] NAME\n"
+				 "\n"
+				 "Prints the console output of zone NAME from its start.\n"
+				 "\n"
+				 "  -f, --follow  keep printing new output until the zone exits\n"
+				 "  -h, --help    this help\n";
+
+static const char usage_stop[] = "usage: zonectl stop NAME\n"
+				 "\n"
+				 "Stops zone NAME; it stays listed as exited until zonectl rm.\n";
+
+static const char usage_rm[] = "usage: zonectl rm [-f] NAME\n"
+			       "\n"
+			       "Forgets exited zone NAME.  A running zone is refused unless -f.\n"
+			       "\n"
+			       "  -f, --force   stop the zone first and wait for it to exit\n"
+			       "  -h, --help    this help\n";
+
+static const char usage_stats[] =
+	"usage: zonectl stats [--json]\n"
+	"\n"
+	"Prints the memory pool, CPUs and zone counters of the hypervisor.\n"
+	"\n"
+	"  --json       one JSON object instead of text\n"
+	"  -h, --help   this help\n";
+
+static void __attribute__((noreturn)) usage_exit(const char *usage, int status)
+{
+	fputs(usage, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "zonectl %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'zonectl %s --help'.\n", cmd);
+	exit(ZC_EXIT_USAGE);
+}
+
+/* getopt_long with zonectl's messages; returns the option or -1 at the first operand. */
+static int next_option(const char *cmd, int argc, char **argv, const char *shorts,
+		       const struct option *longs)
+{
+	int c = getopt_long(argc, argv, shorts, longs, NULL);
+
+	if (c == '?') {
+		if (optopt)
+			usage_error(cmd, "unknown option '-%c'", optopt);
+		usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (c == ':')
+		usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	return c;
+}
+
+/* The one NAME operand of stop, rm and logs. */
+static const char *name_operand(const char *cmd, int argc, char **argv)
+{
+	const char *why;
+
+	if (optind >= argc)
+		usage_error(cmd, "which zone? (zonectl %s NAME)", cmd);
+	if (optind + 1 < argc)
+		usage_error(cmd, "one zone name only (got '%s' too)", argv[optind + 1]);
+	why = zc_name_error(argv[optind]);
+	if (why)
+		usage_error(cmd, "'%s': %s", argv[optind], why);
+	return argv[optind];
+}
+
+static struct zctl_name zone_name(const char *name)
+{
+	struct zctl_name n;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	return n;
+}
+
+static void sleep_poll(void)
+{
+	struct timespec ts = {0, POLL_NS};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- ps -------------------------------------------------------------------- */
+
+static const char *state_name(uint32_t state)
+{
+	switch (state) {
+	case ZCTL_STATE_RUNNING: return "running";
+	case ZCTL_STATE_EXITING: return "exiting";
+	case ZCTL_STATE_EXITED: return "exited";
+	default: return "unknown";
+	}
+}
+
+/* The zone table, names and reasons NUL-terminated; *COUNT entries. */
+static const struct zctl_zone *fetch_zones(uint32_t *count)
+{
+	static struct zctl_ps ps;
+	const struct zctl_ps *reply;
+	size_t len;
+
+	reply = channel_call_or_die(ZCTL_OP_PS, NULL, 0, NULL, 0, 8, &len);
+	memcpy(&ps, reply, len < sizeof(ps) ? len : sizeof(ps));
+	if (ps.count > ZCTL_MAX_ZONES || len < 8 + ps.count * sizeof(ps.zones[0])) {
+		fprintf(stderr, "zonectl: protocol error: ps: %u zones in a %zu-byte reply\n",
+			ps.count, len);
+		exit(ZC_EXIT_CHANNEL);
+	}
+	for (uint32_t i = 0; i < ps.count; i++) {
+		ps.zones[i].name[ZCTL_NAME_LEN - 1] = '\0';
+		ps.zones[i].reason[ZCTL_MESSAGE_LEN - 1] = '\0';
+	}
+	*count = ps.count;
+	return ps.zones;
+}
+
+static void print_json_string(const char *s)
+{
+	char buf[ZCTL_MESSAGE_LEN * 6 + 3];
+
+	if (zc_json_string(s, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "\"\"");
+	fputs(buf, stdout);
+}
+
+static void ps_json(const struct zctl_zone *z, uint32_t count)
+{
+	printf("[");
+	for (uint32_t i = 0; i < count; i++, z++) {
+		int first = 1;
+		printf("%s\n  {\"name\": ", i ? "," : "");
+		print_json_string(z->name);
+		printf(", \"state\": \"%s\", \"cpus\": [", state_name(z->state));
+		for (int cpu = 0; cpu < 32; cpu++) {
+			if (z->cpu_mask & (1u << cpu)) {
+				printf("%s%d", first ? "" : ", ", cpu);
+				first = 0;
+			}
+		}
+		printf("], \"vcpus\": %u, \"memory_bytes\": %llu, \"uptime_us\": %llu, ", z->vcpus,
+		       (unsigned long long)z->mem_bytes, (unsigned long long)z->uptime_us);
+		if (z->exit_status < 0)
+			printf("\"exit_status\": null, ");
+		else
+			printf("\"exit_status\": %d, ", z->exit_status);
+		printf("\"exits\": %llu, \"overhead_bytes\": %llu, \"reason\": ",
+		       (unsigned long long)z->exits, (unsigned long long)z->overhead_bytes);
+		print_json_string(z->reason);
+		printf("}");
+	}
+	printf("%s]\n", count ? "\n" : "");
+}
+
+static void ps_table(const struct zctl_zone *zones, uint32_t count)
+{
+	char cpus[ZCTL_MAX_ZONES][100];
+	int name_w = 4, cpus_w = 4;
+
+	for (uint32_t i = 0; i < count; i++) {
+		int n = (int)strlen(zones[i].name);
+		zc_format_cpus(zones[i].cpu_mask, cpus[i], sizeof(cpus[i]));
+		if (n > name_w)
+			name_w = n;
+		if ((int)strlen(cpus[i]) > cpus_w)
+			cpus_w = (int)strlen(cpus[i]);
+	}
+	printf("%-*s  %-7s  %-*s  %-7s  %-7s  %s\n", name_w, "NAME", "STATE", cpus_w, "CPUS",
+	       "MEMORY", "UPTIME", "EXIT");
+	for (uint32_t i = 0; i < count; i++) {
+		const struct zctl_zone *z = &zones[i];
+		char mem[32], up[32], ex[16] = "-";
+		zc_format_mib(z->mem_bytes, mem, sizeof(mem));
+		zc_format_uptime(z->uptime_us, up, sizeof(up));
+		if (z->state == ZCTL_STATE_EXITED && z->exit_status >= 0)
+			snprintf(ex, sizeof(ex), "%d", z->exit_status);
+		printf("%-*s  %-7s  %-*s  %-7s  %-7s  %s\n", name_w, z->name, state_name(z->state),
+		       cpus_w, cpus[i], mem, up, ex);
+	}
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const struct zctl_zone *zones;
+	uint32_t count;
+	int c, json = 0;
+
+	while ((c = next_option("ps", argc, argv, "+:ah", longs)) != -1) {
+		if (c == 'h')
+			usage_exit(usage_ps, 0);
+		if (c == 'j')
+			json = 1;
+	}
+	if (optind < argc)
+		usage_error("ps", "unexpected argument '%s'", argv[optind]);
+	channel_open();
+	zones = fetch_zones(&count);
+	if (json)
+		ps_json(zones, count);
+	else
+		ps_table(zones, count);
+	return 0;
+}
+
+/* ---- logs, and run's foreground ---------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct follow_end {
+	uint32_t state;
+	int32_t exit_status;
+};
+
+/* Copies NAME's console to stdout from offset 0: until no new bytes (UNTIL_EXIT 0) or
+ * until the zone has exited and every byte is out.  STOP_ON_SIGINT: Ctrl-C stops the zone. */
+static struct follow_end follow(const char *name, int until_exit, int stop_on_sigint)
+{
+	struct zctl_logs_req req;
+	struct zctl_logs logs;
+	uint64_t offset = 0;
+	int stop_sent = 0;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	for (;;) {
+		const uint8_t *reply;
+		size_t len;
+
+		if (stop_on_sigint && interrupted && !stop_sent) {
+			struct zctl_name n = zone_name(name);
+			char message[ZCTL_MESSAGE_LEN];
+			if (channel_call(ZCTL_OP_STOP, &n, sizeof(n), NULL, 0, 0, NULL, NULL,
+					 message) &&
+			    strcmp(message, "") != 0)
+				fprintf(stderr, "zonectl: stop: %s\n", message);
+			stop_sent = 1;
+		}
+		req.offset = offset;
+		reply = channel_call_or_die(ZCTL_OP_LOGS, &req, sizeof(req), NULL, 0, sizeof(logs),
+					    &len);
+		memcpy(&logs, reply, sizeof(logs));
+		if (logs.len > len - sizeof(logs)) {
+			fprintf(stderr,
+				"zonectl: protocol error: logs: %u bytes in a %zu-byte reply\n",
+				logs.len, len);
+			exit(ZC_EXIT_CHANNEL);
+		}
+		if (logs.len) {
+			fwrite(reply + sizeof(logs), 1, logs.len, stdout);
+			fflush(stdout);
+		}
+		if (logs.next > offset)
+			offset = logs.next;
+		if (logs.len)
+			continue;
+		if (!until_exit || logs.state == ZCTL_STATE_EXITED)
+			break;
+		sleep_poll();
+	}
+	return (struct follow_end){logs.state, logs.exit_status};
+}
+
+static int cmd_logs(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"follow", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *name;
+	int c, follow_on = 0;
+
+	while ((c = next_option("logs", argc, argv, "+:fh", longs)) != -1) {
+		if (c == 'h')
+			usage_exit(usage_logs, 0);
+		follow_on = 1;
+	}
+	name = name_operand("logs", argc, argv);
+	channel_open();
+	follow(name, follow_on, 0);
+	return 0;
+}
+
+/* ---- stop, rm ---------------------------------------------------------------- */
+
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct zctl_name n;
+
+	while (next_option("stop", argc, argv, "+:h", longs) != -1)
+		usage_exit(usage_stop, 0);
+	n = zone_name(name_operand("stop", argc, argv));
+	channel_open();
+	channel_call_or_die(ZCTL_OP_STOP, &n, sizeof(n), NULL, 0, 0, NULL);
+	return 0;
+}
+
+/* Stops NAME (already exited is fine) and waits until the zone table shows it exited. */
+static void stop_and_wait(const char *name)
+{
+	struct zctl_name n = zone_name(name);
+	char message[ZCTL_MESSAGE_LEN];
+	time_t deadline = time(NULL) + STOP_WAIT_SECS;
+	int err;
+
+	err = channel_call(ZCTL_OP_STOP, &n, sizeof(n), NULL, 0, 0, NULL, NULL, message);
+	if (err && err != ZCTL_E_STATE) {
+		fprintf(stderr, "zonectl: %s\n", message);
+		exit(ZC_EXIT_REFUSED);
+	}
+	for (;;) {
+		uint32_t count, i;
+		const struct zctl_zone *z = fetch_zones(&count);
+		for (i = 0; i < count && strcmp(z[i].name, name) != 0; i++)
+			;
+		if (i == count || z[i].state == ZCTL_STATE_EXITED)
+			return;
+		if (time(NULL) > deadline) {
+			fprintf(stderr, "zonectl: zone %s still %s %d s after stop\n", name,
+				state_name(z[i].state), STOP_WAIT_SECS);
+			exit(ZC_EXIT_REFUSED);
+		}
+		sleep_poll();
+	}
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct zctl_name n;
+	int c, force = 0;
+
+	while ((c = next_option("rm", argc, argv, "+:fh", longs)) != -1) {
+		if (c == 'h')
+			usage_exit(usage_rm, 0);
+		force = 1;
+	}
+	n = zone_name(name_operand("rm", argc, argv));
+	channel_open();
+	if (force)
+		stop_and_wait(n.name);
+	channel_call_or_die(ZCTL_OP_RM, &n, sizeof(n), NULL, 0, 0, NULL);
+	return 0;
+}
+
+/* ---- stats ------------------------------------------------------------------- */
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct zctl_stats s;
+	char total[32], free_[32];
+	int c, json = 0;
+
+	while ((c = next_option("stats", argc, argv, "+:h", longs)) != -1) {
+		if (c == 'h')
+			usage_exit(usage_stats, 0);
+		json = 1;
+	}
+	if (optind < argc)
+		usage_error("stats", "unexpected argument '%s'", argv[optind]);
+	channel_open();
+	memcpy(&s, channel_call_or_die(ZCTL_OP_STATS, NULL, 0, NULL, 0, sizeof(s), NULL),
+	       sizeof(s));
+	if (json) {
+		printf("{\"pool_total_bytes\": %llu, \"pool_free_bytes\": %llu, \"cpus\": %u, "
+		       "\"cpus_free\": %u, \"zones\": %u, \"zones_running\": %u, "
+		       "\"zones_started\": %llu, \"exits\": %llu, \"overhead_bytes\": %llu}\n",
+		       (unsigned long long)s.pool_total_bytes,
+		       (unsigned long long)s.pool_free_bytes, s.cpus, s.cpus_free, s.zones,
+		       s.zones_running, (unsigned long long)s.zones_started,
+		       (unsigned long long)s.exits, (unsigned long long)s.overhead_bytes);
+		return 0;
+	}
+	zc_format_mib(s.pool_total_bytes, total, sizeof(total));
+	zc_format_mib(s.pool_free_bytes, free_, sizeof(free_));
+	printf("pool total   %s (%llu bytes)\n", total, (unsigned long long)s.pool_total_bytes);
+	printf("pool free    %s (%llu bytes)\n", free_, (unsigned long long)s.pool_free_bytes);
+	printf("cpus         %u\n", s.cpus);
+	printf("cpus free    %u\n", s.cpus_free);
+	printf("zones        %u\n", s.zones);
+	printf("running      %u\n", s.zones_running);
+	printf("started      %llu\n", (unsigned long long)s.zones_started);
+	printf("exits        %llu\n", (unsigned long long)s.exits);
+	printf("overhead     %llu bytes (the last zone started, beyond its memory)\n",
+	       (unsigned long long)s.overhead_bytes);
+	return 0;
+}
+
+/* ---- run --------------------------------------------------------------------- */
+
+struct run_opts {
+	struct zctl_run run;
+	const char *kernel_file, *initrd_file;
+	uint8_t *kernel, *initrd; /* the files' bytes, to upload */
+	size_t kernel_len, initrd_len;
+	int rm, detach;
+};
+
+/* Reads all of PATH (at most ZCTL_UPLOAD_MAX bytes); exits 2 on failure. */
+static uint8_t *read_image(const char *what, const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		usage_error("run", "--%s %s: %s", what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		usage_error("run", "--%s %s: not a file with something in it", what, path);
+	if ((uint64_t)st.st_size > ZCTL_UPLOAD_MAX)
+		usage_error("run", "--%s %s: %lld bytes; at most %u can be uploaded", what, path,
+			    (long long)st.st_size, ZCTL_UPLOAD_MAX);
+	buf = malloc((size_t)st.st_size);
+	if (!buf)
+		usage_error("run", "--%s %s: out of memory", what, path);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r <= 0)
+			usage_error("run", "--%s %s: read: %s", what, path,
+				    r ? strerror(errno) : "file shrank");
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* ZCTL_OP_UPLOAD of IMAGE into SLOT, in window-sized chunks from offset 0. */
+static void upload(uint32_t slot, const uint8_t *image, size_t len)
+{
+	size_t chunk = channel_window_size() - 4096;
+
+	for (size_t off = 0; off < len; off += chunk) {
+		struct zctl_upload up = {
+			.slot = slot,
+			.len = (uint32_t)(len - off < chunk ? len - off : chunk),
+			.offset = off,
+			.total = len,
+		};
+		channel_call_or_die(ZCTL_OP_UPLOAD, &up, sizeof(up), image + off, up.len, 0, NULL);
+	}
+}
+
+static void parse_run(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longs[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"mem", required_argument, NULL, 'm'},
+		{"cpus", required_argument, NULL, 'c'},
+		{"kernel", required_argument, NULL, 'k'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"rm", no_argument, NULL, 'r'},
+		{"detach", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *why;
+	char *end;
+	unsigned long cpus;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->run.mem_bytes = DEFAULT_MEM;
+	o->run.cpus = 1;
+	while ((c = next_option("run", argc, argv, "+:dh", longs)) != -1) {
+		switch (c) {
+		case 'h': usage_exit(usage_run, 0);
+		case 'n':
+			why = zc_name_error(optarg);
+			if (why)
+				usage_error("run", "--name '%s': %s", optarg, why);
+			snprintf(o->run.name, sizeof(o->run.name), "%s", optarg);
+			break;
+		case 'm':
+			if (zc_parse_size(optarg, &o->run.mem_bytes) != 0)
+				usage_error("run", "--mem '%s': not a size (say 256M or 1G)",
+					    optarg);
+			if (o->run.mem_bytes == 0 || o->run.mem_bytes % (2u << 20) != 0)
+				usage_error("run", "--mem '%s': must be a non-zero multiple of 2M",
+					    optarg);
+			break;
+		case 'c':
+			errno = 0;
+			cpus = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || cpus < 1 || cpus > MAX_CPUS)
+				usage_error("run", "--cpus '%s': must be 1..%d", optarg, MAX_CPUS);
+			o->run.cpus = (uint32_t)cpus;
+			break;
+		case 'k': o->kernel_file = optarg; break;
+		case 'i': o->initrd_file = optarg; break;
+		case 'r': o->rm = 1; break;
+		case 'd': o->detach = 1; break;
+		}
+	}
+}
+
+/* Reads what --kernel/--initrd name and fills kernel, initrd and args; exits 2 on a bad file
+ * or a command that does not fit.  Needs no channel: usage errors come first. */
+static void prepare_run(struct run_opts *o, char **words, int nwords)
+{
+	int bzimage = 1;
+
+	o->run.kernel = ZCTL_IMAGE_DEFAULT;
+	o->run.initrd = ZCTL_IMAGE_DEFAULT;
+	if (o->kernel_file) {
+		o->kernel = read_image("kernel", o->kernel_file, &o->kernel_len);
+		bzimage = zc_is_bzimage(o->kernel, o->kernel_len);
+		o->run.kernel = ZCTL_IMAGE_UPLOADED;
+	}
+	if (o->initrd_file && strcmp(o->initrd_file, "none") == 0) {
+		o->run.initrd = ZCTL_IMAGE_NONE;
+	} else if (o->initrd_file) {
+		o->initrd = read_image("initrd", o->initrd_file, &o->initrd_len);
+		o->run.initrd = ZCTL_IMAGE_UPLOADED;
+	}
+	if (zc_build_args(bzimage, words, nwords, o->run.args, sizeof(o->run.args)) < 0)
+		usage_error("run",
+			    "the command is too long: the zone's command line holds %d bytes%s",
+			    ZCTL_ARGS_LEN - 1, bzimage ? ", the command quoted and in base64" : "");
+}
+
+/* Exit status of a foreground run for the zone's own STATUS. */
+static int run_status(int32_t status)
+{
+	if (status < 0)
+		return 137;
+	return status > 255 ? 255 : status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct zctl_zone zone;
+	struct follow_end end;
+	struct sigaction sa;
+
+	parse_run(argc, argv, &o);
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	prepare_run(&o, argv + optind, argc - optind);
+	if (o.rm && o.detach)
+		o.run.flags |= ZCTL_RUN_AUTO_RM;
+
+	channel_open();
+	if (o.kernel)
+		upload(ZCTL_SLOT_KERNEL, o.kernel, o.kernel_len);
+	if (o.initrd)
+		upload(ZCTL_SLOT_INITRD, o.initrd, o.initrd_len);
+	free(o.kernel);
+	free(o.initrd);
+	memcpy(&zone,
+	       channel_call_or_die(ZCTL_OP_RUN, &o.run, sizeof(o.run), NULL, 0, sizeof(zone), NULL),
+	       sizeof(zone));
+	zone.name[ZCTL_NAME_LEN - 1] = '\0';
+	if (o.detach) {
+		printf("%s\n", zone.name);
+		return 0;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends zonectl */
+	sigaction(SIGINT, &sa, NULL);
+	end = follow(zone.name, 1, 1);
+	if (o.rm) {
+		struct zctl_name n = zone_name(zone.name);
+		char message[ZCTL_MESSAGE_LEN];
+		if (channel_call(ZCTL_OP_RM, &n, sizeof(n), NULL, 0, 0, NULL, NULL, message))
+			fprintf(stderr, "zonectl: rm %s: %s\n", zone.name, message);
+	}
+	return run_status(end.exit_status);
+}
+
+/* ---- main -------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{"run", cmd_run},   {"ps", cmd_ps}, {"logs", cmd_logs},
+	{"stop", cmd_stop}, {"rm", cmd_rm}, {"stats", cmd_stats},
+};
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(usage_main, stderr);
+		return ZC_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0)
+		usage_exit(usage_main, 0);
+	if (strcmp(cmd, "--version") == 0) {
+#ifdef ZV_VERSION
+		printf("zonectl %s (control protocol %d)\n", ZV_VERSION, ZCTL_VERSION);
+#else
+		printf("zonectl (control protocol %d)\n", ZCTL_VERSION);
+#endif
+		return 0;
+	}
+	opterr = 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "zonectl: unknown command '%s'\nTry 'zonectl --help'.\n", cmd);
+	return ZC_EXIT_USAGE;
+}
