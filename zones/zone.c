@@ -87,15 +87,12 @@ static const char *check_request(uint64_t mem_bytes, const uint32_t *cpu_list, u
 	return NULL;
 }
 
-struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n,
-			 const char **why)
+/* The zone struct with its vCPUs and interrupt platform; no memory yet. */
+static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list,
+			       uint32_t n, const char **why)
 {
-	struct zone *z;
+	struct zone *z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
 
-	*why = check_request(mem_bytes, cpu_list, n);
-	if (*why)
-		return NULL;
-	z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
 	if (!z) {
 		*why = "no memory for the zone";
 		return NULL;
@@ -108,6 +105,20 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *c
 	for (uint32_t i = 0; i < n; i++)
 		z->vcpus[i] = (struct vcpu){.zone = z, .id = i, .cpu = cpu_list[i]};
 	zone_irq_init(z);
+	return z;
+}
+
+struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n,
+			 const char **why)
+{
+	struct zone *z;
+
+	*why = check_request(mem_bytes, cpu_list, n);
+	if (*why)
+		return NULL;
+	z = zone_alloc(name, mem_bytes, cpu_list, n, why);
+	if (!z)
+		return NULL;
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
 		*why = "not enough free memory in the pool";
 		zone_destroy(z);
@@ -163,6 +174,7 @@ static int map_control_memory(struct zone *z)
 
 struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why)
 {
+	static const uint32_t cpu0 = 0;
 	struct zone *z;
 
 	*why = NULL;
@@ -174,20 +186,11 @@ struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const cha
 		*why = "cpu 0 has no hardware virtualization";
 	if (*why)
 		return NULL;
-	z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
-	if (!z) {
-		*why = "no memory for the zone";
+	z = zone_alloc(name, mem_bytes, &cpu0, 1, why);
+	if (!z)
 		return NULL;
-	}
-	z->self_pages = 1u << ZONE_STRUCT_ORDER;
-	zv_strlcpy(z->name, name, sizeof(z->name));
-	z->mem_bytes = mem_bytes;
-	z->exit_status = -1;
-	z->vcpu_count = 1;
 	z->control = true;
 	z->console_raw = true;
-	z->vcpus[0] = (struct vcpu){.zone = z, .id = 0, .cpu = 0};
-	zone_irq_init(z);
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_control_memory(z) != 0 ||
 	    zone_register(z) != 0) {
 		*why = "not enough free memory (in one aligned block) for the control zone";
