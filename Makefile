@@ -195,6 +195,10 @@ VIRTIO_SRCS := zones/virtio/mmio.c zones/virtio/queue.c hv/lib/string.c
 $(BUILD)/fuzz/fuzz_virtio: tests/fuzz/fuzz_virtio.c $(VIRTIO_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(VIRTIO_SRCS)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_control
+$(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c zones/control_check.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< zones/control_check.c hv/lib/string.c
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz

@@ -1,0 +1,67 @@
+/* libFuzzer target for the control channel's request checks (zones/control_check.c): the
+ * input is the window's bytes and the doorbell's length, as a hostile control zone could set
+ * them.  Whatever passes the checks must be self-consistent; every message is a C string. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zones/control_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_string(const char *why)
+{
+	if (why && strlen(why) >= ZCTL_MESSAGE_LEN)
+		abort(); /* must fit the reply's message */
+}
+
+static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t len)
+{
+	union {
+		struct zctl_run run;
+		struct zctl_name name;
+		struct zctl_logs_req logs;
+		struct zctl_upload up;
+	} b;
+	int64_t want = zctl_body_size(h->op);
+
+	if (want < 0 || (size_t)want > len || (size_t)want > sizeof(b))
+		abort(); /* the header check let a body through that is not there */
+	memcpy(&b, body, (size_t)want);
+	switch (h->op) {
+	case ZCTL_OP_RUN:
+		check_string(zctl_check_run(&b.run));
+		if (!zctl_check_run(&b.run) && (b.run.cpus < 1 || b.run.cpus > 4))
+			abort();
+		break;
+	case ZCTL_OP_STOP:
+	case ZCTL_OP_RM: check_string(zctl_check_name(b.name.name)); break;
+	case ZCTL_OP_LOGS: check_string(zctl_check_name(b.logs.name)); break;
+	case ZCTL_OP_UPLOAD:
+		check_string(zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)));
+		if (!zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)) &&
+		    b.up.offset + b.up.len > b.up.total)
+			abort();
+		break;
+	default: break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct zctl_req_hdr h;
+	uint32_t doorbell;
+	const char *why;
+
+	if (size < sizeof(doorbell) + sizeof(h))
+		return 0;
+	memcpy(&doorbell, data, sizeof(doorbell));
+	data += sizeof(doorbell);
+	size -= sizeof(doorbell);
+	memcpy(&h, data, sizeof(h));
+	why = zctl_check_header(&h, doorbell, (uint32_t)size); /* the window is what we have */
+	check_string(why);
+	if (!why)
+		check_body(&h, data + sizeof(h), doorbell - sizeof(h));
+	return 0;
+}
