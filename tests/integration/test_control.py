@@ -148,6 +148,14 @@ def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
         out = s.must("zonectl ps")
         s.has(out, r"^a\s+exited\s", "ps after stop")
         s.must("zonectl rm a")
+        # logs -f follows a detached zone's console until it exits
+        s.must("zonectl run -d --name l -- sh -c 'echo one; sleep 2; echo two'")
+        out = s.must("zonectl logs -f l")
+        s.has(out, r"^one$", "logs -f")
+        s.has(out, r"^two$", "logs -f")
+        out = s.must("zonectl ps")
+        s.has(out, r"^l\s+exited\s.*\s0$", "ps after the logged zone exited")
+        s.must("zonectl rm l")
         out = s.must("zonectl ps --json")
         s.has(out, r"^\[\]$", "ps after rm")
         # The channel is root's only, and does not exist in an agent zone.
