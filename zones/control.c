@@ -353,7 +353,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	return 0;
 }
 
-static int op_run(struct request *q, const struct zctl_run *run)
+static int try_run(struct request *q, const struct zctl_run *run)
 {
 	struct image k, rd;
 	const char *why = zctl_check_run(run);
@@ -371,12 +371,17 @@ static int op_run(struct request *q, const struct zctl_run *run)
 	if (!resolve_image(q, run->kernel, ZCTL_SLOT_KERNEL, default_kernel, &k, &err) ||
 	    !resolve_image(q, run->initrd, ZCTL_SLOT_INITRD, default_initrd, &rd, &err))
 		return err;
-	err = start_zone(q, run, &k, &rd);
-	/* An upload serves one run: its pages go back to the pool now. */
-	if (run->kernel == ZCTL_IMAGE_UPLOADED)
-		drop_upload(ZCTL_SLOT_KERNEL);
-	if (run->initrd == ZCTL_IMAGE_UPLOADED)
-		drop_upload(ZCTL_SLOT_INITRD);
+	return start_zone(q, run, &k, &rd);
+}
+
+/* An upload serves one run, started or refused: its pages go back to the
+ * pool now, so a refused run leaves the pool as it found it. */
+static int op_run(struct request *q, const struct zctl_run *run)
+{
+	int err = try_run(q, run);
+
+	drop_upload(ZCTL_SLOT_KERNEL);
+	drop_upload(ZCTL_SLOT_INITRD);
 	return err;
 }
 
