@@ -239,3 +239,12 @@ bool palloc_page_used(const struct palloc *pa, uint64_t addr)
 		return true;
 	return (pa->bitmap[i / WORD_BITS] >> (i % WORD_BITS)) & 1;
 }
+
+unsigned palloc_order_for(uint64_t bytes)
+{
+	unsigned order = 0;
+
+	while (order < 64 - 12 && (PALLOC_PAGE << order) < bytes)
+		order++;
+	return order;
+}

@@ -55,6 +55,10 @@ uint64_t palloc_alloc(struct palloc *pa, unsigned order);
  * span or addr is not aligned to the order. */
 int palloc_free(struct palloc *pa, uint64_t addr, unsigned order);
 
+/* The smallest order whose run holds bytes (0 for 0 bytes); may exceed
+ * PALLOC_MAX_ORDER, which palloc_alloc then refuses. */
+unsigned palloc_order_for(uint64_t bytes);
+
 /* True when the page at addr is in use (or outside the span). */
 bool palloc_page_used(const struct palloc *pa, uint64_t addr);
 

@@ -387,15 +387,6 @@ static int op_run(struct request *q, const struct zctl_run *run)
 
 /* ---- UPLOAD ------------------------------------------------------------- */
 
-static unsigned order_for(uint64_t bytes)
-{
-	unsigned order = 0;
-
-	while ((PALLOC_PAGE << order) < bytes)
-		order++;
-	return order;
-}
-
 static int op_upload(struct request *q, const struct zctl_upload *up)
 {
 	uint32_t data_len = q->len - (uint32_t)(sizeof(q->hdr) + sizeof(*up));
@@ -407,7 +398,7 @@ static int op_upload(struct request *q, const struct zctl_upload *up)
 	u = &uploads[up->slot];
 	if (up->offset == 0) {
 		drop_upload(up->slot);
-		u->order = order_for(up->total);
+		u->order = palloc_order_for(up->total);
 		u->addr = u->order <= ORDER_LIMIT ? page_alloc(u->order) : 0;
 		if (!u->addr)
 			return refuse(q, ZCTL_E_NO_MEMORY,

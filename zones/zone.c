@@ -132,20 +132,11 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *c
 	return z;
 }
 
-static unsigned order_of(uint64_t bytes)
-{
-	unsigned order = 0;
-
-	while ((PALLOC_PAGE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* Low chunk at GPA 0, then the identity-mapped block. */
 static int map_control_memory(struct zone *z)
 {
 	uint64_t low = page_alloc(PALLOC_ORDER_2M);
-	unsigned order = order_of(z->mem_bytes);
+	unsigned order = palloc_order_for(z->mem_bytes);
 	uint64_t block;
 
 	if (!low)

@@ -358,3 +358,14 @@ TEST(matches_reference_model)
 	free(bitmap);
 	bitmap = NULL;
 }
+
+TEST(order_for_sizes)
+{
+	CHECK_EQ_U64(palloc_order_for(0), 0);
+	CHECK_EQ_U64(palloc_order_for(1), 0);
+	CHECK_EQ_U64(palloc_order_for(4096), 0);
+	CHECK_EQ_U64(palloc_order_for(4097), 1);
+	CHECK_EQ_U64(palloc_order_for(2ull << 20), PALLOC_ORDER_2M);
+	CHECK_EQ_U64(palloc_order_for(512ull << 20), 17);
+	CHECK_EQ_U64(palloc_order_for(UINT64_MAX), 52);
+}
