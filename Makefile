@@ -35,7 +35,7 @@ PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 PURE_SRCS += zones/net/policy.c
 PURE_SRCS += zones/net/packet.c zones/net/dns.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c
-PURE_SRCS += zones/control_check.c
+PURE_SRCS += zones/control_check.c zones/pci_filter.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c zones/net/*.c zones/virtio/*.c))
@@ -105,11 +105,14 @@ esp: all
 
 # The demo: tools/demo.conf with the test guest, the Debian kernel and the
 # agent initramfs on an ESP of its own (build/esp keeps the small default).
+# The control zone gets QEMU's user network on a virtio-net PCI NIC (docs/pci.md).
 DEMO_ESP := $(BUILD)/demo-esp
 run: deps all kernel initramfs
 	@tools/mkesp --out $(DEMO_ESP) --conf tools/demo.conf $(BUILD)/linux/vmlinuz \
 		$(BUILD)/initramfs/agent.cpio.gz $(BUILD)/initramfs/control.cpio.gz >/dev/null
-	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 $(DEMO_ESP)
+	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 \
+		--qemu-arg -netdev --qemu-arg user,id=uplink \
+		--qemu-arg -device --qemu-arg virtio-net-pci,netdev=uplink $(DEMO_ESP)
 
 # ---- tests ---------------------------------------------------------------
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -DZV_HOST_TEST \

@@ -27,6 +27,7 @@ const struct npt_format npt_format_amd = {
 	.large = 1ull << 7,
 	.addr_mask = 0x000ffffffffff000ull,
 	.leaf_extra = 0,
+	.device = 1ull << 11, /* APM vol.2 15.25.5 / 5.3.3: bits 11:9 are AVL */
 	.table_bits = (1ull << 0) | (1ull << 1) | (1ull << 2),
 };
 
@@ -47,6 +48,7 @@ const struct npt_format npt_format_ept = {
 	.large = 1ull << 7,
 	.addr_mask = 0x000ffffffffff000ull,
 	.leaf_extra = 6ull << 3,
+	.device = 1ull << 11, /* SDM vol.3C table 29-6: bit 11 ignored */
 	.table_bits = (1ull << 0) | (1ull << 1) | (1ull << 2),
 };
 
@@ -99,6 +101,8 @@ static uint64_t leaf_entry(const struct npt *t, uint64_t hpa, unsigned perm, boo
 		e |= f->large;
 	if (perm & NPT_W)
 		e |= f->write;
+	if (perm & NPT_DEV)
+		e |= f->device;
 	if (exec != f->exec_is_nx)
 		e |= f->exec;
 	return e;
@@ -114,12 +118,14 @@ static unsigned perm_of(const struct npt *t, uint64_t e)
 		p |= NPT_W;
 	if (exec_bit != f->exec_is_nx)
 		p |= NPT_X;
+	if (e & f->device)
+		p |= NPT_DEV;
 	return p;
 }
 
 static bool perm_ok(unsigned perm)
 {
-	return (perm & NPT_R) && !(perm & ~(NPT_R | NPT_W | NPT_X));
+	return (perm & NPT_R) && !(perm & ~(NPT_R | NPT_W | NPT_X | NPT_DEV));
 }
 
 static bool range_ok(uint64_t base, uint64_t size, uint64_t limit)

@@ -11,6 +11,9 @@
 #define NPT_R 1u
 #define NPT_W 2u
 #define NPT_X 4u
+/* The page is a device's (a passed-through BAR), not RAM: a zone's wipe and
+ * free skip it.  Kept in a bit both formats leave to software. */
+#define NPT_DEV 8u
 
 /* An entry format as data: which bits mean what (npt.c cites the manuals).
  * Both formats are 4-level, 512 entries a table, bit 7 = 2 MiB leaf. */
@@ -24,6 +27,7 @@ struct npt_format {
 	uint64_t large;	     /* 2 MiB leaf in a level-2 entry */
 	uint64_t addr_mask;  /* physical address bits 12..51 */
 	uint64_t leaf_extra; /* also set in every leaf (EPT memory type) */
+	uint64_t device;     /* software bit marking an NPT_DEV leaf */
 	uint64_t table_bits; /* a non-leaf entry is exactly these bits | table address */
 };
 

@@ -4,6 +4,7 @@
 #include "hv/cpu.h"
 #include "hv/idt.h"
 #include "hv/percpu.h"
+#include "zones/pci_pass.h"
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
@@ -42,6 +43,8 @@ void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32)
 		fatal_exception(f);
+	if (f->vector < VECTOR_TIMER)
+		pci_pass_irq((uint8_t)f->vector); /* MSIs are edge-triggered: EOI at once */
 	if (f->vector != VECTOR_SPURIOUS)
 		lapic_eoi();
 }

@@ -35,7 +35,7 @@
 /* 5.2.9.3, Table 5.11: IA-PC boot architecture flags. */
 #define BOOT_ARCH_8042	      (1u << 1) /* not set: see fill_fadt */
 #define BOOT_ARCH_NO_VGA      (1u << 2) /* VGA Not Present */
-#define BOOT_ARCH_NO_MSI      (1u << 3) /* no PCI, so no MSI */
+#define BOOT_ARCH_NO_MSI      (1u << 3) /* set unless there is a PCI root */
 #define BOOT_ARCH_NO_CMOS_RTC (1u << 5) /* CMOS RTC Not Present */
 
 /* 5.2.9, Table 5.10: fixed feature flags. */
@@ -417,6 +417,73 @@ void aml_res_interrupt(struct aml *a, bool edge, bool active_low, uint32_t gsi)
 	aml_le(a, gsi, 4);
 }
 
+/*
+ * 6.4.3.5: Address Space Descriptors, the ranges a bridge produces for the
+ * bus below it.  After the tag and length: resource type, general flags,
+ * type-specific flags, then _GRA, _MIN, _MAX, _TRA and _LEN, n bytes each
+ * (6.4.3.5.1 QWord n = 8, 6.4.3.5.2 DWord n = 4, 6.4.3.5.3 Word n = 2).
+ */
+#define RES_DWORD_ADDR	0x87
+#define RES_WORD_ADDR	0x88
+#define RES_QWORD_ADDR	0x8A
+#define RES_ADDR_MEMORY 0 /* resource type */
+#define RES_ADDR_IO	1
+#define RES_ADDR_BUS	2
+/* General flags: bit 3 _MAF and bit 2 _MIF (max and min fixed: a window the
+ * OS may not move), bit 1 _DEC clear (positive decode), bit 0 clear
+ * (ResourceProducer, as iasl writes it). */
+#define RES_ADDR_PRODUCER_FIXED 0x0C
+/* 6.4.3.5.5, type-specific flags.  I/O: _RNG (bits 1:0) 3, EntireRange;
+ * memory: _RW (bit 0) read-write, _MEM (bits 2:1) 0, non-cacheable, since a
+ * BAR is device registers; bus numbers: none. */
+#define RES_IO_ENTIRE_RANGE 0x03
+#define RES_MEM_RW_UNCACHED 0x01
+
+static void address_space(struct aml *a, uint8_t tag, unsigned n, uint8_t type, uint8_t type_flags,
+			  uint64_t min, uint64_t len)
+{
+	aml_byte(a, tag);
+	aml_le(a, 3 + 5 * n, 2); /* length of what follows */
+	aml_byte(a, type);
+	aml_byte(a, RES_ADDR_PRODUCER_FIXED);
+	aml_byte(a, type_flags);
+	aml_le(a, 0, n); /* _GRA: 0 for a fixed range */
+	aml_le(a, min, n);
+	aml_le(a, min + len - 1, n);
+	aml_le(a, 0, n); /* _TRA: the CPU and the bus see the same addresses */
+	aml_le(a, len, n);
+}
+
+/* 6.4.3.5.3 WordBusNumber. */
+void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max)
+{
+	address_space(a, RES_WORD_ADDR, 2, RES_ADDR_BUS, 0, min, (uint32_t)max - min + 1);
+}
+
+/* 6.4.3.5.3 WordIO. */
+void aml_res_word_io(struct aml *a, uint16_t base, uint16_t len)
+{
+	address_space(a, RES_WORD_ADDR, 2, RES_ADDR_IO, RES_IO_ENTIRE_RANGE, base, len);
+}
+
+/* 6.4.3.5.2 DWordIO. */
+void aml_res_dword_io(struct aml *a, uint32_t base, uint32_t len)
+{
+	address_space(a, RES_DWORD_ADDR, 4, RES_ADDR_IO, RES_IO_ENTIRE_RANGE, base, len);
+}
+
+/* 6.4.3.5.2 DWordMemory. */
+void aml_res_dword_memory(struct aml *a, uint32_t base, uint32_t len)
+{
+	address_space(a, RES_DWORD_ADDR, 4, RES_ADDR_MEMORY, RES_MEM_RW_UNCACHED, base, len);
+}
+
+/* 6.4.3.5.1 QWordMemory. */
+void aml_res_qword_memory(struct aml *a, uint64_t base, uint64_t len)
+{
+	address_space(a, RES_QWORD_ADDR, 8, RES_ADDR_MEMORY, RES_MEM_RW_UNCACHED, base, len);
+}
+
 /* ---- DSDT (5.2.11.1) ------------------------------------------------------ */
 
 static void com1_resources(struct aml *a, const void *arg)
@@ -467,11 +534,54 @@ static void virtio_body(struct aml *a, const void *arg)
 	aml_resource_template(a, virtio_resources, d->v);
 }
 
+/* Bus 0, the mechanism #1 ports it decodes (a consumer, as in QEMU's DSDT:
+ * x86 Linux drops 0xCF8-0xCFF from the windows and reserves it), then the
+ * windows it forwards, each in the smallest descriptor that holds it. */
+static void pci_resources(struct aml *a, const void *arg)
+{
+	const struct zone_acpi_config *c = arg;
+
+	aml_res_word_bus(a, 0, 0);
+	aml_res_io16(a, 0xCF8, 0xCF8, 1, 8);
+	for (uint32_t i = 0; i < c->pci_window_count; i++) {
+		const struct zone_acpi_pci_window *w = &c->pci_windows[i];
+
+		if (w->io && w->size <= 0xFFFF)
+			aml_res_word_io(a, (uint16_t)w->base, (uint16_t)w->size);
+		else if (w->io) /* all 64 Ki ports: _LEN does not fit a WORD */
+			aml_res_dword_io(a, (uint32_t)w->base, (uint32_t)w->size);
+		else if (w->size < FOUR_GIB && w->base + w->size <= FOUR_GIB)
+			aml_res_dword_memory(a, (uint32_t)w->base, (uint32_t)w->size);
+		else
+			aml_res_qword_memory(a, w->base, w->size);
+	}
+}
+
+/* Device (PCI0): a PCI Express root bridge (PNP0A08, compatible with
+ * PNP0A03) for segment 0, bus 0; drivers/acpi/pci_root.c binds it. */
+static void pci_body(struct aml *a, const void *arg)
+{
+	aml_name(a, "_HID");
+	aml_integer(a, aml_eisaid("PNP0A08"));
+	aml_name(a, "_CID");
+	aml_integer(a, aml_eisaid("PNP0A03"));
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_SEG");
+	aml_integer(a, 0);
+	aml_name(a, "_BBN");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	aml_resource_template(a, pci_resources, arg);
+}
+
 static void sb_body(struct aml *a, const void *arg)
 {
 	const struct zone_acpi_config *c = arg;
 
 	aml_device(a, "COM1", com1_body, NULL);
+	if (c->pci_root)
+		aml_device(a, "PCI0", pci_body, c);
 	for (uint32_t i = 0; i < c->virtio_count; i++) {
 		struct virtio_dev d = {&c->virtio[i], i};
 		char name[5] = {'V', 'R', (char)('0' + i / 10), (char)('0' + i % 10), 0};
@@ -561,15 +671,15 @@ static void put_gas_io(uint8_t *t, size_t off, uint16_t port)
 }
 
 /* 5.2.9 with 4.1: hardware-reduced, so no PM1/GPE blocks, SCI or FACS. */
-static void fill_fadt(uint8_t *t, uint64_t dsdt_gpa)
+static void fill_fadt(uint8_t *t, uint64_t dsdt_gpa, bool pci)
 {
 	t[FADT_PM_PROFILE] = 0; /* Unspecified */
 	put_le(t, FADT_SCI_INT, 0, 2);
 	/* No 8042 flag: the zone's i8042 only takes the reset pulse (reboot=k
 	 * writes it regardless); declared, Linux would probe it for a keyboard
 	 * and poll half a second of guest time for replies that never come. */
-	put_le(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC,
-	       2);
+	put_le(t, FADT_IAPC_BOOT_ARCH,
+	       BOOT_ARCH_NO_VGA | (pci ? 0 : BOOT_ARCH_NO_MSI) | BOOT_ARCH_NO_CMOS_RTC, 2);
 	put_le(t, FADT_FLAGS,
 	       FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP | FADT_F_APIC_PHYSICAL |
 		       FADT_F_HW_REDUCED_ACPI,
@@ -589,7 +699,7 @@ static size_t build_fadt(struct aml *a, const struct zone_acpi_config *c, uint64
 	size_t start = sdt_begin(a, c, "FACP", FADT_REVISION);
 
 	zv_memset(t, 0, sizeof(t));
-	fill_fadt(t, dsdt_gpa);
+	fill_fadt(t, dsdt_gpa, c->pci_root);
 	aml_bytes(a, t + SDT_HDR_LEN, FADT_LEN - SDT_HDR_LEN);
 	sdt_end(a, start);
 	return start;
@@ -672,6 +782,23 @@ static size_t build_rsdp(struct aml *a, const struct zone_acpi_config *c, uint64
 	return start;
 }
 
+/* Windows only under a root bridge; each non-empty, not wrapping, I/O ones
+ * within the 64 Ki ports. */
+static bool pci_windows_ok(const struct zone_acpi_config *c)
+{
+	if (c->pci_window_count > ZONE_ACPI_MAX_PCI_WINDOWS ||
+	    (c->pci_window_count && !c->pci_root))
+		return false;
+	for (uint32_t i = 0; i < c->pci_window_count; i++) {
+		const struct zone_acpi_pci_window *w = &c->pci_windows[i];
+
+		if (!w->size || w->base + w->size < w->base ||
+		    (w->io && w->base + w->size > 0x10000))
+			return false;
+	}
+	return true;
+}
+
 static bool config_ok(const struct zone_acpi_config *c)
 {
 	if (c->vcpu_count == 0 || c->vcpu_count > ZONE_ACPI_MAX_VCPUS)
@@ -685,7 +812,7 @@ static bool config_ok(const struct zone_acpi_config *c)
 		    c->virtio[i].size > FOUR_GIB - c->virtio[i].addr)
 			return false;
 	}
-	return true;
+	return pci_windows_ok(c);
 }
 
 /* Each table refers only to tables before it, so one pass needs no fix-ups. */

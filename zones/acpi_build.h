@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZONE_ACPI_MAX_VCPUS  64
-#define ZONE_ACPI_MAX_VIRTIO 8
+#define ZONE_ACPI_MAX_VCPUS	  64
+#define ZONE_ACPI_MAX_VIRTIO	  8
+#define ZONE_ACPI_MAX_PCI_WINDOWS 16
 
 /*
  * Ports the hypervisor emulates for the zone (docs/acpi.md).  The FADT of a
@@ -38,6 +39,12 @@ struct zone_acpi_virtio {
 	uint32_t gsi; /* edge-triggered, active-high IOAPIC input */
 };
 
+/* A range the PCI root bridge forwards to its bus (a passed-through BAR). */
+struct zone_acpi_pci_window {
+	uint64_t base, size; /* size > 0; base + size must not wrap (nor reach 2^64) */
+	bool io;	     /* I/O ports (must end at or below 0x10000) instead of memory */
+};
+
 struct zone_acpi_config {
 	uint64_t base_gpa; /* where the buffer will lie in the zone; 16-byte aligned */
 	uint32_t vcpu_count;
@@ -48,6 +55,9 @@ struct zone_acpi_config {
 	uint32_t virtio_count;
 	struct zone_acpi_virtio virtio[ZONE_ACPI_MAX_VIRTIO];
 	char oem_id[6]; /* padded with spaces; all zero means "ZONEVS" */
+	bool pci_root;	/* describe \_SB.PCI0: bus 0 through ports 0xCF8-0xCFF */
+	uint32_t pci_window_count;
+	struct zone_acpi_pci_window pci_windows[ZONE_ACPI_MAX_PCI_WINDOWS];
 };
 
 /*
@@ -55,8 +65,11 @@ struct zone_acpi_config {
  * c->base_gpa; every pointer between them is a guest-physical address.  On
  * success returns 0 with *used the bytes written and *rsdp_gpa the RSDP's
  * address (for boot_params.acpi_rsdp_addr).  Returns -1 for a buffer too small,
- * 0 or too many vCPUs, too many virtio devices, an unaligned base or a device
- * above 4 GiB; no byte at or past buf + cap is ever written.
+ * 0 or too many vCPUs, too many virtio devices, an unaligned base, a device
+ * above 4 GiB, more than ZONE_ACPI_MAX_PCI_WINDOWS windows, windows without
+ * pci_root, or a window that is empty, wraps or (I/O) ends above 0x10000; no
+ * byte at or past buf + cap is ever written.  Without pci_root the tables are
+ * those of a zone with no PCI (and, in the FADT, no MSI).
  */
 int zone_acpi_build(const struct zone_acpi_config *c, uint8_t *buf, size_t cap, size_t *used,
 		    uint64_t *rsdp_gpa);
@@ -109,5 +122,15 @@ void aml_res_io16(struct aml *a, uint16_t min, uint16_t max, uint8_t align, uint
 void aml_res_memory32_fixed(struct aml *a, bool writable, uint32_t base, uint32_t len);
 /* Extended Interrupt, one consumer interrupt, exclusive. */
 void aml_res_interrupt(struct aml *a, bool edge, bool active_low, uint32_t gsi);
+/* Address space descriptors a bridge produces (6.4.3.5): ResourceProducer,
+ * MinFixed, MaxFixed, PosDecode, granularity 0, translation 0.  Bus numbers
+ * [min, max] (min <= max); I/O ports (EntireRange) and memory (read-write,
+ * non-cacheable) [base, base + len), len > 0 and base + len - 1 within the
+ * descriptor's width. */
+void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max);      /* 6.4.3.5.3 */
+void aml_res_word_io(struct aml *a, uint16_t base, uint16_t len);      /* 6.4.3.5.3 */
+void aml_res_dword_io(struct aml *a, uint32_t base, uint32_t len);     /* 6.4.3.5.2 */
+void aml_res_dword_memory(struct aml *a, uint32_t base, uint32_t len); /* 6.4.3.5.2 */
+void aml_res_qword_memory(struct aml *a, uint64_t base, uint64_t len); /* 6.4.3.5.1 */
 
 #endif

@@ -1,6 +1,7 @@
 /* Runs the zones declared in zonevisor.conf, in dependency order, from the BSP. */
 #include "zones/boot_zones.h"
 #include "drivers/lapic.h"
+#include "drivers/pci.h"
 #include "hv/console.h"
 #include "hv/console_input.h"
 #include "hv/cpu.h"
@@ -13,6 +14,7 @@
 #include "hv/time.h"
 #include "zones/control.h"
 #include "zones/isolation.h"
+#include "zones/pci_pass.h"
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
@@ -109,6 +111,8 @@ static void run_control(const struct zv_bootinfo *bi, const struct zv_config *co
 
 	if (!z)
 		return refuse(b, NULL, why);
+	if (pci_pass_attach(z) != 0)
+		return refuse(b, z, "no memory to map the PCI devices");
 	why = load_image(bi, z, c, &e);
 	if (!why && zone_set_entry(z, &e) != 0)
 		why = "no memory for the vCPU";
@@ -216,6 +220,7 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 		struct boot_zone *cb = find(zv_config_control(conf)->name, conf->zone_count);
 
 		control_init(bi, conf);
+		pci_scan();
 		start_ready(bi, conf); /* boot-time agent zones first, then the operator's */
 		run_control(bi, conf, cb);
 		kprintf("zones: the control zone ended\n");

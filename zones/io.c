@@ -1,4 +1,4 @@
-/* Port and MMIO dispatch for a zone's devices: COM1, debug exit, i8042, ACPI ports, IOAPIC. */
+/* Port and MMIO dispatch for a zone's devices: COM1, debug exit, i8042, ACPI ports, IOAPIC, PCI. */
 #include "zones/io.h"
 #include "hv/console.h"
 #include "hv/console_input.h"
@@ -6,6 +6,7 @@
 #include "zones/acpi_build.h"
 #include "zones/control.h"
 #include "zones/irq.h"
+#include "zones/pci_pass.h"
 #include "zones/zone.h"
 
 struct port_range {
@@ -179,6 +180,8 @@ enum vexit_action zone_io_read(struct zone *z, uint16_t port, unsigned size, uin
 	*value = 0xffffffffu;
 	if (z->control && control_port(port))
 		return control_port_read(z, port, size, value);
+	if (z->control && pci_pass_port(port, size))
+		return pci_pass_port_read(z, port, size, value);
 	if (r && r->read)
 		return r->read(z, (uint16_t)(port - r->base), size, value);
 	return VACT_RESUME;
@@ -190,6 +193,8 @@ enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, ui
 
 	if (z->control && control_port(port))
 		return control_port_write(z, port, size, value);
+	if (z->control && pci_pass_port(port, size))
+		return pci_pass_port_write(z, port, size, value);
 	if (r && r->write)
 		return r->write(z, (uint16_t)(port - r->base), size, value);
 	return VACT_RESUME;

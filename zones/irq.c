@@ -140,6 +140,13 @@ int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return rc;
 }
 
+void zone_irq_raise(struct vcpu *v, uint8_t vector)
+{
+	spin_lock(&v->zone->irq_lock);
+	deliver_fixed(v, vector, false);
+	spin_unlock(&v->zone->irq_lock);
+}
+
 void zone_irq_set_line(struct zone *z, unsigned pin, bool level)
 {
 	spin_lock(&z->irq_lock);

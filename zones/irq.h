@@ -28,6 +28,9 @@ int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
 /* Sets IOAPIC input `pin` (active high) of the zone. */
 void zone_irq_set_line(struct zone *z, unsigned pin, bool level);
 
+/* Raises a fixed, edge-triggered interrupt `vector` at v (a passed-through
+ * device's MSI); any CPU, interrupts off or on. */
+void zone_irq_raise(struct vcpu *v, uint8_t vector);
 /* Fires v's APIC timer if due; the vector v may take now, or -1. */
 int zone_irq_pending(struct vcpu *v);
 /* v is being given `vector` (IRR -> ISR). */

@@ -7,6 +7,7 @@
 #include "zones/acpi_build.h"
 #include "zones/bzimage.h"
 #include "zones/control_proto.h"
+#include "zones/pci_pass.h"
 #include "zones/vioapic.h"
 #include "zones/zone.h"
 
@@ -41,6 +42,8 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 		c.apic_ids[i] = i;
 	c.ioapic_addr = VIOAPIC_BASE;
 	c.ioapic_id = z->vcpu_count; /* zones/irq.c: the ID after the vCPUs' */
+	if (z->control)
+		pci_pass_acpi(&c);
 	if (zone_acpi_build(&c, buf, BZIMAGE_ACPI_SIZE, &used, rsdp) != 0)
 		return "cannot build the zone's ACPI tables";
 	return copy(z, l->acpi_gpa, buf, used, "ACPI tables");

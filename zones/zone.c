@@ -12,6 +12,7 @@
 #include "hv/time.h"
 #include "zones/irq.h"
 #include "zones/isolation.h"
+#include "zones/pci_pass.h"
 #include "zones/zone.h"
 
 #define CHUNK		  (2 * MIB)
@@ -292,7 +293,8 @@ static int wipe_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsig
 	struct wipe_tally *t = ctx;
 
 	(void)gpa;
-	(void)perm;
+	if (perm & NPT_DEV)
+		return 0; /* a device's registers, not the zone's memory */
 	zv_memset(phys_to_virt(hpa), 0, size);
 	if (t->verify)
 		t->nonzero += count_nonzero(phys_to_virt(hpa), size);
@@ -304,7 +306,8 @@ static int free_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsig
 {
 	(void)ctx;
 	(void)gpa;
-	(void)perm;
+	if (perm & NPT_DEV)
+		return 0;
 	page_free(hpa, size == CHUNK ? PALLOC_ORDER_2M : 0);
 	return 0;
 }
@@ -314,6 +317,8 @@ uint64_t zone_destroy(struct zone *z)
 	struct wipe_tally t = {0, 0, z->verify_wipe};
 
 	zone_unregister(z);
+	if (z->control)
+		pci_pass_detach(z);
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		if (z->vcpus[i].arch)
 			backend->vcpu_free(&z->vcpus[i]);
@@ -339,7 +344,8 @@ static int span_leaf(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsig
 	struct hpa_span *s = ctx;
 
 	(void)gpa;
-	(void)perm;
+	if (perm & NPT_DEV)
+		return 0;
 	if (hpa < s->lo)
 		s->lo = hpa;
 	if (hpa + size > s->hi)

@@ -34,7 +34,7 @@ class Boot:
     """One QEMU run.  Use as a context manager; the log is kept in build/test-logs."""
 
     def __init__(self, name, esp=ESP, smp=4, mem=1024, timeout=120, cpu=None, icount=False,
-                 emu="qemu"):
+                 emu="qemu", qemu_args=()):
         self.name, self.timeout = name, timeout
         os.makedirs(LOGS, exist_ok=True)
         self.log_path = os.path.join(LOGS, name + ".log")
@@ -46,6 +46,8 @@ class Boot:
             cmd += ["--cpu", cpu]
         if icount:
             cmd += ["--icount"]
+        for arg in qemu_args:
+            cmd += ["--qemu-arg", arg]
         self.proc = subprocess.Popen(cmd + [esp], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         self.deadline = time.monotonic() + timeout

@@ -47,6 +47,27 @@ static void config_init(struct zone_acpi_config *c, uint32_t vcpus, uint32_t vir
 	}
 }
 
+/* The control zone's root bridge: a memory window below 4 GiB, one above, an
+ * I/O window, then the boundary cases of each descriptor choice. */
+static const struct zone_acpi_pci_window pci_windows[] = {
+	{0xFE000000, 0x100000, false},	   /* DWordMemory */
+	{0x380000000000, 0x200000, false}, /* QWordMemory */
+	{0xC000, 0x100, true},		   /* WordIO */
+	{0xFFFFF000, 0x1000, false},	   /* ends at 4 GiB: DWordMemory */
+	{0xFFFFF000, 0x2000, false},	   /* crosses 4 GiB: QWordMemory */
+	{0, 1ull << 32, false},		   /* _LEN 2^32: QWordMemory */
+	{0, 0x10000, true},		   /* _LEN 0x10000: DWordIO */
+};
+#define PCI_BASIC_WINDOWS 3 /* the first three, for iasl */
+
+static void config_pci(struct zone_acpi_config *c, uint32_t windows)
+{
+	config_init(c, 4, 3);
+	c->pci_root = true;
+	c->pci_window_count = windows;
+	memcpy(c->pci_windows, pci_windows, windows * sizeof(pci_windows[0]));
+}
+
 /* Builds c into cur (an exact-size heap copy); 0 or -1. */
 static int build(const struct zone_acpi_config *c)
 {
@@ -182,15 +203,13 @@ TEST(x2apic_entries_for_ids_from_255)
 	done();
 }
 
-TEST(every_checksum_is_zero)
+static void check_checksums(const struct zone_acpi_config *c)
 {
-	struct zone_acpi_config c;
 	const char *sigs[] = {"FACP", "APIC"};
 	const uint8_t *r, *t;
 	uint32_t len;
 
-	config_init(&c, 4, 3);
-	CHECK_EQ_U64(build(&c), 0);
+	CHECK_EQ_U64(build(c), 0);
 	r = at(cur.rsdp);
 	CHECK(memcmp(r, "RSD PTR ", 8) == 0);
 	CHECK_EQ_U64(r[15], 2);
@@ -208,6 +227,24 @@ TEST(every_checksum_is_zero)
 	t = find_dsdt(&len);
 	CHECK(t && acpi_checksum(t, len) == 0);
 	done();
+}
+
+TEST(every_checksum_is_zero)
+{
+	struct zone_acpi_config c;
+
+	config_init(&c, 4, 3);
+	check_checksums(&c);
+}
+
+TEST(every_checksum_is_zero_with_a_pci_root)
+{
+	struct zone_acpi_config c;
+
+	config_pci(&c, sizeof(pci_windows) / sizeof(pci_windows[0]));
+	check_checksums(&c);
+	config_pci(&c, 0);
+	check_checksums(&c);
 }
 
 TEST(fadt_is_hardware_reduced_with_sleep_and_reset_registers)
@@ -230,10 +267,11 @@ TEST(fadt_is_hardware_reduced_with_sleep_and_reset_registers)
 	CHECK_EQ_U64(f[8], 6);	 /* revision */
 	CHECK_EQ_U64(f[131], 4); /* minor version */
 	CHECK_EQ_U64(le(f + 112, 4), (1u << 20) | (1u << 19) | (1u << 10) | (1u << 4) | (1u << 5));
-	CHECK_EQ_U64(le(f + 109, 2) & 0x2, 0); /* no 8042 to probe: reset only */
-	CHECK_EQ_U64(le(f + 109, 2) & 0x1, 0); /* no LEGACY_DEVICES */
-	CHECK_EQ_U64(le(f + 46, 2), 0);	       /* SCI_INT */
-	CHECK_EQ_U64(f[45], 0);		       /* PM profile */
+	CHECK_EQ_U64(le(f + 109, 2) & 0x2, 0);	 /* no 8042 to probe: reset only */
+	CHECK_EQ_U64(le(f + 109, 2) & 0x1, 0);	 /* no LEGACY_DEVICES */
+	CHECK_EQ_U64(le(f + 109, 2) & 0x8, 0x8); /* MSI Not Supported: no PCI */
+	CHECK_EQ_U64(le(f + 46, 2), 0);		 /* SCI_INT */
+	CHECK_EQ_U64(f[45], 0);			 /* PM profile */
 	CHECK(memcmp(f + 116, gas_604, 12) == 0);
 	CHECK_EQ_U64(f[128], ZONE_ACPI_RESET_VALUE);
 	CHECK(memcmp(f + 244, gas_600, 12) == 0);
@@ -242,6 +280,23 @@ TEST(fadt_is_hardware_reduced_with_sleep_and_reset_registers)
 	CHECK(find_dsdt(&dlen) != NULL);
 	CHECK(memcmp(f + 268, "ZONEVSR ", 8) == 0);
 	CHECK_EQ_U64(ZONE_ACPI_S5_WRITE, 0x34);
+	done();
+}
+
+/* 5.2.9.3: passed-through functions interrupt by MSI, so a zone with a PCI
+ * root must not say "MSI Not Supported" (Linux would call pci_no_msi()). */
+TEST(fadt_allows_msi_with_a_pci_root)
+{
+	struct zone_acpi_config c;
+	const uint8_t *f;
+	uint32_t len;
+
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	CHECK_EQ_U64(build(&c), 0);
+	f = find("FACP", &len);
+	CHECK(f != NULL);
+	if (f)
+		CHECK_EQ_U64(le(f + 109, 2), (1u << 2) | (1u << 5)); /* no VGA, no CMOS RTC */
 	done();
 }
 
@@ -287,11 +342,40 @@ static size_t pkglen_decode(const uint8_t *p, size_t avail, size_t *n)
 	return v;
 }
 
+/* 6.4.3.5: one Word/DWord/QWord address space descriptor, decoded. */
+struct addr_desc {
+	uint8_t tag, type, gflags, tflags;
+	uint64_t gra, min, max, tra, len;
+};
+
 struct crs {
 	int mem32, irq_ext, io, irq;
+	uint32_t naddr;
 	uint32_t base, size, gsi, int_flags;
 	uint16_t io_min, io_len, irq_mask;
+	struct addr_desc addr[24];
 };
+
+/* The bytes after tag and length: type, flags, then five fields of w bytes. */
+static int addr_decode(const uint8_t *p, size_t dl, struct crs *out)
+{
+	unsigned w = p[0] == 0x88 ? 2 : p[0] == 0x87 ? 4 : 8;
+	struct addr_desc *d = &out->addr[out->naddr];
+
+	if (dl != 3 + 5 * w || out->naddr == 24)
+		return -1;
+	d->tag = p[0];
+	d->type = p[3];
+	d->gflags = p[4];
+	d->tflags = p[5];
+	d->gra = le(p + 6, w);
+	d->min = le(p + 6 + w, w);
+	d->max = le(p + 6 + 2 * w, w);
+	d->tra = le(p + 6 + 3 * w, w);
+	d->len = le(p + 6 + 4 * w, w);
+	out->naddr++;
+	return 0;
+}
 
 /* 6.4: walks one resource template's descriptors; 0, or -1 if malformed. */
 static int walk_resources(const uint8_t *p, size_t n, struct crs *out)
@@ -315,6 +399,9 @@ static int walk_resources(const uint8_t *p, size_t n, struct crs *out)
 				out->irq_ext++;
 				out->int_flags = p[i + 3];
 				out->gsi = (uint32_t)le(p + i + 5, 4);
+			} else if (tag == 0x87 || tag == 0x88 || tag == 0x8A) {
+				if (i + 3 + dl > n || addr_decode(p + i, dl, out))
+					return -1;
 			} else {
 				return -1;
 			}
@@ -353,8 +440,8 @@ static size_t int_decode(const uint8_t *p, uint64_t *v)
 struct dev {
 	char name[5];
 	char hid_str[16];
-	uint64_t hid_int, uid, cca;
-	int has_cca;
+	uint64_t hid_int, uid, cca, cid, seg, bbn;
+	int has_cca, has_cid, has_seg, has_bbn;
 	struct crs crs;
 };
 
@@ -391,6 +478,12 @@ static size_t walk_name(const uint8_t *p, size_t n, struct dev *d)
 		d->uid = v;
 	else if (memcmp(p + 1, "_CCA", 4) == 0)
 		d->cca = v, d->has_cca = 1;
+	else if (memcmp(p + 1, "_CID", 4) == 0)
+		d->cid = v, d->has_cid = 1;
+	else if (memcmp(p + 1, "_SEG", 4) == 0)
+		d->seg = v, d->has_seg = 1;
+	else if (memcmp(p + 1, "_BBN", 4) == 0)
+		d->bbn = v, d->has_bbn = 1;
 	return 5 + k;
 }
 
@@ -527,6 +620,98 @@ TEST(eight_virtio_devices_and_sixty_four_vcpus)
 	done();
 }
 
+/* The window c->pci_windows[i] as descriptor d: the right kind, producer,
+ * MinFixed | MaxFixed, positive decode, _MIN/_MAX/_LEN, _GRA = _TRA = 0. */
+static void check_window(const struct zone_acpi_pci_window *w, const struct addr_desc *d)
+{
+	uint8_t tag = w->io ? (w->size <= 0xFFFF ? 0x88 : 0x87)
+		      : (w->size < (1ull << 32) && w->base + w->size <= (1ull << 32)) ? 0x87
+										      : 0x8A;
+
+	CHECK_EQ_U64(d->tag, tag);
+	CHECK_EQ_U64(d->type, w->io ? 1 : 0);
+	CHECK_EQ_U64(d->gflags, 0x0C);
+	CHECK_EQ_U64(d->tflags, w->io ? 0x03 : 0x01); /* EntireRange; ReadWrite, NonCacheable */
+	CHECK_EQ_U64(d->gra, 0);
+	CHECK_EQ_U64(d->min, w->base);
+	CHECK_EQ_U64(d->max, w->base + w->size - 1);
+	CHECK_EQ_U64(d->tra, 0);
+	CHECK_EQ_U64(d->len, w->size);
+}
+
+TEST(dsdt_declares_the_pci_root_bridge)
+{
+	struct zone_acpi_config c;
+	struct dsdt_view v;
+	const struct dev *p;
+	const uint8_t *d;
+	uint32_t len, nwin = sizeof(pci_windows) / sizeof(pci_windows[0]);
+
+	config_pci(&c, nwin);
+	CHECK_EQ_U64(build(&c), 0);
+	d = find_dsdt(&len);
+	CHECK(d && walk_dsdt(d, len, &v) == 0);
+	if (!d) {
+		done();
+		return;
+	}
+	CHECK_EQ_U64(v.ndev, 1 + 1 + 3);
+	CHECK(v.s5_ok);
+	CHECK(memcmp(v.devs[0].name, "COM1", 4) == 0);
+	CHECK(memcmp(v.devs[2].name, "VR00", 4) == 0);
+	p = &v.devs[1];
+	CHECK(memcmp(p->name, "PCI0", 4) == 0);
+	CHECK_EQ_U64(p->hid_int, 0x080AD041);	   /* EISAID("PNP0A08") */
+	CHECK(p->has_cid && p->cid == 0x030AD041); /* EISAID("PNP0A03") */
+	CHECK_EQ_U64(p->uid, 0);
+	CHECK(p->has_seg && p->seg == 0);
+	CHECK(p->has_bbn && p->bbn == 0);
+	CHECK_EQ_U64(p->crs.io, 1); /* IO (Decode16, 0xCF8, 0xCF8, 1, 8) */
+	CHECK_EQ_U64(p->crs.io_min, 0xCF8);
+	CHECK_EQ_U64(p->crs.io_len, 8);
+	CHECK_EQ_U64(p->crs.mem32 + p->crs.irq + p->crs.irq_ext, 0);
+	CHECK_EQ_U64(p->crs.naddr, 1 + nwin);
+	if (p->crs.naddr != 1 + nwin) {
+		done();
+		return;
+	}
+	CHECK_EQ_U64(p->crs.addr[0].tag, 0x88); /* WordBusNumber 0..0 */
+	CHECK_EQ_U64(p->crs.addr[0].type, 2);
+	CHECK_EQ_U64(p->crs.addr[0].gflags, 0x0C);
+	CHECK_EQ_U64(p->crs.addr[0].min, 0);
+	CHECK_EQ_U64(p->crs.addr[0].max, 0);
+	CHECK_EQ_U64(p->crs.addr[0].len, 1);
+	for (uint32_t i = 0; i < nwin; i++)
+		check_window(&pci_windows[i], &p->crs.addr[1 + i]);
+	done();
+}
+
+TEST(pci_root_without_windows_and_with_the_most)
+{
+	struct zone_acpi_config c;
+	struct dsdt_view v;
+	const uint8_t *d;
+	uint32_t len;
+
+	config_pci(&c, 0);
+	CHECK_EQ_U64(build(&c), 0);
+	d = find_dsdt(&len);
+	CHECK(d && walk_dsdt(d, len, &v) == 0);
+	CHECK_EQ_U64(v.devs[1].crs.naddr, 1);
+	CHECK_EQ_U64(v.devs[1].crs.io, 1);
+	c.pci_window_count = ZONE_ACPI_MAX_PCI_WINDOWS;
+	for (uint32_t i = 0; i < ZONE_ACPI_MAX_PCI_WINDOWS; i++)
+		c.pci_windows[i] = (struct zone_acpi_pci_window){
+			0x400000000000ull + i * 0x100000000ull, 0x10000000, false};
+	CHECK_EQ_U64(build(&c), 0);
+	d = find_dsdt(&len);
+	CHECK(d && walk_dsdt(d, len, &v) == 0);
+	CHECK_EQ_U64(v.devs[1].crs.naddr, 1 + ZONE_ACPI_MAX_PCI_WINDOWS);
+	for (uint32_t i = 0; i < ZONE_ACPI_MAX_PCI_WINDOWS && i + 1 < v.devs[1].crs.naddr; i++)
+		check_window(&c.pci_windows[i], &v.devs[1].crs.addr[1 + i]);
+	done();
+}
+
 /* ---- refusals and the bounded buffer ---------------------------------------- */
 
 TEST(bad_configs_are_refused)
@@ -560,14 +745,61 @@ TEST(bad_configs_are_refused)
 	CHECK_EQ_U64(zone_acpi_build(&c, buf, sizeof(buf), &used, &rsdp), -1);
 }
 
-TEST(every_short_buffer_fails_without_writing_past_it)
+/* Each bad window or count refused, with nothing reported built. */
+static void check_pci_refused(const struct zone_acpi_config *c)
+{
+	uint8_t buf[CAP];
+	size_t used = 1;
+	uint64_t rsdp = 1;
+
+	CHECK_EQ_U64(zone_acpi_build(c, buf, sizeof(buf), &used, &rsdp), -1);
+	CHECK_EQ_U64(used, 0);
+	CHECK_EQ_U64(rsdp, 0);
+}
+
+TEST(bad_pci_windows_are_refused)
 {
 	struct zone_acpi_config c;
+
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_window_count = ZONE_ACPI_MAX_PCI_WINDOWS + 1;
+	check_pci_refused(&c);
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_root = false; /* windows without a bridge */
+	check_pci_refused(&c);
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_windows[1].size = 0;
+	check_pci_refused(&c);
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_windows[2].size = 0; /* an empty I/O window */
+	check_pci_refused(&c);
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_windows[1] = (struct zone_acpi_pci_window){~0ull - 0xFFF, 0x2000, false};
+	check_pci_refused(&c);
+	c.pci_windows[1] =
+		(struct zone_acpi_pci_window){~0ull - 0xFFF, 0x1000, false}; /* to 2^64 */
+	check_pci_refused(&c);
+	c.pci_windows[1] = (struct zone_acpi_pci_window){~0ull - 0x1FFF, 0x1000, false};
+	CHECK_EQ_U64(build(&c), 0); /* ends just below 2^64: fine */
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	c.pci_windows[2] = (struct zone_acpi_pci_window){0xFFF0, 0x20, true};
+	check_pci_refused(&c);
+	c.pci_windows[2] = (struct zone_acpi_pci_window){0x10000, 0x10, true};
+	check_pci_refused(&c);
+	c.pci_windows[2] = (struct zone_acpi_pci_window){~0ull - 0xF, 0x20, true}; /* wraps */
+	check_pci_refused(&c);
+	c.pci_windows[2] = (struct zone_acpi_pci_window){0xFFF0, 0x10, true};
+	CHECK_EQ_U64(build(&c), 0); /* ends at 0x10000: fine */
+	done();
+}
+
+static void check_short_buffers(const struct zone_acpi_config *cfg)
+{
+	struct zone_acpi_config c = *cfg;
 	uint8_t *ref = malloc(CAP);
 	size_t full, used;
 	uint64_t rsdp, ref_rsdp;
 
-	config_init(&c, 4, 3);
 	CHECK_EQ_U64(zone_acpi_build(&c, ref, CAP, &full, &ref_rsdp), 0);
 	for (size_t cap = 0; cap < full; cap++) {
 		uint8_t *b = malloc(cap ? cap : 1); /* exact size: ASan reports any overrun */
@@ -591,6 +823,16 @@ TEST(every_short_buffer_fails_without_writing_past_it)
 		free(b);
 	}
 	free(ref);
+}
+
+TEST(every_short_buffer_fails_without_writing_past_it)
+{
+	struct zone_acpi_config c;
+
+	config_init(&c, 4, 3);
+	check_short_buffers(&c);
+	config_pci(&c, sizeof(pci_windows) / sizeof(pci_windows[0]));
+	check_short_buffers(&c);
 }
 
 /* ---- encoders ---------------------------------------------------------------- */
@@ -780,17 +1022,131 @@ TEST(resource_template_bytes)
 	CHECK_EQ_U64(crs.gsi, 40);
 }
 
-/* ZV_ACPI_DUMP=dir writes the tables of the 4-vCPU, 3-virtio zone for
- * tests/unit/acpi-iasl-check to disassemble. */
+struct addr_case {
+	int kind; /* 0 bus, 1 word I/O, 2 dword I/O, 3 dword memory, 4 qword memory */
+	uint64_t a, b;
+};
+
+static void do_addr(struct aml *a, const void *arg)
+{
+	const struct addr_case *k = arg;
+
+	switch (k->kind) {
+	case 0: aml_res_word_bus(a, (uint16_t)k->a, (uint16_t)k->b); break;
+	case 1: aml_res_word_io(a, (uint16_t)k->a, (uint16_t)k->b); break;
+	case 2: aml_res_dword_io(a, (uint32_t)k->a, (uint32_t)k->b); break;
+	case 3: aml_res_dword_memory(a, (uint32_t)k->a, (uint32_t)k->b); break;
+	default: aml_res_qword_memory(a, k->a, k->b); break;
+	}
+}
+
+static void check_addr_bytes(struct addr_case k, const uint8_t *expect, size_t n)
+{
+	uint8_t out[64];
+
+	CHECK_EQ_U64(enc(out, do_addr, &k), n);
+	CHECK(memcmp(out, expect, n) == 0);
+}
+
+/* 6.4.3.5.1-3, by hand: tag, length (2 bytes), type, general flags 0x0C
+ * (MaxFixed | MinFixed, PosDecode, producer), type-specific flags, then
+ * _GRA, _MIN, _MAX, _TRA, _LEN little-endian. */
+TEST(address_space_descriptor_bytes)
+{
+	check_addr_bytes((struct addr_case){0, 0, 0}, /* WordBusNumber 0..0 */
+			 (const uint8_t[]){0x88, 0x0D, 0x00, 0x02, 0x0C, 0x00, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00},
+			 16);
+	check_addr_bytes((struct addr_case){0, 0x10, 0x1F}, /* WordBusNumber 0x10..0x1F */
+			 (const uint8_t[]){0x88, 0x0D, 0x00, 0x02, 0x0C, 0x00, 0x00, 0x00, 0x10,
+					   0x00, 0x1F, 0x00, 0x00, 0x00, 0x10, 0x00},
+			 16);
+	check_addr_bytes((struct addr_case){1, 0xC000, 0x100}, /* WordIO, EntireRange */
+			 (const uint8_t[]){0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00,
+					   0xC0, 0xFF, 0xC0, 0x00, 0x00, 0x00, 0x01},
+			 16);
+	check_addr_bytes((struct addr_case){2, 0, 0x10000}, /* DWordIO, all ports */
+			 (const uint8_t[]){0x87, 0x17, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00},
+			 26);
+	check_addr_bytes((struct addr_case){3, 0xFE000000, 0x100000}, /* DWordMemory, RW, UC */
+			 (const uint8_t[]){0x87, 0x17, 0x00, 0x00, 0x0C, 0x01, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0x0F, 0xFE,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00},
+			 26);
+	/* QWordMemory, RW, UC: 6 bytes of head, then _GRA, _MIN, _MAX, _TRA, _LEN */
+	check_addr_bytes((struct addr_case){4, 0x380000000000, 0x200000},
+			 (const uint8_t[]){0x8A, 0x2B, 0x00, 0x00, 0x0C, 0x01, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x38, 0x00, 0x00, 0xFF, 0xFF,
+					   0x1F, 0x00, 0x00, 0x38, 0x00, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					   0x20, 0x00, 0x00, 0x00, 0x00, 0x00},
+			 46);
+}
+
+/* PCI0's whole _CRS with an I/O and a memory window, as bytes: Buffer (68). */
+TEST(pci_root_crs_bytes)
+{
+	/* Name (_CRS, Buffer (68) { WordBusNumber 0..0, IO (Decode16, 0xCF8,
+	 * 0xCF8, 1, 8), WordIO 0xC000-0xC0FF, DWordMemory 0xFE000000-0xFE0FFFFF,
+	 * End Tag (its checksum follows) }). */
+	static const uint8_t crs[] = {
+		0x08, '_',  'C',  'R',	'S',  0x11, 0x48, 0x04, 0x0A, 0x44, 0x88, 0x0D, 0x00,
+		0x02, 0x0C, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08, 0x88, 0x0D, 0x00, 0x01, 0x0C,
+		0x03, 0x00, 0x00, 0x00, 0xC0, 0xFF, 0xC0, 0x00, 0x00, 0x00, 0x01, 0x87, 0x17,
+		0x00, 0x00, 0x0C, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFE, 0xFF,
+		0xFF, 0x0F, 0xFE, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x79};
+	struct zone_acpi_config c;
+	const uint8_t *d;
+	uint32_t len;
+
+	config_pci(&c, 0);
+	c.pci_window_count = 2;
+	c.pci_windows[0] = pci_windows[2];
+	c.pci_windows[1] = pci_windows[0];
+	CHECK_EQ_U64(build(&c), 0);
+	d = find_dsdt(&len);
+	CHECK(d != NULL);
+	if (d) {
+		size_t at_crs = 0;
+
+		for (size_t i = 0; i + sizeof(crs) <= len && !at_crs; i++)
+			if (memcmp(d + i, crs, sizeof(crs)) == 0)
+				at_crs = i;
+		CHECK(at_crs != 0);
+		if (at_crs)
+			CHECK_EQ_U64(acpi_checksum(d + at_crs + 10, 68), 0); /* End Tag checksum */
+	}
+	done();
+}
+
+/* Writes len bytes at t to dir/name.dat. */
+static void dump_table(const char *dir, const char *name, const uint8_t *t, uint32_t len)
+{
+	char path[512];
+	FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
+	CHECK(t && (f = fopen(path, "wb")) != NULL);
+	if (t && f) {
+		CHECK_EQ_U64(fwrite(t, 1, len, f), len);
+		fclose(f);
+	}
+}
+
+/* ZV_ACPI_DUMP=dir writes the tables of the 4-vCPU, 3-virtio zone, and as
+ * DSDTPCI the DSDT of that zone with a PCI root bridge and three windows
+ * (memory below and above 4 GiB, I/O), for tests/unit/acpi-iasl-check. */
 TEST(dump_for_iasl_when_asked)
 {
 	const char *dir = getenv("ZV_ACPI_DUMP");
 	const char *sigs[] = {"XSDT", "FACP", "APIC", "DSDT"};
 	struct zone_acpi_config c;
-	char path[512];
-	uint32_t len;
+	uint32_t len = 0;
 	const uint8_t *t;
-	FILE *f = NULL;
 
 	if (!dir)
 		return;
@@ -803,12 +1159,11 @@ TEST(dump_for_iasl_when_asked)
 		} else {
 			t = i < 3 ? find(sigs[i], &len) : find_dsdt(&len);
 		}
-		snprintf(path, sizeof(path), "%s/%s.dat", dir, sigs[i]);
-		CHECK(t && (f = fopen(path, "wb")) != NULL);
-		if (t && f) {
-			CHECK_EQ_U64(fwrite(t, 1, len, f), len);
-			fclose(f);
-		}
+		dump_table(dir, sigs[i], t, len);
 	}
+	config_pci(&c, PCI_BASIC_WINDOWS);
+	CHECK_EQ_U64(build(&c), 0);
+	t = find_dsdt(&len);
+	dump_table(dir, "DSDTPCI", t, len);
 	done();
 }

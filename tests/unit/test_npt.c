@@ -188,9 +188,9 @@ TEST(bad_arguments_refused)
 	CHECK(npt_map(&t, (1ull << 48) - 4096, 0, 8192, NPT_R) == -1); /* ends beyond */
 	CHECK(npt_map(&t, 0, 1ull << 52, 4096, NPT_R) == -1);	       /* hpa beyond 52 */
 	CHECK(npt_map(&t, 0, (1ull << 52) - 4096, 8192, NPT_R) == -1);
-	CHECK(npt_map(&t, 0, 0, 4096, 0) == -1);	 /* no access */
-	CHECK(npt_map(&t, 0, 0, 4096, NPT_W) == -1);	 /* W without R */
-	CHECK(npt_map(&t, 0, 0, 4096, NPT_R | 8) == -1); /* unknown bit */
+	CHECK(npt_map(&t, 0, 0, 4096, 0) == -1);	  /* no access */
+	CHECK(npt_map(&t, 0, 0, 4096, NPT_W) == -1);	  /* W without R */
+	CHECK(npt_map(&t, 0, 0, 4096, NPT_R | 16) == -1); /* unknown bit */
 	CHECK(npt_unmap(&t, 0, 0) == -1);
 	CHECK(npt_unmap(&t, 0x10, 4096) == -1);
 	CHECK(npt_unmap(&t, 1ull << 48, 4096) == -1);

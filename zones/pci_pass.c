@@ -1,0 +1,240 @@
+/* PCI passthrough to the control zone (policy in zones/pci_filter.c, hardware in drivers/pci.c). */
+#include "zones/pci_pass.h"
+#include "drivers/pci.h"
+#include "hv/console.h"
+#include "hv/cpu.h"
+#include "hv/percpu.h"
+#include "zones/acpi_build.h"
+#include "zones/irq.h"
+#include "zones/zone.h"
+
+#define CF8_PORT	0xcf8
+#define CFC_PORT	0xcfc
+#define PAGE		4096ull
+#define REFUSAL_REPORTS 8
+#define STRAY_REPORTS	8
+
+/* The control zone taking device interrupts; set only while it runs. */
+static struct zone *volatile irq_zone;
+static uint64_t stray_irqs;
+
+static const struct pci_func *find_func(uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		if (f[i].bus == bus && f[i].dev == dev && f[i].fn == fn)
+			return &f[i];
+	return NULL;
+}
+
+/* ---- the nested page table ---------------------------------------------- */
+
+/* Whether some function the zone does not get decodes memory in [lo, hi). */
+static bool page_shared_with_hidden(uint64_t lo, uint64_t hi)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (f[i].access == PCI_PASSED)
+			continue;
+		for (unsigned b = 0; b < PCI_BARS; b++) {
+			const struct pci_bar *r = &f[i].bar[b];
+
+			if (r->size && !r->io && r->base < hi && lo < r->base + r->size)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int map_bar(struct zone *z, const struct pci_func *f, unsigned b)
+{
+	const struct pci_bar *r = &f->bar[b];
+	uint64_t lo = r->base & ~(PAGE - 1), hi = (r->base + r->size + PAGE - 1) & ~(PAGE - 1);
+	int rc;
+
+	if (page_shared_with_hidden(lo, hi)) {
+		kprintf("zone %s: 00:%02x.%u BAR%u at 0x%lx shares a page with a hidden device; "
+			"not mapped\n",
+			z->name, f->dev, f->fn, b, r->base);
+		return 0;
+	}
+	rc = npt_map(&z->npt, lo, lo, hi - lo, NPT_R | NPT_W | NPT_DEV);
+	if (rc == -1) /* two BARs in one page: already mapped with the first */
+		return 0;
+	kprintf("zone %s: 00:%02x.%u BAR%u mapped at 0x%lx (%lu KiB)\n", z->name, f->dev, f->fn, b,
+		lo, (hi - lo) / 1024);
+	return rc;
+}
+
+int pci_pass_attach(struct zone *z)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (f[i].access != PCI_PASSED)
+			continue;
+		for (unsigned b = 0; b < PCI_BARS; b++)
+			if (f[i].bar[b].size && !f[i].bar[b].io && map_bar(z, &f[i], b) != 0)
+				return -1;
+	}
+	irq_zone = z;
+	return 0;
+}
+
+void pci_pass_detach(struct zone *z)
+{
+	if (irq_zone == z)
+		irq_zone = NULL;
+}
+
+void pci_pass_acpi(struct zone_acpi_config *c)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	c->pci_root = true;
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned b = 0; b < PCI_BARS && f[i].access == PCI_PASSED; b++) {
+			const struct pci_bar *r = &f[i].bar[b];
+
+			if (!r->size || c->pci_window_count == ZONE_ACPI_MAX_PCI_WINDOWS)
+				continue;
+			c->pci_windows[c->pci_window_count++] =
+				(struct zone_acpi_pci_window){r->base, r->size, r->io};
+		}
+	}
+}
+
+/* ---- ports: config mechanism #1 and I/O BARs ------------------------------ */
+
+static const struct pci_func *io_bar_func(uint16_t port, unsigned size)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned b = 0; b < PCI_BARS && f[i].access == PCI_PASSED; b++) {
+			const struct pci_bar *r = &f[i].bar[b];
+
+			if (r->io && r->size && port >= r->base && port + size <= r->base + r->size)
+				return &f[i];
+		}
+	}
+	return NULL;
+}
+
+bool pci_pass_port(uint16_t port, unsigned size)
+{
+	return (port >= CF8_PORT && port < CFC_PORT + 4) || io_bar_func(port, size);
+}
+
+static inline void port_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		__asm__ volatile("outb %b0, %1" ::"a"(v), "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("outw %w0, %1" ::"a"(v), "Nd"(port));
+	else
+		__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline uint32_t port_in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+
+	if (size == 1)
+		__asm__ volatile("inb %1, %b0" : "+a"(v) : "Nd"(port));
+	else if (size == 2)
+		__asm__ volatile("inw %1, %w0" : "+a"(v) : "Nd"(port));
+	else
+		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* The function and register the zone's CONFIG_ADDRESS selects, if visible. */
+static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned size, unsigned *reg)
+{
+	uint8_t bus, dev, fn;
+	const struct pci_func *f;
+
+	if (port < CFC_PORT ||
+	    !pci_cf8_decode(z->pci_address, port - CFC_PORT, size, &bus, &dev, &fn, reg))
+		return NULL;
+	f = find_func(bus, dev, fn);
+	return f && f->access != PCI_HIDDEN ? f : NULL;
+}
+
+enum vexit_action pci_pass_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v)
+{
+	const struct pci_func *f;
+	unsigned reg;
+
+	if (port >= CF8_PORT && port < CFC_PORT) {
+		/* Only a 32-bit access reaches CONFIG_ADDRESS (3.2.2.3.2). */
+		*v = port == CF8_PORT && size == 4 ? z->pci_address : 0xffffffffu;
+		return VACT_RESUME;
+	}
+	if (port >= CFC_PORT && port < CFC_PORT + 4) {
+		f = selected(z, port, size, &reg);
+		*v = f ? pci_read_filter(f, reg, pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
+		       : 0xffffffffu;
+		return VACT_RESUME;
+	}
+	*v = port_in(port, size);
+	return VACT_RESUME;
+}
+
+static void refuse_write(struct zone *z, const struct pci_func *f, unsigned reg, uint32_t v,
+			 const char *why)
+{
+	if (z->pci_refusals++ < REFUSAL_REPORTS)
+		kprintf("zone %s: PCI config write 0x%x to 00:%02x.%u offset 0x%x refused (%s)\n",
+			z->name, v, f->dev, f->fn, reg, why);
+}
+
+enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v)
+{
+	const struct pci_func *f;
+	const char *why;
+	unsigned reg;
+
+	if (port >= CF8_PORT && port < CFC_PORT) {
+		if (port == CF8_PORT && size == 4)
+			z->pci_address = v;
+		return VACT_RESUME;
+	}
+	if (port >= CFC_PORT && port < CFC_PORT + 4) {
+		f = selected(z, port, size, &reg);
+		if (!f)
+			return VACT_RESUME;
+		switch (pci_write_check(f, reg, size, v, &why)) {
+		case PCI_WRITE_OK: pci_cfg_write(f->bus, f->dev, f->fn, reg, size, v); break;
+		case PCI_WRITE_REFUSED: refuse_write(z, f, reg, v, why); break;
+		case PCI_WRITE_IGNORED: break;
+		}
+		return VACT_RESUME;
+	}
+	port_out(port, size, v);
+	return VACT_RESUME;
+}
+
+/* ---- interrupts ------------------------------------------------------------ */
+
+void pci_pass_irq(uint8_t vector)
+{
+	struct zone *z = irq_zone;
+
+	if (z && this_cpu()->index == z->vcpus[0].cpu) {
+		zone_irq_raise(&z->vcpus[0], vector);
+		return;
+	}
+	if (__atomic_fetch_add(&stray_irqs, 1, __ATOMIC_RELAXED) < STRAY_REPORTS)
+		kprintf("zonevisor: device interrupt 0x%x on cpu %u dropped (no control zone "
+			"takes it here)\n",
+			vector, this_cpu()->index);
+}
