@@ -33,7 +33,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
 PURE_SRCS += zones/net/policy.c
-PURE_SRCS += zones/net/packet.c zones/net/dns.c
+PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c
 PURE_SRCS += zones/control_check.c zones/pci_filter.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
@@ -193,6 +193,11 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_net
 $(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c $(NET_PARSE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(NET_PARSE_SRCS)
+SWITCH_SRCS := zones/net/switch.c zones/net/policy.c $(NET_PARSE_SRCS) hv/lib/fmt.c
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_switch
+$(BUILD)/fuzz/fuzz_switch: tests/fuzz/fuzz_switch.c $(SWITCH_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(SWITCH_SRCS)
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_virtio
 VIRTIO_SRCS := zones/virtio/mmio.c zones/virtio/queue.c hv/lib/string.c
 $(BUILD)/fuzz/fuzz_virtio: tests/fuzz/fuzz_virtio.c $(VIRTIO_SRCS) $(HEADERS)
