@@ -34,7 +34,7 @@ PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
 PURE_SRCS += zones/net/policy.c
 PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c
-PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c
+PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c
 PURE_SRCS += zones/control_check.c zones/pci_filter.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
@@ -203,6 +203,10 @@ VIRTIO_SRCS := zones/virtio/mmio.c zones/virtio/queue.c hv/lib/string.c
 $(BUILD)/fuzz/fuzz_virtio: tests/fuzz/fuzz_virtio.c $(VIRTIO_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(VIRTIO_SRCS)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_virtio_net
+$(BUILD)/fuzz/fuzz_virtio_net: tests/fuzz/fuzz_virtio_net.c $(VIRTIO_SRCS) zones/virtio/net.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(VIRTIO_SRCS) zones/virtio/net.c
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_control
 $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c zones/control_check.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -14,27 +14,6 @@ static struct spinlock cfg_lock;
 static struct pci_func funcs[PCI_MAX_FUNCS];
 static unsigned func_count;
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static void select_reg(uint8_t bus, uint8_t dev, uint8_t fn, unsigned reg)
 {
 	outl(CONFIG_ADDRESS, ADDRESS_ENABLE | (uint32_t)bus << 16 | (uint32_t)(dev & 0x1f) << 11 |

@@ -19,6 +19,7 @@
 #include "hv/time.h"
 #include "zones/control_check.h"
 #include "zones/isolation.h"
+#include "zones/nic.h"
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
@@ -313,6 +314,10 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	z = zone_create(name, run->mem_bytes, list, run->cpus, &why);
 	if (!z)
 		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
+	if (zone_nic_attach(z, &why) != 0) {
+		zone_destroy(z);
+		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
+	}
 	why = zone_load_image(z, k->addr, k->size, rd->addr, rd->size, run->args, &e);
 	if (!why && zone_set_entry(z, &e) != 0)
 		why = "no memory for the vCPU";

@@ -236,6 +236,9 @@ const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa)
 
 	if (d->size && gpa - d->base < d->size)
 		return d;
+	d = &z->nic_window;
+	if (d->size && gpa - d->base < d->size)
+		return d;
 	if (!z->control)
 		return NULL;
 	z->hole = (struct mmio_device){"unassigned", 0, ~0ull, hole_read, hole_write, z};

@@ -7,6 +7,7 @@
 #include "zones/acpi_build.h"
 #include "zones/bzimage.h"
 #include "zones/control_proto.h"
+#include "zones/nic.h"
 #include "zones/pci_pass.h"
 #include "zones/vioapic.h"
 #include "zones/zone.h"
@@ -44,6 +45,7 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 	c.ioapic_id = z->vcpu_count; /* zones/irq.c: the ID after the vCPUs' */
 	if (z->control)
 		pci_pass_acpi(&c);
+	zone_nic_acpi(z, &c);
 	if (zone_acpi_build(&c, buf, BZIMAGE_ACPI_SIZE, &used, rsdp) != 0)
 		return "cannot build the zone's ACPI tables";
 	return copy(z, l->acpi_gpa, buf, used, "ACPI tables");
@@ -97,11 +99,17 @@ static const char *load_all(struct zone *z, const struct bzimage_info *bi, const
  * vector, and never reach a reset the zone can see (the i8042 pulse ends
  * it, zones/io.c).
  */
-static const char *full_cmdline(const char *args)
+static const char *full_cmdline(const struct zone *z, const char *args)
 {
-	static char buf[ZCTL_ARGS_LEN + 48];
+	static char buf[ZCTL_ARGS_LEN + 80];
+	char net[32] = "";
 
-	zv_snprintf(buf, sizeof(buf), "tsc_early_khz=%lu reboot=k %s", tsc_khz(), args);
+	if (z->nic) {
+		/* The agent /init sets eth0 up with it (tools/initramfs/init). */
+		zv_strlcpy(net, "zv_net=", sizeof(net));
+		zone_nic_address(z, net + 7, sizeof(net) - 7);
+	}
+	zv_snprintf(buf, sizeof(buf), "tsc_early_khz=%lu reboot=k %s %s", tsc_khz(), net, args);
 	return buf;
 }
 
@@ -112,7 +120,7 @@ const char *linux_zone_load(struct zone *z, const void *img, size_t size, const 
 	static struct bzimage_layout l;
 	uint64_t scratch;
 	const char *err = bzimage_parse(img, size, &bi);
-	const char *cmdline = full_cmdline(args);
+	const char *cmdline = full_cmdline(z, args);
 
 	if (err)
 		return err;

@@ -133,27 +133,19 @@ bool pci_pass_port(uint16_t port, unsigned size)
 	return (port >= CF8_PORT && port < CFC_PORT + 4) || io_bar_func(port, size);
 }
 
-static inline void port_out(uint16_t port, unsigned size, uint32_t v)
+static void port_out(uint16_t port, unsigned size, uint32_t v)
 {
 	if (size == 1)
-		__asm__ volatile("outb %b0, %1" ::"a"(v), "Nd"(port));
+		outb(port, (uint8_t)v);
 	else if (size == 2)
-		__asm__ volatile("outw %w0, %1" ::"a"(v), "Nd"(port));
+		outw(port, (uint16_t)v);
 	else
-		__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+		outl(port, v);
 }
 
-static inline uint32_t port_in(uint16_t port, unsigned size)
+static uint32_t port_in(uint16_t port, unsigned size)
 {
-	uint32_t v = 0;
-
-	if (size == 1)
-		__asm__ volatile("inb %1, %b0" : "+a"(v) : "Nd"(port));
-	else if (size == 2)
-		__asm__ volatile("inw %1, %w0" : "+a"(v) : "Nd"(port));
-	else
-		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
 /* The function and register the zone's CONFIG_ADDRESS selects, if visible. */

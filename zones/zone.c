@@ -12,6 +12,7 @@
 #include "hv/time.h"
 #include "zones/irq.h"
 #include "zones/isolation.h"
+#include "zones/nic.h"
 #include "zones/pci_pass.h"
 #include "zones/zone.h"
 
@@ -319,6 +320,7 @@ uint64_t zone_destroy(struct zone *z)
 	zone_unregister(z);
 	if (z->control)
 		pci_pass_detach(z);
+	zone_nic_detach(z);
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		if (z->vcpus[i].arch)
 			backend->vcpu_free(&z->vcpus[i]);

@@ -44,10 +44,12 @@ struct zone {
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
 	struct mmio_device ioapic_window;
-	struct mmio_device hole; /* control zone: what is outside its partition */
-	uint64_t hole_reports;	 /* such accesses logged so far (rate limit) */
-	uint32_t pci_address;	 /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
-	uint32_t pci_refusals;	 /* config writes refused so far */
+	struct mmio_device hole;       /* control zone: what is outside its partition */
+	struct zone_nic *nic;	       /* agent zone: its NIC (zones/nic.h), or NULL */
+	struct mmio_device nic_window; /* the NIC's registers; size 0 without one */
+	uint64_t hole_reports;	       /* such accesses logged so far (rate limit) */
+	uint32_t pci_address;	       /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
+	uint32_t pci_refusals;	       /* config writes refused so far */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */

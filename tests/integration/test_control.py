@@ -329,3 +329,40 @@ def test_bad_requests_fail_clearly_and_spawn_cycles_return_the_pool(name):
             b.fail("marker and scan zones did not get the same pages: %s" % ranges[-2:])
         s.must("zonectl stop keep")
         s.must("zonectl rm -f keep")
+
+
+def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
+    """Issue 7, the part without the uplink: every zonectl zone has a virtio-net
+    NIC (Debian's virtio_mmio + virtio_net) on the hypervisor's switch; with no
+    rules it reaches nothing, and every denial is a console line."""
+    deny = r"^zone %s: deny port \d+ "
+    with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=400) as b:
+        s = Session(b)
+        s.must("zonectl run -d --name a -- sleep 1000")
+        out = s.must("i=0; until zonectl logs a | grep 'init: eth0 has'; do i=$((i+1)); "
+                     "[ $i -lt 120 ] || exit 1; sleep 1; done", timeout=150)
+        s.has(out, r"^init: eth0 has 10\.77\.0\.\d+/24 via 10\.77\.0\.1$", "zone a's address")
+        a_ip = re.search(r"(10\.77\.0\.\d+)/24", "\n".join(out)).group(1)
+        out = s.must("zonectl run --name b -- sh -c 'nslookup denied.test; "
+                     "ping -c 1 -W 2 %s; ping -c 1 -W 2 10.0.2.2; "
+                     "ip addr add 10.77.0.99/24 dev eth0; ping -c 1 -W 2 -I 10.77.0.99 10.0.2.2; "
+                     "cat /sys/class/net/eth0/address; exit 0'" % a_ip, timeout=150)
+        # DNS for a name no rule allows: answered REFUSED by the switch itself.
+        s.has(out, r"can't find denied\.test: REFUSED", "nslookup of a name not allowed")
+        b.expect_seen(deny % "b" + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
+                      r"reason name-refused$")
+        # Another zone: not even ARP gets through.
+        b.expect_seen(deny % "b" + r"arp 10\.77\.0\.\d+ -> %s reason zone-to-zone$"
+                      % re.escape(a_ip))
+        # The outside, with no rule: nothing.
+        b.expect_seen(deny % "b" + r"icmp 10\.77\.0\.\d+ -> 10\.0\.2\.2 type 8 reason no-rule$")
+        # A source address that is not the port's.
+        b.expect_seen(deny % "b" + r".*10\.77\.0\.99.* reason spoofed-ip$")
+        # IPv6 (Linux's own router solicitations and MLD reports) is dropped.
+        b.expect_seen(deny % "b" + r"ipv6 .* reason ipv6-denied$")
+        s.has(out, r"^02:5a:56:01:00:0[0-9a-f]$", "the zone's MAC (locally administered)")
+        out = s.must("zonectl ps")
+        s.has(out, r"^a\s+running\s", "the zone that was pinged")
+        s.must("zonectl stop a")
+        s.must("zonectl rm -f a")
+        s.must("zonectl rm b")
