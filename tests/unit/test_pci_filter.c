@@ -125,7 +125,7 @@ TEST(bar_sizes_come_from_the_bits_that_stuck)
 	CHECK(pci_bar_size(0xfff00008, 0, false, false) == 0x100000); /* prefetchable 1 MiB */
 	CHECK(pci_bar_size(0xffffc00c, 0xffffffff, false, true) == 0x4000);
 	CHECK(pci_bar_size(0x0000000c, 0xfffffffe, false, true) == 0x200000000ull); /* 8 GiB */
-	CHECK(pci_bar_size(0, 0, false, false) == 0); /* unimplemented */
+	CHECK(pci_bar_size(0, 0, false, false) == 0); /* no BAR there */
 	CHECK(pci_bar_size(0x00000001, 0, true, false) == 0);
 	CHECK(pci_bar_size(0x0000000c, 0, false, true) == 0);
 }
