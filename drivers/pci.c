@@ -27,7 +27,7 @@ uint32_t pci_cfg_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned reg, unsign
 
 	spin_lock(&cfg_lock);
 	select_reg(bus, dev, fn, reg);
-	v = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+	v = port_in_sized(port, size);
 	spin_unlock(&cfg_lock);
 	return v;
 }
@@ -39,12 +39,7 @@ void pci_cfg_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned reg, unsigned 
 
 	spin_lock(&cfg_lock);
 	select_reg(bus, dev, fn, reg);
-	if (size == 1)
-		outb(port, (uint8_t)value);
-	else if (size == 2)
-		outw(port, (uint16_t)value);
-	else
-		outl(port, value);
+	port_out_sized(port, size, value);
 	spin_unlock(&cfg_lock);
 }
 

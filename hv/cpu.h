@@ -122,6 +122,22 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+/* An access of size 1, 2 or 4 bytes (anything else is taken as 4). */
+static inline uint32_t port_in_sized(uint16_t port, unsigned size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static inline void port_out_sized(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		outb(port, (uint8_t)v);
+	else if (size == 2)
+		outw(port, (uint16_t)v);
+	else
+		outl(port, v);
+}
+
 /* TSC_AUX exists with RDTSCP or RDPID (CPUID 8000_0001h EDX bit 27, 7 ECX bit 22). */
 static inline int cpu_has_tsc_aux(void)
 {

@@ -133,21 +133,6 @@ bool pci_pass_port(uint16_t port, unsigned size)
 	return (port >= CF8_PORT && port < CFC_PORT + 4) || io_bar_func(port, size);
 }
 
-static void port_out(uint16_t port, unsigned size, uint32_t v)
-{
-	if (size == 1)
-		outb(port, (uint8_t)v);
-	else if (size == 2)
-		outw(port, (uint16_t)v);
-	else
-		outl(port, v);
-}
-
-static uint32_t port_in(uint16_t port, unsigned size)
-{
-	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-}
-
 /* The function and register the zone's CONFIG_ADDRESS selects, if visible. */
 static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned size, unsigned *reg)
 {
@@ -177,7 +162,7 @@ enum vexit_action pci_pass_port_read(struct zone *z, uint16_t port, unsigned siz
 		       : 0xffffffffu;
 		return VACT_RESUME;
 	}
-	*v = port_in(port, size);
+	*v = port_in_sized(port, size);
 	return VACT_RESUME;
 }
 
@@ -211,7 +196,7 @@ enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned si
 		}
 		return VACT_RESUME;
 	}
-	port_out(port, size, v);
+	port_out_sized(port, size, v);
 	return VACT_RESUME;
 }
 
