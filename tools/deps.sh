@@ -2,7 +2,12 @@
 # Installs, idempotently, the Debian packages zonevisor needs to build and test.
 set -eu
 PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils
-	bochs bochs-term bochsbios vgabios bsdutils"
+	bochs bochs-term bochsbios vgabios bsdutils
+	nftables dnsmasq-base"
+# nftables and dnsmasq-base: their binaries and libraries are copied into the
+# control-zone initramfs (tools/mkinitramfs --control); neither starts a
+# service on the build machine (nftables.service is disabled by default,
+# dnsmasq-base has none).
 
 # `deps.sh fuzz` adds what `make fuzz` needs (clang's libFuzzer runtime).
 [ "${1:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"

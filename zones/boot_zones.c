@@ -14,7 +14,9 @@
 #include "hv/time.h"
 #include "zones/control.h"
 #include "zones/isolation.h"
+#include "zones/nic.h"
 #include "zones/pci_pass.h"
+#include "zones/virtio/mmio.h"
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
@@ -99,6 +101,21 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	zone_start(z);
 }
 
+/* The control zone is the agent network's uplink (zones/nic.h): without
+ * it agent zones reach only the switch, so a failure is reported, not fatal. */
+static void attach_uplink(struct zone *z)
+{
+	const char *why = "a PCI device decodes its window";
+
+	if (pci_pass_decodes(ZONE_NIC_GPA, ZONE_NIC_GPA + VIRTIO_MMIO_SIZE) ||
+	    zone_nic_attach_uplink(z, &why) != 0) {
+		kprintf("zone %s: no uplink for the agent network: %s\n", z->name, why);
+		return;
+	}
+	kprintf("zone %s: agent network uplink at 0x%lx, gateway 10.77.0.1\n", z->name,
+		(uint64_t)ZONE_NIC_GPA);
+}
+
 /* The control zone: created identity-mapped and run here, on the BSP,
  * until it ends (zonectl's requests are served inside its exits). */
 static void run_control(const struct zv_bootinfo *bi, const struct zv_config *conf,
@@ -113,6 +130,7 @@ static void run_control(const struct zv_bootinfo *bi, const struct zv_config *co
 		return refuse(b, NULL, why);
 	if (pci_pass_attach(z) != 0)
 		return refuse(b, z, "no memory to map the PCI devices");
+	attach_uplink(z);
 	why = load_image(bi, z, c, &e);
 	if (!why && zone_set_entry(z, &e) != 0)
 		why = "no memory for the vCPU";

@@ -1,6 +1,19 @@
-/* Agent-zone NICs: the virtio-net model (zones/virtio/net.h) wired to the zone and the switch. */
+/*
+ * NICs on the agent network: the virtio-net model (zones/virtio/net.h) wired
+ * to the zones and to the one switch (zones/net/switch.h).  An agent zone's
+ * NIC is a switch port; the control zone's is the uplink, behind which it
+ * routes, NATs and resolves (docs/network.md).
+ *
+ * Locking: one lock, net_lock, covers the switch and every NIC's device
+ * state.  A frame crosses from one zone's device into another's, so
+ * per-device locks would have to be taken two at a time in both orders;
+ * one lock makes that impossible to get wrong, and the network's cost is
+ * the copy, not the lock (docs/network.md, "Measured").  net_lock is taken
+ * before a zone's irq_lock (zone_irq_set_line), never after.
+ */
 #include "zones/nic.h"
 #include "hv/console.h"
+#include "hv/cpu.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
@@ -14,21 +27,24 @@
 #include "zones/zone.h"
 
 #define DENY_REPORTS 256 /* console lines per zone; the counters go on */
+#define UPLINK_PORT  (-1)
 
 struct zone_nic {
 	struct virtio_net dev;
-	struct spinlock lock; /* the device: its vCPUs' accesses */
 	struct zone *zone;
-	int port;
+	int port;		 /* switch port, or UPLINK_PORT */
+	struct policy *policy;	 /* the zone's own, or &deny_all */
+	unsigned policy_order;	 /* pages of *policy when it is the zone's own */
 	uint64_t deny_reports;
 	unsigned order; /* pages of this struct */
 };
 
-/* One switch for the host; every frame passes it under switch_lock. */
 static struct net_switch sw;
-static struct spinlock switch_lock;
+static struct spinlock net_lock;
 static struct switch_out out;
 static bool switch_ready;
+static struct zone_nic *ports[SWITCH_MAX_PORTS]; /* by switch port */
+static struct zone_nic *uplink;
 /* Zones given no rules share this empty policy: it denies everything and
  * never admits, so nothing of one zone's is kept in it. */
 static struct policy deny_all;
@@ -43,7 +59,7 @@ static void switch_setup(void)
 {
 	if (switch_ready)
 		return;
-	policy_init(&deny_all, time_ns());
+	policy_init(&deny_all, rdtsc());
 	switch_init(&sw, ZONE_NET, gateway_mac);
 	switch_ready = true;
 }
@@ -63,6 +79,16 @@ static void update_irq(struct zone_nic *n)
 	zone_irq_set_line(n->zone, ZONE_NIC_GSI, virtio_net_irq_line(&n->dev));
 }
 
+/* Puts a frame into n's receive queue (dropped, and counted by the model,
+ * if the zone posted no buffer) and raises its interrupt. */
+static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len)
+{
+	if (!n)
+		return;
+	virtio_net_receive(&n->dev, frame, len);
+	update_irq(n);
+}
+
 static void report_deny(struct zone_nic *n, const struct switch_out *o)
 {
 	char line[SWITCH_DENY_LINE_MAX];
@@ -75,21 +101,32 @@ static void report_deny(struct zone_nic *n, const struct switch_out *o)
 		kprintf("zone %s: further denials are counted, not printed\n", n->zone->name);
 }
 
-/* A frame the zone sent: the switch decides.  Called with n->lock held. */
-static void on_tx(void *ctx, const uint8_t *frame, size_t len)
+/* A frame an agent zone sent: the switch decides.  Called with net_lock held. */
+static void on_agent_tx(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct zone_nic *n = ctx;
-	enum switch_action a;
+	enum switch_action a = switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
 
-	spin_lock(&switch_lock);
-	a = switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
 	if (a == SWITCH_REPLY)
-		virtio_net_receive(&n->dev, out.reply, out.reply_len);
+		deliver(n, out.reply, out.reply_len);
+	else if (a == SWITCH_TO_UPLINK)
+		deliver(uplink, frame, len);
 	if (out.reason != SWITCH_PASS) /* dropped, or refused with a reply */
 		report_deny(n, &out);
-	/* SWITCH_TO_UPLINK: the control zone's uplink port is not built yet,
-	 * so what the policy admits goes nowhere (docs/network.md). */
-	spin_unlock(&switch_lock);
+}
+
+/* A frame the control zone sent into the agent network.  Called with net_lock held. */
+static void on_uplink_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct zone_nic *n = ctx;
+	enum switch_action a = switch_from_uplink(&sw, frame, len, now_ms(), &out);
+
+	if (a == SWITCH_REPLY)
+		deliver(n, out.reply, out.reply_len);
+	else if (a == SWITCH_TO_PORT && out.port < SWITCH_MAX_PORTS)
+		deliver(ports[out.port], frame, len);
+	if (out.reason != SWITCH_PASS)
+		report_deny(n, &out);
 }
 
 static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
@@ -97,10 +134,10 @@ static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
 	struct zone_nic *n = ctx;
 	uint32_t v;
 
-	spin_lock(&n->lock);
+	spin_lock(&net_lock);
 	v = virtio_net_mmio_read(&n->dev, offset, size);
 	update_irq(n);
-	spin_unlock(&n->lock);
+	spin_unlock(&net_lock);
 	return v;
 }
 
@@ -108,10 +145,10 @@ static void nic_write(void *ctx, uint64_t offset, unsigned size, uint64_t value)
 {
 	struct zone_nic *n = ctx;
 
-	spin_lock(&n->lock);
+	spin_lock(&net_lock);
 	virtio_net_mmio_write(&n->dev, offset, size, (uint32_t)value);
 	update_irq(n);
-	spin_unlock(&n->lock);
+	spin_unlock(&net_lock);
 }
 
 static void port_mac(int port, uint8_t mac[6])
@@ -123,86 +160,236 @@ static void port_mac(int port, uint8_t mac[6])
 	mac[5] = (uint8_t)port;
 }
 
-static int plug(void)
-{
-	uint8_t mac[6];
-	int port = -1;
-
-	spin_lock(&switch_lock);
-	switch_setup();
-	for (int p = 0; p < SWITCH_MAX_PORTS && port < 0; p++) {
-		port_mac(p, mac);
-		port = switch_add_port(&sw, mac, ZONE_NET | (uint32_t)(ZONE_NET_FIRST_HOST + p),
-				       &deny_all);
-	}
-	spin_unlock(&switch_lock);
-	return port;
-}
-
-int zone_nic_attach(struct zone *z, const char **why)
+static struct zone_nic *nic_alloc(struct zone *z)
 {
 	unsigned order = palloc_order_for(sizeof(struct zone_nic));
-	struct vq_mem mem = {mem_read, mem_write, z};
-	struct zone_nic *n;
 	uint64_t pa;
-	uint8_t mac[6];
+	struct zone_nic *n;
 
-	if (z->mem_bytes > ZONE_NIC_GPA) {
-		*why = "memory reaches the NIC's window";
-		return -1;
-	}
+	if (z->mem_bytes > ZONE_NIC_GPA && !z->control)
+		return NULL;
 	pa = page_alloc(order);
-	if (!pa) {
-		*why = "no memory for the NIC";
-		return -1;
-	}
+	if (!pa)
+		return NULL;
 	n = phys_to_virt(pa);
 	zv_memset(n, 0, sizeof(*n));
 	n->zone = z;
 	n->order = order;
-	n->port = plug();
-	if (n->port < 0) {
-		page_free(pa, order);
-		*why = "no free switch port";
-		return -1;
-	}
-	port_mac(n->port, mac);
-	virtio_net_init(&n->dev, mac, &mem, on_tx, n);
+	n->policy = &deny_all;
+	return n;
+}
+
+static void free_pages_wiped(void *p, size_t bytes, unsigned order)
+{
+	zv_memset(p, 0, bytes);
+	page_free((uint64_t)p, order); /* the hypervisor maps memory 1:1 */
+}
+
+static void nic_free(struct zone_nic *n)
+{
+	if (n->policy != &deny_all) /* learned addresses and flows are the zone's */
+		free_pages_wiped(n->policy, sizeof(*n->policy), n->policy_order);
+	free_pages_wiped(n, sizeof(*n), n->order);
+}
+
+static void wire(struct zone *z, struct zone_nic *n, const uint8_t mac[6],
+		 void (*tx)(void *, const uint8_t *, size_t))
+{
+	struct vq_mem mem = {mem_read, mem_write, z};
+
+	virtio_net_init(&n->dev, mac, &mem, tx, n);
 	z->nic = n;
 	z->nic_window = (struct mmio_device){"virtio-net", ZONE_NIC_GPA, VIRTIO_MMIO_SIZE,
 					     nic_read,	   nic_write,	 n};
+}
+
+/* Copies the next line of *text (without its '\n') into buf, cut to len - 1
+ * bytes (the caller refuses a line that fills buf); false at the end. */
+static bool next_rule(const char **text, char *buf, size_t len)
+{
+	const char *s = *text;
+	size_t i = 0, n;
+
+	if (!s || !*s)
+		return false;
+	while (s[i] && s[i] != '\n')
+		i++;
+	n = i < len ? i : len - 1;
+	zv_memcpy(buf, s, n);
+	buf[n] = '\0';
+	*text = s[i] == '\n' ? s + i + 1 : s + i;
+	return true;
+}
+
+/* The zone's own policy with its rules; every refusal message starts with
+ * "bad rule '" (zones/control.c tells a bad request from no memory by it). */
+static int build_policy(struct zone_nic *n, const char *allow, char *why, unsigned why_len)
+{
+	static char rule[POLICY_RULE_TEXT_MAX + 2];
+	char err[160];
+	uint64_t pa;
+
+	if (!allow || !*allow)
+		return 0;
+	n->policy_order = palloc_order_for(sizeof(struct policy));
+	pa = page_alloc(n->policy_order);
+	if (!pa) {
+		zv_snprintf(why, why_len, "no memory for the network policy (%lu KiB)",
+			    (uint64_t)sizeof(struct policy) >> 10);
+		return -1;
+	}
+	n->policy = phys_to_virt(pa);
+	policy_init(n->policy, rdtsc() ^ pa);
+	while (next_rule(&allow, rule, sizeof(rule))) {
+		if (zv_strlen(rule) > POLICY_RULE_TEXT_MAX) {
+			zv_snprintf(why, why_len, "bad rule '%.40s...': longer than %d bytes", rule,
+				    POLICY_RULE_TEXT_MAX);
+			return -1;
+		}
+		if (policy_add_rule(n->policy, rule, err, sizeof(err)) != 0) {
+			zv_snprintf(why, why_len, "bad rule '%s': %s", rule, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Plugs n into the first free port and wires its device, under net_lock:
+ * once the port is in ports[], the uplink may deliver to it. */
+static int plug(struct zone *z, struct zone_nic *n)
+{
+	uint8_t mac[6];
+	int port = -1;
+
+	spin_lock(&net_lock);
+	switch_setup();
+	for (int p = 0; p < SWITCH_MAX_PORTS && port < 0; p++) {
+		port_mac(p, mac);
+		port = switch_add_port(&sw, mac, ZONE_NET | (uint32_t)(ZONE_NET_FIRST_HOST + p),
+				       n->policy);
+	}
+	if (port >= 0) {
+		n->port = port;
+		wire(z, n, mac, on_agent_tx);
+		ports[port] = n;
+	}
+	spin_unlock(&net_lock);
+	return port;
+}
+
+int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_len)
+{
+	struct zone_nic *n = nic_alloc(z);
+
+	if (!n) {
+		zv_snprintf(why, why_len, "%s",
+			    z->mem_bytes > ZONE_NIC_GPA ? "memory reaches the NIC's window"
+							: "no memory for the NIC");
+		return -1;
+	}
+	if (build_policy(n, allow, why, why_len) != 0) {
+		nic_free(n);
+		return -1;
+	}
+	if (plug(z, n) < 0) {
+		zv_snprintf(why, why_len, "no free switch port (%d zones on the switch)",
+			    SWITCH_MAX_PORTS);
+		nic_free(n);
+		return -1;
+	}
+	return 0;
+}
+
+int zone_nic_attach_uplink(struct zone *control, const char **why)
+{
+	struct zone_nic *n;
+
+	if (uplink) {
+		*why = "the switch has its uplink already";
+		return -1;
+	}
+	n = nic_alloc(control);
+	if (!n) {
+		*why = "no memory for the uplink NIC";
+		return -1;
+	}
+	n->port = UPLINK_PORT;
+	spin_lock(&net_lock);
+	switch_setup();
+	wire(control, n, gateway_mac, on_uplink_tx);
+	uplink = n;
+	spin_unlock(&net_lock);
 	return 0;
 }
 
 void zone_nic_detach(struct zone *z)
 {
 	struct zone_nic *n = z->nic;
-	unsigned order;
 
 	if (!n)
 		return;
-	spin_lock(&switch_lock);
-	switch_remove_port(&sw, (unsigned)n->port);
-	spin_unlock(&switch_lock);
+	spin_lock(&net_lock);
+	if (n == uplink)
+		uplink = NULL;
+	else {
+		switch_remove_port(&sw, (unsigned)n->port);
+		ports[n->port] = NULL;
+	}
 	z->nic = NULL;
 	z->nic_window.size = 0;
-	order = n->order;
-	zv_memset(n, 0, sizeof(*n));
-	page_free((uint64_t)n, order); /* the hypervisor maps memory 1:1 */
+	spin_unlock(&net_lock);
+	nic_free(n);
 }
 
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c)
 {
-	if (!z->nic)
+	if (!z->nic || c->virtio_count >= ZONE_ACPI_MAX_VIRTIO)
 		return;
-	c->virtio[0] = (struct zone_acpi_virtio){ZONE_NIC_GPA, VIRTIO_MMIO_SIZE, ZONE_NIC_GSI};
-	c->virtio_count = 1;
+	c->virtio[c->virtio_count++] =
+		(struct zone_acpi_virtio){ZONE_NIC_GPA, VIRTIO_MMIO_SIZE, ZONE_NIC_GSI};
+}
+
+static uint32_t nic_ip(const struct zone_nic *n)
+{
+	return n->port == UPLINK_PORT ? ZONE_NET_GATEWAY
+				      : ZONE_NET | (uint32_t)(ZONE_NET_FIRST_HOST + n->port);
 }
 
 void zone_nic_address(const struct zone *z, char *buf, unsigned len)
 {
-	uint32_t ip = ZONE_NET | (uint32_t)(ZONE_NET_FIRST_HOST + z->nic->port);
+	uint32_t ip = z->nic ? nic_ip(z->nic) : 0;
 
 	zv_snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
 		    ip & 0xff);
+}
+
+void zone_nic_info(const struct zone *z, struct zone_nic_info *o)
+{
+	const struct zone_nic *n = z->nic;
+	const struct switch_counters *c;
+
+	zv_memset(o, 0, sizeof(*o));
+	if (!n)
+		return;
+	zone_nic_address(z, o->address, sizeof(o->address));
+	spin_lock(&net_lock);
+	c = n == uplink ? &sw.uplink : &sw.port[n->port].count;
+	o->rules = n->policy->rule_count;
+	o->allowed = c->allowed;
+	o->denied = c->denied;
+	o->tx_bytes = c->bytes_to_uplink;
+	o->rx_bytes = c->bytes_to_zone;
+	spin_unlock(&net_lock);
+}
+
+unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len)
+{
+	unsigned n = 0;
+
+	if (!z->nic)
+		return 0;
+	spin_lock(&net_lock);
+	n = (unsigned)policy_rule_text(z->nic->policy, i, buf, len);
+	spin_unlock(&net_lock);
+	return n;
 }

@@ -1,5 +1,5 @@
-/* An agent zone's NIC: a virtio-net device on virtio-mmio, plugged into the switch
- * (zones/net/switch.h). */
+/* NICs on the agent network: each agent zone's virtio-net device on virtio-mmio, and the
+ * control zone's uplink, all plugged into the one switch (zones/net/switch.h). */
 #ifndef ZV_NIC_H
 #define ZV_NIC_H
 
@@ -9,8 +9,8 @@
 struct zone;
 struct zone_acpi_config;
 
-/* Where every agent zone sees its NIC: one page below the IOAPIC, and its
- * IOAPIC input (edge-triggered; COM1 is 4). */
+/* Where a zone sees its NIC (an agent zone's port, the control zone's uplink):
+ * one page below the IOAPIC, and its IOAPIC input (edge-triggered; COM1 is 4). */
 #define ZONE_NIC_GPA 0xfeb00000ull
 #define ZONE_NIC_GSI 5
 /* The agent network (docs/network.md): 10.77.0.0/24, the control zone at
@@ -18,16 +18,36 @@ struct zone_acpi_config;
 #define ZONE_NET	    0x0a4d0000u
 #define ZONE_NET_GATEWAY    (ZONE_NET | 1)
 #define ZONE_NET_FIRST_HOST 10
+#define ZONE_NET_ALLOW_MAX  4096 /* bytes of an allowlist's text, rules one per line */
 
-/* Gives z a NIC on the switch (before its image is loaded, so its ACPI
- * tables list it).  0, or -1 with *why set (no memory, no free port, a zone
- * too large to leave the window free). */
-int zone_nic_attach(struct zone *z, const char **why);
-/* Unplugs and frees z's NIC, if any.  On the zone's CPU after it stopped. */
+/*
+ * Gives z a NIC on the switch (before its image is loaded, so its ACPI
+ * tables list it).  allow: the zone's rules (docs/network.md), one per line;
+ * NULL or "" denies everything.  0, or -1 with a message in why (why_len
+ * bytes): a rule refused (the message names it), no memory, no free port, a
+ * zone too large to leave the window free.
+ */
+int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_len);
+/* Gives the control zone the switch's uplink port (the gateway, 10.77.0.1).
+ * 0, or -1 with *why set. */
+int zone_nic_attach_uplink(struct zone *control, const char **why);
+/* Unplugs and frees z's NIC (or uplink), if any, and wipes its policy.
+ * On the zone's CPU after it stopped. */
 void zone_nic_detach(struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c);
 /* The zone's address on the agent network ("10.77.0.10"), for its command line. */
 void zone_nic_address(const struct zone *z, char *buf, unsigned len);
+
+/* What zonectl ps shows of a zone's network.  All zero without a NIC. */
+struct zone_nic_info {
+	char address[16];	   /* "10.77.0.10" */
+	uint32_t rules;		   /* rules in its allowlist */
+	uint64_t allowed, denied;  /* frames, both directions (struct switch_counters) */
+	uint64_t tx_bytes, rx_bytes; /* to the uplink, delivered to the zone */
+};
+void zone_nic_info(const struct zone *z, struct zone_nic_info *out);
+/* Rule i of z's allowlist in canonical form into buf; its length, 0 past the last. */
+unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len);
 
 #endif

@@ -31,14 +31,15 @@ static const struct pci_func *find_func(uint8_t bus, uint8_t dev, uint8_t fn)
 
 /* ---- the nested page table ---------------------------------------------- */
 
-/* Whether some function the zone does not get decodes memory in [lo, hi). */
-static bool page_shared_with_hidden(uint64_t lo, uint64_t hi)
+/* Whether some function decodes memory in [lo, hi): any function, or only
+ * those the zone does not get. */
+static bool decoded(uint64_t lo, uint64_t hi, bool hidden_only)
 {
 	unsigned n;
 	const struct pci_func *f = pci_funcs(&n);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (f[i].access == PCI_PASSED)
+		if (hidden_only && f[i].access == PCI_PASSED)
 			continue;
 		for (unsigned b = 0; b < PCI_BARS; b++) {
 			const struct pci_bar *r = &f[i].bar[b];
@@ -50,13 +51,18 @@ static bool page_shared_with_hidden(uint64_t lo, uint64_t hi)
 	return false;
 }
 
+bool pci_pass_decodes(uint64_t lo, uint64_t hi)
+{
+	return decoded(lo, hi, false);
+}
+
 static int map_bar(struct zone *z, const struct pci_func *f, unsigned b)
 {
 	const struct pci_bar *r = &f->bar[b];
 	uint64_t lo = r->base & ~(PAGE - 1), hi = (r->base + r->size + PAGE - 1) & ~(PAGE - 1);
 	int rc;
 
-	if (page_shared_with_hidden(lo, hi)) {
+	if (decoded(lo, hi, true)) {
 		kprintf("zone %s: 00:%02x.%u BAR%u at 0x%lx shares a page with a hidden device; "
 			"not mapped\n",
 			z->name, f->dev, f->fn, b, r->base);

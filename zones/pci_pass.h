@@ -17,6 +17,10 @@ int pci_pass_attach(struct zone *z);
 /* The control zone is going: device interrupts are dropped from now on. */
 void pci_pass_detach(struct zone *z);
 
+/* Whether a PCI function's memory BAR lies in [lo, hi): the hypervisor
+ * must not put an emulated device there. */
+bool pci_pass_decodes(uint64_t lo, uint64_t hi);
+
 /* Describes the PCI root bridge and the BAR windows in the zone's ACPI tables. */
 void pci_pass_acpi(struct zone_acpi_config *c);
 
