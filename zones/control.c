@@ -24,7 +24,10 @@
 #include "zones/zone_load.h"
 
 #define LOG_BYTES   (16 * 1024) /* console bytes kept per zone */
-#define REPLY_BYTES (sizeof(struct zctl_resp_hdr) + sizeof(struct zctl_logs) + LOG_BYTES)
+#define LOGS_REPLY  (sizeof(struct zctl_logs) + LOG_BYTES)
+#define REPLY_BYTES                                                                       \
+	(sizeof(struct zctl_resp_hdr) +                                                   \
+	 (LOGS_REPLY > sizeof(struct zctl_ps) ? LOGS_REPLY : sizeof(struct zctl_ps)))
 #define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
 
 struct record {
@@ -42,6 +45,8 @@ struct record {
 	uint64_t exits;
 	uint64_t overhead_bytes;
 	char reason[ZCTL_MESSAGE_LEN];
+	struct zctl_net net;	     /* once it stopped: its NIC's last figures */
+	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
 	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
 	char log[LOG_BYTES];
 };
@@ -130,6 +135,20 @@ static void on_console_line(void *ctx, const char *line)
 	spin_unlock(&lock);
 }
 
+static void net_figures(const struct zone *z, struct zctl_net *o)
+{
+	struct zone_nic_info info;
+
+	zone_nic_info(z, &info);
+	zv_memset(o, 0, sizeof(*o));
+	zv_strlcpy(o->address, info.address, sizeof(o->address));
+	o->rules = info.rules;
+	o->allowed = info.allowed;
+	o->denied = info.denied;
+	o->tx_bytes = info.tx_bytes;
+	o->rx_bytes = info.rx_bytes;
+}
+
 /* Zone CPU: every vCPU has stopped; the wipe comes next. */
 static void on_stopped(void *ctx, struct zone *z)
 {
@@ -142,6 +161,7 @@ static void on_stopped(void *ctx, struct zone *z)
 	r->end_tsc = rdtsc();
 	r->exits = zone_exits(z);
 	ended_exits += r->exits;
+	net_figures(z, &r->net);
 	zv_strlcpy(r->reason, z->stop_reason[0] ? z->stop_reason : "stopped", sizeof(r->reason));
 	spin_unlock(&lock);
 }
@@ -294,6 +314,35 @@ static int check_capacity(struct request *q, const struct zctl_run *run)
 
 static void fill_zone(const struct record *r, struct zctl_zone *o);
 
+/* The zone's rules as the policy took them, for ps; and one console line
+ * saying where it may go. */
+static void keep_rules(struct record *r, const struct zone *z)
+{
+	static char line[ZCTL_ALLOW_LEN];
+	char address[16];
+	size_t at = 0;
+
+	/* Canonical text may be longer ("10.0.0.1" is "10.0.0.1/32"): what does
+	 * not fit is left off at a rule's end; ps's rule count stays exact. */
+	for (uint32_t i = 0; at + 1 < sizeof(r->allow); i++) {
+		size_t room = sizeof(r->allow) - at - 1;
+		size_t n = zone_nic_rule(z, i, r->allow + at, (unsigned)room);
+
+		if (n == 0 || n >= room)
+			break;
+		r->allow[at + n] = '\n';
+		at += n + 1;
+	}
+	r->allow[at] = '\0';
+	zv_strlcpy(line, r->allow, sizeof(line));
+	for (char *c = line; *c; c++)
+		if (*c == '\n')
+			*c = c[1] ? ' ' : '\0';
+	zone_nic_address(z, address, sizeof(address));
+	kprintf("zone %s: network %s allows %s\n", r->name, address,
+		line[0] ? line : "nothing (no --allow)");
+}
+
 static int start_zone(struct request *q, const struct zctl_run *run, const struct image *k,
 		      const struct image *rd)
 {
@@ -305,6 +354,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	struct zone *z;
 	char name[ZCTL_NAME_LEN];
 	static char iso[160];
+	static char nic_why[ZCTL_MESSAGE_LEN];
 
 	if (run->name[0])
 		zv_strlcpy(name, run->name, sizeof(name));
@@ -314,9 +364,11 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	z = zone_create(name, run->mem_bytes, list, run->cpus, &why);
 	if (!z)
 		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
-	if (zone_nic_attach(z, &why) != 0) {
+	if (zone_nic_attach(z, run->allow, nic_why, sizeof(nic_why)) != 0) {
 		zone_destroy(z);
-		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
+		if (zv_strncmp(nic_why, "bad rule '", 10) == 0)
+			return refuse(q, ZCTL_E_BAD_REQUEST, "zone %s: %s", name, nic_why);
+		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, nic_why);
 	}
 	why = zone_load_image(z, k->addr, k->size, rd->addr, rd->size, run->args, &e);
 	if (!why && zone_set_entry(z, &e) != 0)
@@ -327,7 +379,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 		zone_destroy(z);
 		return refuse(q, ZCTL_E_BAD_IMAGE, "zone %s: image refused: %s", name, why);
 	}
-	zv_memset(r, 0, sizeof(*r)); /* 16 KiB: no compound literal on the stack */
+	zv_memset(r, 0, sizeof(*r)); /* 21 KiB: no compound literal on the stack */
 	r->used = true;
 	r->state = ZCTL_STATE_RUNNING;
 	r->zone = z;
@@ -350,6 +402,7 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 	zones_started++;
 	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", name,
 		run->cpus, run->mem_bytes >> 20, r->overhead_bytes);
+	keep_rules(r, z);
 	zone_print_memory(z);
 	r->start_tsc = rdtsc();
 	zone_start(z);
@@ -446,6 +499,11 @@ static void fill_zone(const struct record *r, struct zctl_zone *o)
 	o->exits = r->zone ? zone_exits(r->zone) : r->exits;
 	o->overhead_bytes = r->overhead_bytes;
 	zv_strlcpy(o->reason, r->reason, sizeof(o->reason));
+	if (r->zone)
+		net_figures(r->zone, &o->net);
+	else
+		o->net = r->net;
+	zv_strlcpy(o->allow, r->allow, sizeof(o->allow));
 }
 
 static int op_ps(struct request *q)

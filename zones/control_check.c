@@ -28,7 +28,7 @@ const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32
 	if (h->magic != ZCTL_REQ_MAGIC)
 		return "bad request magic";
 	if (h->version != ZCTL_VERSION)
-		return "protocol version mismatch (this hypervisor speaks version 1)";
+		return "protocol version mismatch (this hypervisor speaks version 2)";
 	if (h->length != len)
 		return "header length differs from the doorbell's";
 	if (h->reserved)
@@ -77,6 +77,27 @@ static const char *check_args(const char *a)
 	return NULL;
 }
 
+/* Lines of printable ASCII, each ended by '\n'; a rule's own syntax is the
+ * policy's to judge (zones/net/policy.c), when the NIC is attached. */
+static const char *check_allow(const char *a)
+{
+	size_t n = zv_strnlen(a, ZCTL_ALLOW_LEN);
+
+	if (n == ZCTL_ALLOW_LEN)
+		return "allowlist longer than 4095 bytes";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c == '\n' && (i == 0 || a[i - 1] == '\n'))
+			return "allowlist has an empty rule";
+		if (c != '\n' && (c <= 0x20 || c >= 0x7f))
+			return "allowlist rule has a space or a character outside printable ASCII";
+	}
+	if (n && a[n - 1] != '\n')
+		return "allowlist's last rule does not end with a newline";
+	return NULL;
+}
+
 const char *zctl_check_run(const struct zctl_run *r)
 {
 	if (r->name[0] && zctl_check_name(r->name))
@@ -93,6 +114,8 @@ const char *zctl_check_run(const struct zctl_run *r)
 		return "kernel must be the default or an uploaded image";
 	if (r->initrd > ZCTL_IMAGE_UPLOADED)
 		return "initrd must be the default, none or an uploaded image";
+	if (check_allow(r->allow))
+		return check_allow(r->allow);
 	return check_args(r->args);
 }
 

@@ -1,5 +1,5 @@
 /*
- * The control channel's wire format (version 1), shared by the hypervisor
+ * The control channel's wire format (version 2), shared by the hypervisor
  * (zones/control.c) and zonectl (tools/zonectl/).  docs/control.md has the
  * prose.  Only the control zone has the channel: its I/O ports below exist
  * in no agent zone (they read all-ones there), and the window is a page
@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define ZCTL_VERSION 1
+#define ZCTL_VERSION 2 /* 2: run's allowlist, a zone's network in ps */
 
 /* I/O ports (32-bit IN/OUT only). */
 #define ZCTL_PORT_BASE	      0x5a0
@@ -40,6 +40,7 @@
 #define ZCTL_ARGS_LEN	 1024 /* kernel command line of the zone */
 #define ZCTL_MESSAGE_LEN 192
 #define ZCTL_MAX_ZONES	 16
+#define ZCTL_ALLOW_LEN	 4096 /* an allowlist: rules one per line (docs/network.md) */
 
 enum zctl_op {
 	ZCTL_OP_RUN = 1,    /* body: zctl_run; reply: zctl_zone */
@@ -102,6 +103,9 @@ struct zctl_run {
 	uint32_t kernel;	  /* enum zctl_image: DEFAULT or UPLOADED */
 	uint32_t initrd;	  /* enum zctl_image */
 	char args[ZCTL_ARGS_LEN]; /* the zone's command line */
+	/* Where its NIC may go: "HOST[:PORT]", "*.DOMAIN[:PORT]" or
+	 * "A.B.C.D[/N][:PORT]", each ended by '\n'; "" = nowhere. */
+	char allow[ZCTL_ALLOW_LEN];
 };
 
 /* ZCTL_OP_UPLOAD: bytes [offset, offset+len) of the slot's image, which is
@@ -130,6 +134,16 @@ struct zctl_zone {
 	uint64_t exits;		       /* VM exits, all reasons */
 	uint64_t overhead_bytes;       /* hypervisor memory for it beyond its RAM */
 	char reason[ZCTL_MESSAGE_LEN]; /* why it stopped; "" while running */
+	struct zctl_net {
+		char address[16];  /* "10.77.0.10" on the agent network; "" = no NIC */
+		uint32_t rules;	   /* lines in allow below */
+		uint32_t reserved;
+		uint64_t allowed;  /* frames the switch passed, both directions */
+		uint64_t denied;   /* frames it dropped or answered itself with a refusal */
+		uint64_t tx_bytes; /* frames from the zone sent to the uplink */
+		uint64_t rx_bytes; /* frames delivered to the zone */
+	} net;			   /* exited zones: as they stood when it stopped */
+	char allow[ZCTL_ALLOW_LEN]; /* its rules in canonical form, each ended by '\n' */
 };
 
 struct zctl_ps {

@@ -34,9 +34,9 @@ TEST(headers_are_checked_field_by_field)
 	h.magic ^= 1;
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE), "bad request magic");
 	h = hdr(ZCTL_OP_RUN, run_len);
-	h.version = 2;
+	h.version = 1; /* a zonectl from before allowlists */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 1)");
+		  "protocol version mismatch (this hypervisor speaks version 2)");
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.reserved = 1;
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
@@ -112,6 +112,31 @@ TEST(run_requests)
 	r = good_run();
 	memset(r.name, 'a', sizeof(r.name));
 	CHECK_STR(zctl_check_run(&r), "zone name longer than 31 characters");
+}
+
+TEST(run_allowlists)
+{
+	struct zctl_run r = good_run();
+
+	strcpy(r.allow, "api.example.com:443\n*.pypi.org\n10.0.0.0/8:22\n");
+	CHECK(zctl_check_run(&r) == NULL);
+	strcpy(r.allow, "api.example.com:443");
+	CHECK_STR(zctl_check_run(&r), "allowlist's last rule does not end with a newline");
+	strcpy(r.allow, "a.com\n\nb.com\n");
+	CHECK_STR(zctl_check_run(&r), "allowlist has an empty rule");
+	strcpy(r.allow, "\n");
+	CHECK_STR(zctl_check_run(&r), "allowlist has an empty rule");
+	strcpy(r.allow, "a.com b.com\n");
+	CHECK_STR(zctl_check_run(&r),
+		  "allowlist rule has a space or a character outside printable ASCII");
+	strcpy(r.allow, "a.com\r\n");
+	CHECK_STR(zctl_check_run(&r),
+		  "allowlist rule has a space or a character outside printable ASCII");
+	strcpy(r.allow, "caf\xc3\xa9.com\n");
+	CHECK_STR(zctl_check_run(&r),
+		  "allowlist rule has a space or a character outside printable ASCII");
+	memset(r.allow, 'a', sizeof(r.allow));
+	CHECK_STR(zctl_check_run(&r), "allowlist longer than 4095 bytes");
 }
 
 TEST(upload_chunks)

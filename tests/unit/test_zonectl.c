@@ -166,3 +166,33 @@ TEST(zonectl_cells)
 	zc_format_uptime((3 * 86400 + 4 * 3600) * 1000000ull, buf, sizeof(buf));
 	CHECK_STR(buf, "3d4h");
 }
+
+TEST(zonectl_allow_rules)
+{
+	char allow[64] = "", json[128];
+
+	CHECK(zc_add_rule(allow, sizeof(allow), "api.example.com:443", 0) == NULL);
+	CHECK(zc_add_rule(allow, sizeof(allow), "*.pypi.org", 0) == NULL);
+	CHECK(zc_add_rule(allow, sizeof(allow), "10.0.0.0/8:22", 1) == NULL);
+	CHECK_STR(allow, "api.example.com:443\n*.pypi.org\n10.0.0.0/8:22\n");
+	CHECK(zc_json_rules(allow, json, sizeof(json)) > 0);
+	CHECK_STR(json, "[\"api.example.com:443\", \"*.pypi.org\", \"10.0.0.0/8:22\"]");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "", 0), "empty rule");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), ":443", 0), "empty rule");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "a b", 0),
+		  "a rule has no spaces and only printable ASCII");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "a\nb", 0),
+		  "a rule has no spaces and only printable ASCII");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "10.0.0.0/8", 0),
+		  "an address range goes in --allow-cidr");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "example.com", 1),
+		  "not an address range (say 10.0.0.0/8 or 192.0.2.1:443)");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "10.0.0.0-8", 1),
+		  "not an address range (say 10.0.0.0/8 or 192.0.2.1:443)");
+	CHECK_STR(zc_add_rule(allow, sizeof(allow), "averyveryverylongname.example.com", 0),
+		  "too many rules: the allowlist holds 4095 bytes");
+	CHECK_STR(allow, "api.example.com:443\n*.pypi.org\n10.0.0.0/8:22\n"); /* unchanged */
+	CHECK(zc_json_rules("", json, sizeof(json)) == 2);
+	CHECK_STR(json, "[]");
+	CHECK(zc_json_rules("a\nb\n", json, 8) == -1);
+}

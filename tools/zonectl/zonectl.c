@@ -60,6 +60,11 @@ static const char usage_run[] =
 	"                  (default: the host's agent kernel)\n"
 	"  --initrd FILE   upload FILE as the initramfs; 'none': no initramfs\n"
 	"                  (default: the host's agent initramfs)\n"
+	"  --allow HOST[:PORT]         the zone may resolve HOST and connect to the\n"
+	"                  addresses its DNS answers gave (for their TTL; on PORT only)\n"
+	"  --allow '*.DOMAIN[:PORT]'   the same for every name under DOMAIN\n"
+	"  --allow-cidr A.B.C.D[/N][:PORT]  the zone may connect to those addresses\n"
+	"                  (rules add up; with none the zone's NIC reaches nothing)\n"
 	"  --rm            remove the zone once it has exited\n"
 	"  -d, --detach    print the zone's name and return at once\n"
 	"  -h, --help      this help\n"
@@ -73,7 +78,7 @@ static const char usage_run[] =
 static const char usage_ps[] =
 	"usage: zonectl ps [--json] [-a]\n"
 	"\n"
-	"Lists the zones: NAME STATE CPUS MEMORY UPTIME EXIT.  Exited zones are\n"
+	"Lists the zones: NAME STATE CPUS MEMORY ADDRESS UPTIME EXIT.  Exited zones are\n"
 	"always listed until removed (zonectl rm); -a is accepted for docker's\n"
 	"sake and changes nothing.\n"
 	"\n"
@@ -202,6 +207,8 @@ static const struct zctl_zone *fetch_zones(uint32_t *count)
 	for (uint32_t i = 0; i < ps.count; i++) {
 		ps.zones[i].name[ZCTL_NAME_LEN - 1] = '\0';
 		ps.zones[i].reason[ZCTL_MESSAGE_LEN - 1] = '\0';
+		ps.zones[i].net.address[sizeof(ps.zones[i].net.address) - 1] = '\0';
+		ps.zones[i].allow[ZCTL_ALLOW_LEN - 1] = '\0';
 	}
 	*count = ps.count;
 	return ps.zones;
@@ -214,6 +221,25 @@ static void print_json_string(const char *s)
 	if (zc_json_string(s, buf, sizeof(buf)) < 0)
 		snprintf(buf, sizeof(buf), "\"\"");
 	fputs(buf, stdout);
+}
+
+/* ", "address": ..., "allow": [...], "net": {...}" of one zone. */
+static void ps_json_net(const struct zctl_zone *z)
+{
+	static char rules[ZCTL_ALLOW_LEN * 6 + 3];
+
+	printf(", \"address\": ");
+	if (z->net.address[0])
+		print_json_string(z->net.address);
+	else
+		printf("null");
+	if (zc_json_rules(z->allow, rules, sizeof(rules)) < 0)
+		snprintf(rules, sizeof(rules), "[]");
+	printf(", \"allow\": %s, \"net\": {\"rules\": %u, \"allowed\": %llu, "
+	       "\"denied\": %llu, \"tx_bytes\": %llu, \"rx_bytes\": %llu}",
+	       rules, z->net.rules, (unsigned long long)z->net.allowed,
+	       (unsigned long long)z->net.denied, (unsigned long long)z->net.tx_bytes,
+	       (unsigned long long)z->net.rx_bytes);
 }
 
 static void ps_json(const struct zctl_zone *z, uint32_t count)
@@ -239,6 +265,7 @@ static void ps_json(const struct zctl_zone *z, uint32_t count)
 		printf("\"exits\": %llu, \"overhead_bytes\": %llu, \"reason\": ",
 		       (unsigned long long)z->exits, (unsigned long long)z->overhead_bytes);
 		print_json_string(z->reason);
+		ps_json_net(z);
 		printf("}");
 	}
 	printf("%s]\n", count ? "\n" : "");
@@ -247,7 +274,7 @@ static void ps_json(const struct zctl_zone *z, uint32_t count)
 static void ps_table(const struct zctl_zone *zones, uint32_t count)
 {
 	char cpus[ZCTL_MAX_ZONES][100];
-	int name_w = 4, cpus_w = 4;
+	int name_w = 4, cpus_w = 4, addr_w = 7;
 
 	for (uint32_t i = 0; i < count; i++) {
 		int n = (int)strlen(zones[i].name);
@@ -256,9 +283,11 @@ static void ps_table(const struct zctl_zone *zones, uint32_t count)
 			name_w = n;
 		if ((int)strlen(cpus[i]) > cpus_w)
 			cpus_w = (int)strlen(cpus[i]);
+		if ((int)strlen(zones[i].net.address) > addr_w)
+			addr_w = (int)strlen(zones[i].net.address);
 	}
-	printf("%-*s  %-7s  %-*s  %-7s  %-7s  %s\n", name_w, "NAME", "STATE", cpus_w, "CPUS",
-	       "MEMORY", "UPTIME", "EXIT");
+	printf("%-*s  %-7s  %-*s  %-7s  %-*s  %-7s  %s\n", name_w, "NAME", "STATE", cpus_w,
+	       "CPUS", "MEMORY", addr_w, "ADDRESS", "UPTIME", "EXIT");
 	for (uint32_t i = 0; i < count; i++) {
 		const struct zctl_zone *z = &zones[i];
 		char mem[32], up[32], ex[16] = "-";
@@ -266,8 +295,9 @@ static void ps_table(const struct zctl_zone *zones, uint32_t count)
 		zc_format_uptime(z->uptime_us, up, sizeof(up));
 		if (z->state == ZCTL_STATE_EXITED && z->exit_status >= 0)
 			snprintf(ex, sizeof(ex), "%d", z->exit_status);
-		printf("%-*s  %-7s  %-*s  %-7s  %-7s  %s\n", name_w, z->name, state_name(z->state),
-		       cpus_w, cpus[i], mem, up, ex);
+		printf("%-*s  %-7s  %-*s  %-7s  %-*s  %-7s  %s\n", name_w, z->name,
+		       state_name(z->state), cpus_w, cpus[i], mem, addr_w,
+		       z->net.address[0] ? z->net.address : "-", up, ex);
 	}
 }
 
@@ -567,6 +597,8 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		{"cpus", required_argument, NULL, 'c'},
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
+		{"allow", required_argument, NULL, 'a'},
+		{"allow-cidr", required_argument, NULL, 'C'},
 		{"rm", no_argument, NULL, 'r'},
 		{"detach", no_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -603,6 +635,13 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 			if (errno || end == optarg || *end || cpus < 1 || cpus > MAX_CPUS)
 				usage_error("run", "--cpus '%s': must be 1..%d", optarg, MAX_CPUS);
 			o->run.cpus = (uint32_t)cpus;
+			break;
+		case 'a':
+		case 'C':
+			why = zc_add_rule(o->run.allow, sizeof(o->run.allow), optarg, c == 'C');
+			if (why)
+				usage_error("run", "--%s '%s': %s", c == 'C' ? "allow-cidr" : "allow",
+					    optarg, why);
 			break;
 		case 'k': o->kernel_file = optarg; break;
 		case 'i': o->initrd_file = optarg; break;

@@ -243,3 +243,78 @@ void zc_format_uptime(uint64_t us, char *out, size_t cap)
 	else
 		snprintf(out, cap, "%llud%lluh", s / 86400, s % 86400 / 3600);
 }
+
+/* Printable ASCII without the space: what a rule may hold (zones/control_check.c). */
+static int is_rule_char(char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+static int is_cidr_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '.' || c == '/';
+}
+
+const char *zc_add_rule(char *allow, size_t cap, const char *rule, int cidr)
+{
+	size_t have = strlen(allow), n = strlen(rule);
+	const char *port = strchr(rule, ':');
+	size_t host_len = port ? (size_t)(port - rule) : n;
+
+	if (n == 0 || host_len == 0)
+		return "empty rule";
+	for (size_t i = 0; i < n; i++)
+		if (!is_rule_char(rule[i]))
+			return "a rule has no spaces and only printable ASCII";
+	if (cidr) {
+		if (rule[0] < '0' || rule[0] > '9')
+			return "not an address range (say 10.0.0.0/8 or 192.0.2.1:443)";
+		for (size_t i = 0; i < host_len; i++)
+			if (!is_cidr_char(rule[i]))
+				return "not an address range (say 10.0.0.0/8 or 192.0.2.1:443)";
+	} else if (memchr(rule, '/', host_len)) {
+		return "an address range goes in --allow-cidr";
+	}
+	if (have + n + 1 >= cap)
+		return "too many rules: the allowlist holds 4095 bytes";
+	memcpy(allow + have, rule, n);
+	allow[have + n] = '\n';
+	allow[have + n + 1] = '\0';
+	return NULL;
+}
+
+long zc_json_rules(const char *allow, char *out, size_t cap)
+{
+	size_t at = 0;
+
+	if (cap < 3)
+		return -1;
+	out[at++] = '[';
+	while (*allow) {
+		const char *nl = strchr(allow, '\n');
+		size_t n = nl ? (size_t)(nl - allow) : strlen(allow);
+		char rule[512];
+		long m;
+
+		if (n >= sizeof(rule))
+			return -1;
+		memcpy(rule, allow, n);
+		rule[n] = '\0';
+		if (at > 1) {
+			if (at + 2 >= cap)
+				return -1;
+			out[at++] = ',';
+			out[at++] = ' ';
+		}
+		m = zc_json_string(rule, out + at, cap - at);
+		if (m < 0)
+			return -1;
+		at += (size_t)m;
+		allow += n + (nl ? 1 : 0);
+	}
+	if (at + 2 > cap)
+		return -1;
+	out[at++] = ']';
+	out[at] = '\0';
+	return (long)at;
+}

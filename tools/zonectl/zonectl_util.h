@@ -44,4 +44,13 @@ void zc_format_mib(uint64_t bytes, char *out, size_t cap);
 /* A duration for people: "0s", "12s", "3m4s", "2h5m", "3d4h". */
 void zc_format_uptime(uint64_t us, char *out, size_t cap);
 
+/* Appends RULE and a newline to the allowlist ALLOW (CAP bytes, NUL-terminated):
+ * NULL, or why RULE is refused (empty, a space or a byte outside printable ASCII;
+ * for CIDR not "A.B.C.D[/N][:PORT]"-shaped; otherwise a range that belongs in
+ * --allow-cidr; no room).  The hypervisor checks the rest. */
+const char *zc_add_rule(char *allow, size_t cap, const char *rule, int cidr);
+
+/* ALLOW's lines as a JSON array of strings, NUL-terminated; length or -1. */
+long zc_json_rules(const char *allow, char *out, size_t cap);
+
 #endif
