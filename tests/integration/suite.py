@@ -7,10 +7,12 @@ import test_boot
 import test_control
 import test_linux
 import test_linux_direct
+import test_network
 import test_vmx
 import test_zones
 
-MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_vmx]
+MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_network,
+           test_vmx]
 
 
 def all_tests():

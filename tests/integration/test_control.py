@@ -13,6 +13,7 @@ AGENT_INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")
 CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
 ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
 GUESTS = os.path.join(BUILD, "guests")
+NET_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net-check.sh")
 def msr_module():
     with open(os.path.join(BUILD, "linux", "version")) as f:
         kver = f.read().strip()
@@ -74,9 +75,11 @@ def read(path):
 
 def control_esp(name):
     """The control initramfs plus /lib/zv-test: test guests, and an agent
-    initramfs that also holds zonectl (to try the channel from an agent zone)."""
+    initramfs that also holds zonectl (to try the channel from an agent zone)
+    and net-check (test_network.py)."""
     agent_with_zonectl = read(AGENT_INITRD) + gzip.compress(
-        cpio_newc([("bin/zonectl", 0o755, read(ZONECTL))]), mtime=0)
+        cpio_newc([("bin/zonectl", 0o755, read(ZONECTL)),
+                   ("bin/net-check", 0o755, read(NET_CHECK))]), mtime=0)
     extra = cpio_newc([
         ("lib/zv-test/hello.elf", 0o644, read(os.path.join(GUESTS, "hello.elf"))),
         ("lib/zv-test/marker.elf", 0o644, read(os.path.join(GUESTS, "marker.elf"))),
@@ -210,9 +213,11 @@ NIC = ("-netdev", "user,id=uplink", "-device", "virtio-net-pci,netdev=uplink")
 
 
 class PageServer:
-    """An HTTP server on the host's 127.0.0.1 that answers every GET with one page."""
+    """An HTTP server on the host's 127.0.0.1 that answers every GET with one
+    page; with slow_s, GET /slow sends half of it, waits slow_s seconds, then
+    the rest (a connection that outlives a DNS TTL)."""
 
-    def __init__(self, body):
+    def __init__(self, body, slow_s=0):
         page = body.encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -220,7 +225,13 @@ class PageServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(page)))
                 self.end_headers()
-                self.wfile.write(page)
+                if slow_s and self.path == "/slow":
+                    self.wfile.write(page[:len(page) // 2])
+                    self.wfile.flush()
+                    time.sleep(slow_s)
+                    self.wfile.write(page[len(page) // 2:])
+                else:
+                    self.wfile.write(page)
 
             def log_message(self, *args):
                 pass

@@ -1,0 +1,85 @@
+"""The agent network end to end (issue 7): agent zones on the hypervisor's
+switch, the control zone as uplink (nftables NAT, dnsmasq), allowlists."""
+import os
+import re
+
+from harness import Boot
+from test_control import NIC, PageServer, Session, control_esp
+
+# The pinned names of the test: the control zone's dnsmasq answers them
+# from /etc/zv/hosts with TTL 5 s (tools/initramfs/dnsmasq.conf).
+HOSTS = "10.0.2.2 allowed.test denied.test"
+TTL_S = 5
+DENY = r"^zone %s: deny port \d+ "
+
+
+def pin_test_names(s):
+    s.must("echo '%s' >>/etc/zv/hosts && kill -HUP $(cat /run/dnsmasq.pid)" % HOSTS)
+    s.must("sleep 1; nslookup allowed.test 10.77.0.1 | grep -q 10.0.2.2")
+
+
+def wait_for_address(s, zone):
+    out = s.must("i=0; until zonectl logs %s | grep 'init: eth0 has'; do i=$((i+1)); "
+                 "[ $i -lt 120 ] || exit 1; sleep 1; done" % zone, timeout=150)
+    return re.search(r"(10\.77\.0\.\d+)/24", "\n".join(out)).group(1)
+
+
+def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(name):
+    stamp = "zonevisor page %d" % os.getpid()
+    with PageServer(stamp + " A\n", slow_s=TTL_S + 3) as web_a, \
+            PageServer(stamp + " B\n") as web_b, \
+            Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=600,
+                 qemu_args=NIC) as b:
+        s = Session(b)
+        b.expect_seen(r"^control: agent network on zvup: 10\.77\.0\.1/24, NAT to eth0, DNS$")
+        pin_test_names(s)
+        a, bb = web_a.port, web_b.port
+        # A neighbour that the allowed zone must not reach.
+        s.must("zonectl run -d --name n -- sleep 1000")
+        n_ip = wait_for_address(s, "n")
+        # Its report is read once it has exited: the hypervisor's deny lines
+        # share the serial line and would split the zone's lines as they run.
+        s.must("zonectl run -d --name c --allow allowed.test:%d "
+               "--initrd /lib/zv-test/agent-zonectl.cpio -- net-check %d %d %s %d"
+               % (a, a, bb, n_ip, TTL_S))
+        s.must("zonectl logs -f c >/tmp/c.log", timeout=200)
+        out = s.must("cat /tmp/c.log")
+        for tag in ("before-lookup-a", "before-lookup-b", "other-port", "after-ttl",
+                    "spoofed-mac"):
+            s.has(out, r"^%s: failed$" % tag, tag)
+        s.has(out, r"^allowed: ok %s A$" % stamp, "the allowed fetch")
+        s.has(out, r"^slow: %s A$" % stamp, "a connection admitted before the TTL ended")
+        s.has(out, r"^denied: not resolved$", "denied.test")
+        s.has(out, r"^zone ping: failed$", "ping of the neighbour")
+        s.has(out, r"^zone tcp: failed$", "TCP to the neighbour")
+        c = DENY % "c"
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason no-rule$" % a)
+        b.expect_seen(c + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
+                      r"reason name-refused$")
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason port-not-allowed$"
+                      % bb)
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason expired$" % a)
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> %s:80 reason zone-to-zone$"
+                      % re.escape(n_ip))
+        b.expect_seen(r"^zone c: deny port \d+ \w+ .*reason spoofed-mac$")
+        b.expect_seen(r"^zone c: network 10\.77\.0\.\d+ allows allowed\.test:%d$" % a)
+        out = s.must("zonectl ps --json")
+        s.has(out, r'"allow": \[ *"allowed\.test:%d" *\]' % a, "the allowlist in ps --json")
+        s.has(out, r'"address": "10\.77\.0\.\d+"', "the address in ps --json")
+        s.has(out, r'"net": \{"rules": 1, "allowed": [1-9]\d*, "denied": [1-9]\d*, ',
+              "the exited zone's counters in ps --json")
+        # Rules are checked before a zone exists: zonectl's shape, the hypervisor's syntax.
+        out = s.must("zonectl run --allow-cidr example.com -- true", want_status=2)
+        s.has(out, r"--allow-cidr 'example\.com': not an address range", "a name as a CIDR")
+        out = s.must("zonectl run --allow 'bad..name:99999' -- true", want_status=1)
+        s.has(out, r"bad rule 'bad\.\.name:99999'", "a rule the policy refuses")
+        # A zone with no --allow resolves nothing and reaches nothing.
+        out = s.must("zonectl run --rm -- sh -c 'nslookup allowed.test >/dev/null 2>&1 && "
+                     "echo none: resolved || echo none: not resolved; "
+                     "timeout 5 wget -q -O - http://10.0.2.2:%d/ || echo none: failed'" % a,
+                     timeout=150)
+        s.has(out, r"^none: not resolved$", "a zone without rules resolving")
+        s.has(out, r"^none: failed$", "a zone without rules fetching")
+        s.must("zonectl stop n")
+        s.must("zonectl rm -f n")
+        s.must("zonectl rm c")
