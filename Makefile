@@ -140,10 +140,17 @@ initramfs: kernel
 	@tools/mkinitramfs
 	@tools/mkinitramfs --control
 
-test: deps all kernel initramfs $(UNIT_BINS)
+# Programs the integration tests pack into a test agent initramfs (static:
+# the initramfs has no libc).
+TEST_TOOLS := $(BUILD)/zv-test/zv-badvirtio
+$(BUILD)/zv-test/%: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -s -o $@ $<
+
+test: deps all kernel initramfs $(UNIT_BINS) $(TEST_TOOLS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
 
-integration: all kernel initramfs
+integration: all kernel initramfs $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
@@ -164,7 +171,8 @@ bench-policy: $(BUILD)/bench/bench_policy
 check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
 		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h) \
-		$(wildcard tests/bench/*.c tools/zonectl/*.c tools/zonectl/*.h)
+		$(wildcard tests/bench/*.c tools/zonectl/*.c tools/zonectl/*.h) \
+		$(wildcard tests/integration/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
 

@@ -23,10 +23,10 @@
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
-#define LOG_BYTES   (16 * 1024) /* console bytes kept per zone */
-#define LOGS_REPLY  (sizeof(struct zctl_logs) + LOG_BYTES)
-#define REPLY_BYTES                                                                       \
-	(sizeof(struct zctl_resp_hdr) +                                                   \
+#define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
+#define LOGS_REPLY (sizeof(struct zctl_logs) + LOG_BYTES)
+#define REPLY_BYTES                     \
+	(sizeof(struct zctl_resp_hdr) + \
 	 (LOGS_REPLY > sizeof(struct zctl_ps) ? LOGS_REPLY : sizeof(struct zctl_ps)))
 #define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
 
@@ -45,9 +45,9 @@ struct record {
 	uint64_t exits;
 	uint64_t overhead_bytes;
 	char reason[ZCTL_MESSAGE_LEN];
-	struct zctl_net net;	     /* once it stopped: its NIC's last figures */
+	struct zctl_net net;	    /* once it stopped: its NIC's last figures */
 	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
-	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
+	uint64_t log_total;	    /* bytes ever written; the ring holds the last LOG_BYTES */
 	char log[LOG_BYTES];
 };
 

@@ -135,14 +135,14 @@ struct zctl_zone {
 	uint64_t overhead_bytes;       /* hypervisor memory for it beyond its RAM */
 	char reason[ZCTL_MESSAGE_LEN]; /* why it stopped; "" while running */
 	struct zctl_net {
-		char address[16];  /* "10.77.0.10" on the agent network; "" = no NIC */
-		uint32_t rules;	   /* lines in allow below */
+		char address[16]; /* "10.77.0.10" on the agent network; "" = no NIC */
+		uint32_t rules;	  /* lines in allow below */
 		uint32_t reserved;
-		uint64_t allowed;  /* frames the switch passed, both directions */
-		uint64_t denied;   /* frames it dropped or answered itself with a refusal */
-		uint64_t tx_bytes; /* frames from the zone sent to the uplink */
-		uint64_t rx_bytes; /* frames delivered to the zone */
-	} net;			   /* exited zones: as they stood when it stopped */
+		uint64_t allowed;   /* frames the switch passed, both directions */
+		uint64_t denied;    /* frames it dropped or answered itself with a refusal */
+		uint64_t tx_bytes;  /* frames from the zone sent to the uplink */
+		uint64_t rx_bytes;  /* frames delivered to the zone */
+	} net;			    /* exited zones: as they stood when it stopped */
 	char allow[ZCTL_ALLOW_LEN]; /* its rules in canonical form, each ended by '\n' */
 };
 

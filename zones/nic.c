@@ -26,17 +26,19 @@
 #include "zones/virtio/net.h"
 #include "zones/zone.h"
 
-#define DENY_REPORTS 256 /* console lines per zone; the counters go on */
-#define UPLINK_PORT  (-1)
+#define DENY_REPORTS	256 /* console lines per zone; the counters go on */
+#define REFUSAL_REPORTS 16  /* lines per NIC about malformed chains; stats.refused counts on */
+#define UPLINK_PORT	(-1)
 
 struct zone_nic {
 	struct virtio_net dev;
 	struct zone *zone;
-	int port;		 /* switch port, or UPLINK_PORT */
-	struct policy *policy;	 /* the zone's own, or &deny_all */
-	unsigned policy_order;	 /* pages of *policy when it is the zone's own */
+	int port;	       /* switch port, or UPLINK_PORT */
+	struct policy *policy; /* the zone's own, or &deny_all */
+	unsigned policy_order; /* pages of *policy when it is the zone's own */
 	uint64_t deny_reports;
-	unsigned order; /* pages of this struct */
+	uint64_t refusals_seen; /* dev.stats.refused when last reported */
+	unsigned order;		/* pages of this struct */
 };
 
 static struct net_switch sw;
@@ -74,8 +76,23 @@ static int mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 	return zone_write(ctx, gpa, src, len);
 }
 
+/* A chain the zone got wrong stopped its device (DEVICE_NEEDS_RESET, until its
+ * driver resets it): say so once per refusal, the first REFUSAL_REPORTS. */
+static void report_refusal(struct zone_nic *n)
+{
+	if (n->dev.stats.refused == n->refusals_seen)
+		return;
+	if (n->refusals_seen < REFUSAL_REPORTS)
+		kprintf("zone %s: %s refused %s; the device needs a reset\n", n->zone->name,
+			n->port == UPLINK_PORT ? "uplink" : "nic",
+			virtio_net_refusal_text(n->dev.last_refusal));
+	n->refusals_seen = n->dev.stats.refused;
+}
+
+/* After the device model ran: its interrupt line, and anything it refused. */
 static void update_irq(struct zone_nic *n)
 {
+	report_refusal(n);
 	zone_irq_set_line(n->zone, ZONE_NIC_GSI, virtio_net_irq_line(&n->dev));
 }
 
@@ -105,7 +122,8 @@ static void report_deny(struct zone_nic *n, const struct switch_out *o)
 static void on_agent_tx(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct zone_nic *n = ctx;
-	enum switch_action a = switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
+	enum switch_action a =
+		switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
 
 	if (a == SWITCH_REPLY)
 		deliver(n, out.reply, out.reply_len);

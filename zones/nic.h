@@ -41,9 +41,9 @@ void zone_nic_address(const struct zone *z, char *buf, unsigned len);
 
 /* What zonectl ps shows of a zone's network.  All zero without a NIC. */
 struct zone_nic_info {
-	char address[16];	   /* "10.77.0.10" */
-	uint32_t rules;		   /* rules in its allowlist */
-	uint64_t allowed, denied;  /* frames, both directions (struct switch_counters) */
+	char address[16];	     /* "10.77.0.10" */
+	uint32_t rules;		     /* rules in its allowlist */
+	uint64_t allowed, denied;    /* frames, both directions (struct switch_counters) */
 	uint64_t tx_bytes, rx_bytes; /* to the uplink, delivered to the zone */
 };
 void zone_nic_info(const struct zone *z, struct zone_nic_info *out);

@@ -14,6 +14,7 @@ CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
 ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
 GUESTS = os.path.join(BUILD, "guests")
 NET_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net-check.sh")
+BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
 def msr_module():
     with open(os.path.join(BUILD, "linux", "version")) as f:
         kver = f.read().strip()
@@ -75,11 +76,12 @@ def read(path):
 
 def control_esp(name):
     """The control initramfs plus /lib/zv-test: test guests, and an agent
-    initramfs that also holds zonectl (to try the channel from an agent zone)
-    and net-check (test_network.py)."""
+    initramfs that also holds zonectl (to try the channel from an agent zone),
+    net-check and zv-badvirtio (test_network.py)."""
     agent_with_zonectl = read(AGENT_INITRD) + gzip.compress(
         cpio_newc([("bin/zonectl", 0o755, read(ZONECTL)),
-                   ("bin/net-check", 0o755, read(NET_CHECK))]), mtime=0)
+                   ("bin/net-check", 0o755, read(NET_CHECK)),
+                   ("bin/zv-badvirtio", 0o755, read(BAD_VIRTIO))]), mtime=0)
     extra = cpio_newc([
         ("lib/zv-test/hello.elf", 0o644, read(os.path.join(GUESTS, "hello.elf"))),
         ("lib/zv-test/marker.elf", 0o644, read(os.path.join(GUESTS, "marker.elf"))),

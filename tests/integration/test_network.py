@@ -83,3 +83,56 @@ def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(na
         s.must("zonectl stop n")
         s.must("zonectl rm -f n")
         s.must("zonectl rm c")
+
+
+NEIGHBOUR_FETCHES = 40
+
+
+def test_malformed_virtio_descriptors_stop_only_that_nic_while_a_neighbour_transfers(name):
+    stamp = "%d" % os.getpid()
+    with PageServer("zonevisor page %s\n" % stamp) as web, \
+            Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=600,
+                 qemu_args=NIC) as b:
+        s = Session(b)
+        b.expect_seen(r"^control: agent network on zvup: 10\.77\.0\.1/24, NAT to eth0, DNS$")
+        # The neighbour fetches the page once a second through the switch and
+        # the uplink: before, while and after the other zone attacks its NIC.
+        s.must("zonectl run -d --name n --allow-cidr 10.0.2.2/32:%d -- sh -c 'ok=0; "
+               "for i in $(seq %d); do timeout 5 wget -q -O - http://10.0.2.2:%d/ | "
+               "grep -q %s && ok=$((ok+1)); echo fetch $i ok $ok; sleep 1; done; "
+               "echo neighbour: $ok of %d'"
+               % (web.port, NEIGHBOUR_FETCHES, web.port, stamp, NEIGHBOUR_FETCHES))
+        s.must("i=0; until zonectl logs n | grep -q '^fetch 1 ok 1$'; do i=$((i+1)); "
+               "[ $i -lt 120 ] || exit 1; sleep 1; done", timeout=150)
+        s.must("zonectl run -d --name c --initrd /lib/zv-test/agent-zonectl.cpio -- "
+               "zv-badvirtio")
+        s.must("zonectl logs -f c >/tmp/c.log", timeout=200)
+        out = s.must("cat /tmp/c.log")
+        for attack in ("out-of-zone", "mmio-address", "wrapping-address", "huge-length",
+                       "zero-length", "short-frame", "tx-write-segment", "indirect",
+                       "undefined-flag", "loop", "next-out-of-range", "head-out-of-range",
+                       "avail-index-jump", "offload-header", "rings-out-of-zone",
+                       "rx-readable-buffer"):
+            s.has(out, r"^attack %s: refused$" % attack, attack)
+        s.has(out, r"^good-frame: ok \(ARP reply from 02:5a:56:00:00:01\)$",
+              "a frame after the reset")
+        s.has(out, r"^zv-badvirtio: 0 failures$", "zv-badvirtio")
+        for why in (r"a ring or descriptor outside the zone's memory",
+                    r"a descriptor chain that loops",
+                    r"a descriptor index past the queue's end",
+                    r"a chain too long, or a segment that wraps",
+                    r"an indirect descriptor or an undefined flag",
+                    r"a zero-length descriptor",
+                    r"available index more than the queue size ahead",
+                    r"a segment of the wrong direction",
+                    r"a frame or receive buffer of a bad length",
+                    r"an offload that was not offered"):
+            b.expect_seen(r"^zone c: nic refused %s; the device needs a reset$" % why)
+        out = s.must("zonectl ps")
+        s.has(out, r"^n\s+running\s", "the neighbour, still fetching after the attack")
+        s.must("zonectl logs -f n >/tmp/n.log", timeout=150)
+        out = s.must("cat /tmp/n.log")
+        s.has(out, r"^neighbour: %d of %d$" % (NEIGHBOUR_FETCHES, NEIGHBOUR_FETCHES),
+              "the neighbour's fetches")
+        s.must("zonectl rm n")
+        s.must("zonectl rm c")

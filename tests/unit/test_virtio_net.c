@@ -714,3 +714,15 @@ TEST(net_tx_callback_may_receive)
 	CHECK_EQ_U64(echo_result, -1);
 	CHECK(rd(R_STATUS) & S_NEEDS);
 }
+
+TEST(refusals_have_a_text_for_the_console)
+{
+	CHECK_STR(virtio_net_refusal_text(VQ_ERR_LOOP), "a descriptor chain that loops");
+	CHECK_STR(virtio_net_refusal_text(VIRTIO_NET_REFUSE_HEADER),
+		  "an offload that was not offered");
+	CHECK_STR(virtio_net_refusal_text(VQ_ERR_MEM),
+		  "a ring or descriptor outside the zone's memory");
+	CHECK_STR(virtio_net_refusal_text(12345), "unknown error");
+	for (int e = VQ_ERR_BROKEN; e <= VQ_ERR_MEM; e++)
+		CHECK(strcmp(vq_err_text(e), "unknown error") != 0);
+}

@@ -286,8 +286,8 @@ static void ps_table(const struct zctl_zone *zones, uint32_t count)
 		if ((int)strlen(zones[i].net.address) > addr_w)
 			addr_w = (int)strlen(zones[i].net.address);
 	}
-	printf("%-*s  %-7s  %-*s  %-7s  %-*s  %-7s  %s\n", name_w, "NAME", "STATE", cpus_w,
-	       "CPUS", "MEMORY", addr_w, "ADDRESS", "UPTIME", "EXIT");
+	printf("%-*s  %-7s  %-*s  %-7s  %-*s  %-7s  %s\n", name_w, "NAME", "STATE", cpus_w, "CPUS",
+	       "MEMORY", addr_w, "ADDRESS", "UPTIME", "EXIT");
 	for (uint32_t i = 0; i < count; i++) {
 		const struct zctl_zone *z = &zones[i];
 		char mem[32], up[32], ex[16] = "-";
@@ -640,8 +640,8 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		case 'C':
 			why = zc_add_rule(o->run.allow, sizeof(o->run.allow), optarg, c == 'C');
 			if (why)
-				usage_error("run", "--%s '%s': %s", c == 'C' ? "allow-cidr" : "allow",
-					    optarg, why);
+				usage_error("run", "--%s '%s': %s",
+					    c == 'C' ? "allow-cidr" : "allow", optarg, why);
 			break;
 		case 'k': o->kernel_file = optarg; break;
 		case 'i': o->initrd_file = optarg; break;

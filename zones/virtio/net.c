@@ -51,6 +51,17 @@ static struct virtq *queue(struct virtio_net *n, unsigned qi)
 	return &n->vq[qi];
 }
 
+const char *virtio_net_refusal_text(int why)
+{
+	switch (why) {
+	case VIRTIO_NET_REFUSE_DIRECTION: return "a segment of the wrong direction";
+	case VIRTIO_NET_REFUSE_LENGTH: return "a frame or receive buffer of a bad length";
+	case VIRTIO_NET_REFUSE_HEADER: return "an offload that was not offered";
+	case VIRTIO_NET_REFUSE_MEM: return "a segment or used ring outside the zone's memory";
+	default: return vq_err_text(why);
+	}
+}
+
 /* 2.1.2: a device error; the driver sees NEEDS_RESET and we stop until it resets. */
 static void refuse(struct virtio_net *n, int why)
 {

@@ -46,6 +46,9 @@ enum virtio_net_refusal {
 	VIRTIO_NET_REFUSE_MEM = -23,	   /* a segment or the used ring outside the zone */
 };
 
+/* What a refusal (enum virtio_net_refusal or enum vq_err) means, for a console line. */
+const char *virtio_net_refusal_text(int why);
+
 struct virtio_net_stats {
 	uint64_t tx_frames, tx_bytes; /* frames handed to the tx callback; bytes without header */
 	uint64_t rx_frames, rx_bytes; /* frames delivered to the zone; bytes without header */

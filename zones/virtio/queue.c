@@ -253,3 +253,20 @@ int vq_copy_to_chain(const struct virtq *q, const struct vq_chain *c, size_t off
 	/* the buffer is only read on this path; the cast serves the shared walker */
 	return copy_segs(q, c, c->nreadable, c->nsegs, off, (uint8_t *)(uintptr_t)src, len, true);
 }
+
+const char *vq_err_text(int err)
+{
+	switch (err) {
+	case VQ_ERR_MEM: return "a ring or descriptor outside the zone's memory";
+	case VQ_ERR_AVAIL_IDX: return "available index more than the queue size ahead";
+	case VQ_ERR_INDEX: return "a descriptor index past the queue's end";
+	case VQ_ERR_LOOP: return "a descriptor chain that loops";
+	case VQ_ERR_ORDER: return "a device-readable segment after a writable one";
+	case VQ_ERR_SEGS: return "a chain of more than 64 segments";
+	case VQ_ERR_LEN: return "a chain too long, or a segment that wraps";
+	case VQ_ERR_FLAGS: return "an indirect descriptor or an undefined flag";
+	case VQ_ERR_ZERO: return "a zero-length descriptor";
+	case VQ_ERR_BROKEN: return "a queue that already failed";
+	default: return "unknown error";
+	}
+}

@@ -40,6 +40,9 @@ enum vq_err {
 	VQ_ERR_BROKEN = -10,   /* the queue already failed; reset it */
 };
 
+/* What err (an enum vq_err) means, for a console line; "unknown error" otherwise. */
+const char *vq_err_text(int err);
+
 struct vq_mem {
 	int (*read)(void *ctx, uint64_t gpa, void *dst, size_t len);
 	int (*write)(void *ctx, uint64_t gpa, const void *src, size_t len);
