@@ -121,6 +121,13 @@ class Session:
                                                         "\n".join(out)))
         return out
 
+    def zone_output(self, command, want_status=0, timeout=150):
+        """Runs a foreground `zonectl run` with its output into a file and
+        returns the file's lines: the hypervisor's console lines share the
+        serial line and would split the zone's lines as they are copied."""
+        return self.must("%s >/tmp/zone.out 2>&1; st=$?; cat /tmp/zone.out; (exit $st)"
+                         % command, want_status, timeout)
+
     def has(self, out, pattern, what):
         if not any(re.search(pattern, line) for line in out):
             self.b.fail("%s: no line matches %r in:\n%s" % (what, pattern, "\n".join(out)))
@@ -139,7 +146,7 @@ def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
         s = Session(b)
         b.expect_seen(r"^zone control: control zone started \(cpu 0, 512 MiB at host "
                       r"0x[0-9a-f]+, identity-mapped\)$")
-        out = s.must("zonectl run --rm -- sh -c 'echo hi; exit 3'", want_status=3)
+        out = s.zone_output("zonectl run --rm -- sh -c 'echo hi; exit 3'", want_status=3)
         s.has(out, r"^hi$", "run --rm")
         s.must("zonectl run -d --name a -- sleep 1000")
         time.sleep(3)
@@ -168,8 +175,8 @@ def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
         # The channel is root's only, and does not exist in an agent zone.
         out = s.must("su agent -c 'zonectl ps'", want_status=125)
         s.has(out, r"needs root", "non-root zonectl")
-        out = s.must("zonectl run --rm --initrd /lib/zv-test/agent-zonectl.cpio -- "
-                     "zonectl ps", want_status=125)
+        out = s.zone_output("zonectl run --rm --initrd /lib/zv-test/agent-zonectl.cpio -- "
+                            "zonectl ps", want_status=125)
         s.has(out, r"^zonectl: no zonevisor control channel here", "zonectl in an agent zone")
 
 
@@ -356,10 +363,11 @@ def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
                      "[ $i -lt 120 ] || exit 1; sleep 1; done", timeout=150)
         s.has(out, r"^init: eth0 has 10\.77\.0\.\d+/24 via 10\.77\.0\.1$", "zone a's address")
         a_ip = re.search(r"(10\.77\.0\.\d+)/24", "\n".join(out)).group(1)
-        out = s.must("zonectl run --name b -- sh -c 'nslookup denied.test; "
-                     "ping -c 1 -W 2 %s; ping -c 1 -W 2 10.0.2.2; "
-                     "ip addr add 10.77.0.99/24 dev eth0; ping -c 1 -W 2 -I 10.77.0.99 10.0.2.2; "
-                     "cat /sys/class/net/eth0/address; exit 0'" % a_ip, timeout=150)
+        out = s.zone_output("zonectl run --name b -- sh -c 'nslookup denied.test; "
+                            "ping -c 1 -W 2 %s; ping -c 1 -W 2 10.0.2.2; "
+                            "ip addr add 10.77.0.99/24 dev eth0; "
+                            "ping -c 1 -W 2 -I 10.77.0.99 10.0.2.2; "
+                            "cat /sys/class/net/eth0/address; exit 0'" % a_ip)
         # DNS for a name no rule allows: answered REFUSED by the switch itself.
         s.has(out, r"can't find denied\.test: REFUSED", "nslookup of a name not allowed")
         b.expect_seen(deny % "b" + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
