@@ -148,6 +148,12 @@ def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
                       r"0x[0-9a-f]+, identity-mapped\)$")
         out = s.zone_output("zonectl run --rm -- sh -c 'echo hi; exit 3'", want_status=3)
         s.has(out, r"^hi$", "run --rm")
+        # The hypervisor's lines (zone started, wiped) cut into the shell's
+        # unfinished line; the console prints that line again below each one.
+        s.must("printf 'partial:'; zonectl run --rm -- true >/dev/null; echo ':end'")
+        b.expect_seen(r"^partial::end$")
+        if b.seen(r"^partial:zone "):
+            b.fail("a hypervisor line was printed inside the control zone's line")
         s.must("zonectl run -d --name a -- sleep 1000")
         time.sleep(3)
         out = s.must("zonectl ps")
