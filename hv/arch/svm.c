@@ -416,10 +416,34 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	}
 }
 
+extern const char svm_after_vmrun[]; /* svm_entry.S */
+
+/*
+ * TESTING.md ("TCG and SVM"): QEMU's emulated #VMEXIT has been seen, rarely
+ * and under heavy interrupt load, to store the host's own state as the
+ * guest's: RIP just after our VMRUN, CR3 the hypervisor's.  The zone's real
+ * RIP, RSP, RAX and control registers are gone then, and entering it again
+ * would run hypervisor code inside it; stop it and say exactly that.
+ */
+static bool host_state_as_guest(void *vmcb)
+{
+	return VMCB64(vmcb, VMCB_RIP) == (uint64_t)svm_after_vmrun &&
+	       VMCB64(vmcb, VMCB_CR3) == read_cr3();
+}
+
+static enum vexit_action stop_lost_state(struct vcpu *v, uint32_t code, uint32_t prev_exit)
+{
+	kprintf("svm: vcpu %u: the #VMEXIT after exit 0x%x saved the host's state as the "
+		"guest's; the guest's registers are lost\n",
+		v->id, prev_exit);
+	return exit_unknown(v, "#VMEXIT with the host's state, code", code);
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
 	void *vmcb = vmcb_of(v);
 	enum vexit_action act;
+	uint32_t code = 0, prev;
 	uint64_t rip;
 
 	do {
@@ -429,10 +453,14 @@ static void svm_vcpu_run(struct vcpu *v)
 		VMCB32(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
 		svm_enter(&v->regs, v->arch_pa, v->arch_aux_pa);
 		regs_from_vmcb(v);
+		prev = code;
+		/* TESTING.md: compare the exit code on its low 32 bits. */
+		code = (uint32_t)VMCB64(vmcb, VMCB_EXITCODE);
+		if (host_state_as_guest(vmcb))
+			return (void)stop_lost_state(v, code, prev);
 		requeue_interrupted_event(vmcb);
 		rip = v->regs.rip;
-		/* TESTING.md: compare the exit code on its low 32 bits. */
-		act = dispatch(v, vmcb, (uint32_t)VMCB64(vmcb, VMCB_EXITCODE));
+		act = dispatch(v, vmcb, code);
 		/* A skipped instruction ends any STI / MOV SS shadow (HLT after STI). */
 		if (v->regs.rip != rip)
 			VMCB64(vmcb, VMCB_INT_SHADOW) = 0;

@@ -39,6 +39,8 @@ svm_enter:
 	sti
 	vmload
 	vmrun
+	.globl svm_after_vmrun
+svm_after_vmrun:			/* the host RIP VMRUN saves (svm.c: host_state_as_guest) */
 	vmsave
 	cli
 	/* rax = vmcb_pa again (restored from the host save area by #VMEXIT). */
