@@ -431,11 +431,17 @@ static bool host_state_as_guest(void *vmcb)
 	       VMCB64(vmcb, VMCB_CR3) == read_cr3();
 }
 
-static enum vexit_action stop_lost_state(struct vcpu *v, uint32_t code, uint32_t prev_exit)
+static enum vexit_action stop_lost_state(struct vcpu *v, uint32_t code, uint32_t prev_exit,
+					 bool before_entry)
 {
-	kprintf("svm: vcpu %u: the #VMEXIT after exit 0x%x saved the host's state as the "
-		"guest's; the guest's registers are lost\n",
-		v->id, prev_exit);
+	if (before_entry) /* checked clean at the exit: something wrote the VMCB since */
+		kprintf("svm: vcpu %u: its VMCB holds the host's state before VMRUN (last exit "
+			"0x%x)\n",
+			v->id, code);
+	else
+		kprintf("svm: vcpu %u: the #VMEXIT after exit 0x%x saved the host's state as "
+			"the guest's; the guest's registers are lost\n",
+			v->id, prev_exit);
 	return exit_unknown(v, "#VMEXIT with the host's state, code", code);
 }
 
@@ -450,6 +456,8 @@ static void svm_vcpu_run(struct vcpu *v)
 		if (vcpu_before_entry(v) == VACT_STOP)
 			return;
 		regs_to_vmcb(v);
+		if (host_state_as_guest(vmcb))
+			return (void)stop_lost_state(v, code, code, true);
 		VMCB32(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
 		svm_enter(&v->regs, v->arch_pa, v->arch_aux_pa);
 		regs_from_vmcb(v);
@@ -457,7 +465,7 @@ static void svm_vcpu_run(struct vcpu *v)
 		/* TESTING.md: compare the exit code on its low 32 bits. */
 		code = (uint32_t)VMCB64(vmcb, VMCB_EXITCODE);
 		if (host_state_as_guest(vmcb))
-			return (void)stop_lost_state(v, code, prev);
+			return (void)stop_lost_state(v, code, prev, false);
 		requeue_interrupted_event(vmcb);
 		rip = v->regs.rip;
 		act = dispatch(v, vmcb, code);
