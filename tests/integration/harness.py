@@ -2,6 +2,7 @@
 import os
 import re
 import select
+import signal
 import shutil
 import subprocess
 import time
@@ -48,8 +49,11 @@ class Boot:
             cmd += ["--icount"]
         for arg in qemu_args:
             cmd += ["--qemu-arg", arg]
+        # Its own process group: zv-qemu runs QEMU under timeout(1), and
+        # killing only the script would leave QEMU running to its timeout.
         self.proc = subprocess.Popen(cmd + [esp], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
+                                     start_new_session=True)
         self.deadline = time.monotonic() + timeout
         self.lines, self.buf, self.pos = [], b"", 0
 
@@ -60,8 +64,11 @@ class Boot:
         self.close()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
+        if self.proc.returncode is None:  # not reaped: its group id is still ours
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # QEMU too, not just the script
+            except ProcessLookupError:
+                pass
         self.proc.wait()
         self._drain(0)
         self.log.close()
