@@ -419,11 +419,13 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 extern const char svm_after_vmrun[]; /* svm_entry.S */
 
 /*
- * TESTING.md ("TCG and SVM"): QEMU's emulated #VMEXIT has been seen, rarely
- * and under heavy interrupt load, to store the host's own state as the
- * guest's: RIP just after our VMRUN, CR3 the hypervisor's.  The zone's real
- * RIP, RSP, RAX and control registers are gone then, and entering it again
- * would run hypervisor code inside it; stop it and say exactly that.
+ * docs/testing.md ("A TCG fault"): under heavy exit load QEMU's TCG has been
+ * seen to go on, after a #VMEXIT, fetching the host's first instruction in
+ * guest mode with nested paging on; the fault that follows is a second
+ * #VMEXIT that saves the host's state (RIP just after our VMRUN, the
+ * hypervisor's CR3) over the zone's.  The zone's RIP, RSP, RAX and control
+ * registers are gone then, and entering it again would run hypervisor code
+ * inside it: stop it and say exactly that.
  */
 static bool host_state_as_guest(void *vmcb)
 {
