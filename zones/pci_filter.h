@@ -16,6 +16,7 @@
 #define PCI_REG_ROM	0x30
 #define PCI_CMD_IO	(1u << 0)
 #define PCI_CMD_MEM	(1u << 1)
+#define PCI_CMD_MASTER	(1u << 2) /* Bus Master Enable */
 #define PCI_BAR_IO	(1u << 0)
 #define PCI_BAR_64	(2u << 1) /* memory BAR type field, bits 2:1 */
 

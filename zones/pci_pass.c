@@ -92,10 +92,6 @@ int pci_pass_attach(struct zone *z)
 	return 0;
 }
 
-/* PCI 3.0, 6.2.2: Command register bit 2, Bus Master Enable. */
-#define PCI_COMMAND	   0x04
-#define PCI_COMMAND_MASTER (1u << 2)
-
 /* The zone's memory is wiped and back in the pool next: a passed device that
  * still masters the bus would DMA into pages that are someone else's by then. */
 static void stop_bus_mastering(void)
@@ -108,11 +104,11 @@ static void stop_bus_mastering(void)
 
 		if (f[i].access != PCI_PASSED)
 			continue;
-		cmd = pci_cfg_read(f[i].bus, f[i].dev, f[i].fn, PCI_COMMAND, 2);
-		if (!(cmd & PCI_COMMAND_MASTER))
+		cmd = pci_cfg_read(f[i].bus, f[i].dev, f[i].fn, PCI_REG_COMMAND, 2);
+		if (!(cmd & PCI_CMD_MASTER))
 			continue;
-		pci_cfg_write(f[i].bus, f[i].dev, f[i].fn, PCI_COMMAND, 2,
-			      cmd & ~PCI_COMMAND_MASTER);
+		pci_cfg_write(f[i].bus, f[i].dev, f[i].fn, PCI_REG_COMMAND, 2,
+			      cmd & ~PCI_CMD_MASTER);
 		kprintf("pci: %02x:%02x.%x: bus mastering stopped before the wipe\n", f[i].bus,
 			f[i].dev, f[i].fn);
 	}
