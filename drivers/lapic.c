@@ -4,6 +4,8 @@
 #include "hv/idt.h"
 #include "hv/time.h"
 
+#include <stddef.h>
+
 #define APIC_BASE_EXTD	    (1ull << 10) /* x2APIC mode enabled */
 #define APIC_BASE_ADDR_MASK 0xffffff000ull
 
@@ -11,6 +13,7 @@
 #define REG_ID	       0x20
 #define REG_EOI	       0xb0
 #define REG_SVR	       0xf0
+#define REG_ISR	       0x100 /* eight 32-bit words, 0x10 apart */
 #define REG_ICR_LO     0x300
 #define REG_ICR_HI     0x310
 #define REG_LVT_TIMER  0x320
@@ -26,6 +29,7 @@
 #define ICR_ASSERT  (1u << 14)
 #define ICR_LEVEL   (1u << 15)
 #define ICR_FIXED   (0u << 8)
+#define ICR_NMI	    (4u << 8)
 #define ICR_INIT    (5u << 8)
 #define ICR_STARTUP (6u << 8)
 
@@ -45,6 +49,10 @@ static void reg_write(uint32_t reg, uint32_t v)
 		mmio[reg / 4] = v;
 }
 
+/* For hv/isr.S, which reads ISR bits 31:0 before it builds a frame. */
+volatile uint32_t *lapic_isr0_mmio;
+uint32_t lapic_isr_x2apic;
+
 void lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -52,6 +60,13 @@ void lapic_init(void)
 	x2apic = (base & APIC_BASE_EXTD) != 0;
 	mmio = (volatile uint32_t *)(base & APIC_BASE_ADDR_MASK);
 	reg_write(REG_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
+	lapic_isr_x2apic = x2apic;
+	lapic_isr0_mmio = x2apic ? NULL : &mmio[REG_ISR / 4];
+}
+
+bool lapic_in_service(uint8_t vector)
+{
+	return (reg_read(REG_ISR + (vector / 32) * 0x10) >> (vector % 32)) & 1;
 }
 
 int lapic_is_x2apic(void)
@@ -100,6 +115,11 @@ int lapic_send_startup(uint32_t apic_id, uint8_t vector_page)
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
 	return send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+int lapic_send_nmi(uint32_t apic_id)
+{
+	return send_icr(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 /* Timer ticks per TSC cycle, 32.32 fixed point; 0 until calibrated. */

@@ -16,6 +16,12 @@ int lapic_send_startup(uint32_t apic_id, uint8_t vector_page);
 /* A fixed interrupt with the given vector to one CPU. */
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 int lapic_is_x2apic(void);
+/* Whether vector is in service on this CPU (ISR bit set: an interrupt was
+ * delivered and not yet EOIed), which tells an interrupt on vectors 16-31
+ * from the exception of the same number. */
+bool lapic_in_service(uint8_t vector);
+/* An NMI to one CPU (SDM vol. 3A, 11.6.1: delivery mode 100b). */
+int lapic_send_nmi(uint32_t apic_id);
 
 /* The APIC timer as a one-shot alarm measured in TSC cycles.  calibrate
  * (once, on the BSP) measures the timer's input clock against the TSC;

@@ -146,7 +146,7 @@ static bool lookup_word(const struct word *w, size_t n, const char *s, int *valu
 
 static const struct word debug_fault_words[] = {
 	{"none", ZV_FAULT_NONE}, {"ud", ZV_FAULT_UD}, {"pf", ZV_FAULT_PF},
-	{"gp", ZV_FAULT_GP},	 {"de", ZV_FAULT_DE},
+	{"gp", ZV_FAULT_GP},	 {"de", ZV_FAULT_DE}, {"stray", ZV_FAULT_STRAY},
 };
 
 static const struct word on_idle_words[] = {
@@ -161,7 +161,8 @@ static int set_debug_fault(struct parser *p, const char *val)
 	int v;
 
 	if (!lookup_word(debug_fault_words, NKEYS(debug_fault_words), val, &v))
-		return fail(p, "bad debug_fault '%.32s' (expected none, ud, pf, gp or de)", val);
+		return fail(p, "bad debug_fault '%.32s' (expected none, ud, pf, gp, de or stray)",
+			    val);
 	p->cfg->debug_fault = (enum zv_debug_fault)v;
 	return 0;
 }

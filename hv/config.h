@@ -15,10 +15,11 @@
 /* Deliberate faults for testing the exception path (docs/config.md). */
 enum zv_debug_fault {
 	ZV_FAULT_NONE = 0,
-	ZV_FAULT_UD, /* ud2 */
-	ZV_FAULT_PF, /* read of an unmapped address */
-	ZV_FAULT_GP, /* non-canonical address */
-	ZV_FAULT_DE, /* divide by zero */
+	ZV_FAULT_UD,	/* ud2 */
+	ZV_FAULT_PF,	/* read of an unmapped address */
+	ZV_FAULT_GP,	/* non-canonical address */
+	ZV_FAULT_DE,	/* divide by zero */
+	ZV_FAULT_STRAY, /* an NMI and interrupts on vectors 16-31 to itself: must be survived */
 };
 
 /* What the BSP does once every boot-time zone has ended. */

@@ -144,6 +144,17 @@ static inline int cpu_has_tsc_aux(void)
 	return (cpuid(0x80000001, 0).edx & (1u << 27)) || (cpuid(7, 0).ecx & (1u << 22));
 }
 
+/* IBPB: Intel CPUID.(7,0):EDX[26] (IBRS/IBPB); AMD CPUID 8000_0008 EBX[12]
+ * (SDM vol. 4 and AMD "Software techniques for managing speculation"). */
+#define MSR_PRED_CMD  0x49
+#define PRED_CMD_IBPB 1
+static inline int cpu_has_ibpb(void)
+{
+	if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).edx & (1u << 26)))
+		return 1;
+	return cpuid(0x80000000, 0).eax >= 0x80000008 && (cpuid(0x80000008, 0).ebx & (1u << 12));
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");

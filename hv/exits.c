@@ -2,6 +2,7 @@
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/cr4_policy.h"
 #include "hv/mmio.h"
 #include "hv/policy.h"
 #include "hv/vintr.h"
@@ -145,6 +146,42 @@ enum vexit_action exit_msr_write(struct vcpu *v)
 	return VACT_RESUME;
 }
 
+/* The host's CPUID leaf, or zeros where the CPU has no such leaf. */
+static struct cpuid_result host_leaf(uint32_t leaf)
+{
+	struct cpuid_regs r = cpuid(0, 0).eax >= leaf ? cpuid(leaf, 0) : (struct cpuid_regs){0};
+
+	return (struct cpuid_result){r.eax, r.ebx, r.ecx, r.edx};
+}
+
+uint64_t zone_cr4_allowed(void)
+{
+	static uint64_t allowed; /* never 0 once computed: PAE is always offered */
+	const struct cpuid_view view = {0, 1};
+
+	if (!allowed) {
+		struct cpuid_result l1 = host_leaf(1), l7 = host_leaf(7);
+
+		cpuid_policy_apply(1, 0, &l1, &view);
+		cpuid_policy_apply(7, 0, &l7, &view);
+		allowed = cr4_zone_allowed(&l1, &l7);
+	}
+	return allowed;
+}
+
+enum vexit_action exit_cr4_write(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = backend->get_sreg(v, VSREG_CR4);
+	int long_mode = !!(backend->get_sreg(v, VSREG_EFER) & EFER_LMA);
+
+	if (cr4_write_faults(val, old, zone_cr4_allowed(), long_mode,
+			     backend->get_sreg(v, VSREG_CR3)))
+		return inject_gp(v);
+	backend->set_sreg(v, VSREG_CR4, val);
+	vcpu_skip_insn(v);
+	return VACT_RESUME;
+}
+
 enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value)
 {
 	enum vexit_action act = in ? zone_io_read(v->zone, port, size, value)
@@ -207,16 +244,40 @@ enum vexit_action exit_shutdown(struct vcpu *v)
 	return zone_stop(v->zone, "triple fault");
 }
 
-enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic)
+static enum vexit_action inject_ud(struct vcpu *v, const char *mnemonic)
 {
 	struct zone *z = v->zone;
 
-	v->exits[VEXIT_VIRT_INSN]++;
 	if (z->ud_reports++ < UD_REPORTS_MAX)
 		kprintf("zone %s: #UD injected for %s at rip 0x%lx\n", z->name, mnemonic,
 			v->regs.rip);
 	backend->inject_exception(v, X86_UD, false, 0);
 	return VACT_RESUME;
+}
+
+enum vexit_action exit_refused_insn(struct vcpu *v, const char *mnemonic)
+{
+	v->exits[VEXIT_OTHER]++;
+	return inject_ud(v, mnemonic);
+}
+
+enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic)
+{
+	v->exits[VEXIT_VIRT_INSN]++;
+	return inject_ud(v, mnemonic);
+}
+
+enum vexit_action exit_wbinvd(struct vcpu *v)
+{
+	v->exits[VEXIT_OTHER]++;
+	vcpu_skip_insn(v);
+	return VACT_RESUME;
+}
+
+enum vexit_action exit_rdpmc(struct vcpu *v)
+{
+	v->exits[VEXIT_OTHER]++;
+	return inject_gp(v);
 }
 
 enum vexit_action exit_xsetbv(struct vcpu *v)

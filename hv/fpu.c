@@ -1,35 +1,82 @@
-/* Resetting the floating-point register file when a CPU passes to a new zone. */
+/* The extended register file (x87, SSE, AVX..., PKRU) between zones: each starts from its init
+ * state. */
 #include "hv/fpu.h"
 #include "hv/cpu.h"
 
 #define CR0_EM	       (1ul << 2)
 #define CR0_MP	       (1ul << 1)
 #define CR4_OSXMMEXCPT (1ul << 10)
-#define MXCSR_DEFAULT  0x1f80 /* Intel SDM vol. 1, 10.2.3.1: all exceptions masked */
+#define CR4_OSXSAVE    (1ul << 18)
+#define CPUID1_XSAVE   (1u << 26) /* SDM vol. 2A, CPUID leaf 1 ECX */
+#define CPUID_XSTATE   0xd	  /* SDM vol. 1, 13.2: leaf 0Dh, sub-leaf 0 */
+#define MXCSR_DEFAULT  0x1f80	  /* SDM vol. 1, 10.2.3.1: all exceptions masked */
+#define FCW_DEFAULT    0x037f	  /* SDM vol. 1, 8.1.5: FNINIT's control word */
+
+/*
+ * The image every vCPU's extended state starts from.  SDM vol. 1, 13.8.1:
+ * XRSTOR of a component whose XSTATE_BV bit is 0 puts it in its init state
+ * (x87 data registers and XMM/YMM/ZMM zeroed, opmasks zeroed, PKRU 0, AMX
+ * tiles released), whatever its previous contents; MXCSR is still loaded
+ * from the legacy area.  FXRSTOR (no XSAVE) loads the same legacy area:
+ * FCW 0x37F, an empty tag word, zeroed ST0-7 and XMM0-15.  Header
+ * (XSTATE_BV, XCOMP_BV) all zero: the standard form.
+ */
+static struct {
+	uint16_t fcw, fsw;
+	uint8_t ftw_abridged, reserved0;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint32_t mxcsr, mxcsr_mask;
+	uint8_t st_xmm_reserved[480]; /* ST0-7, XMM0-15, reserved: all zero */
+	uint8_t header[64];
+} clean_state __attribute__((aligned(64))) = {
+	.fcw = FCW_DEFAULT,
+	.mxcsr = MXCSR_DEFAULT,
+};
+
+_Static_assert(sizeof(clean_state) == 576, "legacy area (512) + XSAVE header (64)");
+
+static uint64_t host_xcr0; /* 0 when the CPU has no XSAVE */
+
+static void xsetbv(uint32_t xcr, uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* Every user state component the CPU can hold (SDM vol. 1, 13.3: XCR0 may
+ * take any bit CPUID.(0Dh,0):EDX:EAX reports).  Enabling all of them is what
+ * lets one XRSTOR reset all of them: a component left out of XCR0 would keep
+ * whatever the firmware or a zone put there. */
+static void enable_xsave(void)
+{
+	struct cpuid_regs r = cpuid(CPUID_XSTATE, 0);
+
+	host_xcr0 = ((uint64_t)r.edx << 32) | r.eax;
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	xsetbv(0, host_xcr0);
+}
 
 void fpu_cpu_init(void)
 {
 	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	if (cpuid(1, 0).ecx & CPUID1_XSAVE)
+		enable_xsave();
+}
+
+uint64_t fpu_host_xcr0(void)
+{
+	return host_xcr0;
 }
 
 void fpu_reset_for_zone(void)
 {
-	uint32_t mxcsr = MXCSR_DEFAULT;
-
 	/* The hypervisor is built without SSE, so these registers are all
-	 * guest state: clearing them here is the whole wipe. */
-	__asm__ volatile("fninit\n\t"
-			 "ldmxcsr %0\n\t"
-			 "pxor %%xmm0, %%xmm0\n\t pxor %%xmm1, %%xmm1\n\t"
-			 "pxor %%xmm2, %%xmm2\n\t pxor %%xmm3, %%xmm3\n\t"
-			 "pxor %%xmm4, %%xmm4\n\t pxor %%xmm5, %%xmm5\n\t"
-			 "pxor %%xmm6, %%xmm6\n\t pxor %%xmm7, %%xmm7\n\t"
-			 "pxor %%xmm8, %%xmm8\n\t pxor %%xmm9, %%xmm9\n\t"
-			 "pxor %%xmm10, %%xmm10\n\t pxor %%xmm11, %%xmm11\n\t"
-			 "pxor %%xmm12, %%xmm12\n\t pxor %%xmm13, %%xmm13\n\t"
-			 "pxor %%xmm14, %%xmm14\n\t pxor %%xmm15, %%xmm15"
-			 :
-			 : "m"(mxcsr)
-			 : "memory");
+	 * guest state: loading the clean image is the whole wipe. */
+	if (host_xcr0)
+		__asm__ volatile("xrstor %0" ::"m"(clean_state), "a"((uint32_t)host_xcr0),
+				 "d"((uint32_t)(host_xcr0 >> 32))
+				 : "memory");
+	else
+		__asm__ volatile("fxrstor %0" ::"m"(clean_state) : "memory");
 }

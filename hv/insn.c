@@ -3,6 +3,20 @@
 #include "hv/guest_walk.h"
 #include "zones/zone.h"
 
+#define REG(name) __builtin_offsetof(struct vcpu_regs, name)
+
+/* Where each GPR of the decoder's numbering (SDM vol. 2, table 2-2) lies
+ * in struct vcpu_regs. */
+static const uint8_t gpr_offset[16] = {
+	REG(rax), REG(rcx), REG(rdx), REG(rbx), REG(rsp), REG(rbp), REG(rsi), REG(rdi),
+	REG(r8),  REG(r9),  REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15),
+};
+
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	return (uint64_t *)((uint8_t *)&v->regs + gpr_offset[n & 15]);
+}
+
 static int read_zone(void *ctx, uint64_t gpa, void *dst, size_t len)
 {
 	return zone_read(ctx, gpa, dst, len);
@@ -37,4 +51,19 @@ void vcpu_measure_insn(struct vcpu *v, enum x86_op expected, uint32_t fallback)
 		v->insn_len = in.len;
 	else
 		v->insn_len = fallback;
+}
+
+/* SVM without decode assists: the MOV to CR4 that exited names its source
+ * register only in its encoding (0F 22 /r, ModRM.reg = 4). */
+int vcpu_decode_mov_to_cr4(struct vcpu *v, uint64_t *val)
+{
+	struct x86_insn in;
+
+	if (vcpu_fetch_decode(v, &in) != 0 || in.op != X86_OP_MOV_TO_CR || in.reg != 4)
+		return -1;
+	*val = *vcpu_gpr(v, in.rm);
+	if (backend->cpu_mode(v) != X86_MODE_64)
+		*val = (uint32_t)*val; /* SDM vol. 2B MOV CR: 32-bit operands outside 64-bit mode */
+	v->insn_len = in.len;
+	return 0;
 }

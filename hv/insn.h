@@ -16,4 +16,13 @@ int vcpu_fetch_decode(struct vcpu *v, struct x86_insn *out);
  * racing code change by another vCPU cannot make the length exceed 15. */
 void vcpu_measure_insn(struct vcpu *v, enum x86_op expected, uint32_t fallback);
 
+/* The GPR that the decoder's register number n (ModRM/REX, SDM vol. 2,
+ * table 2-2) names, in v->regs. */
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned n);
+
+/* Decodes the MOV to CR4 at RIP: its source value in *val and v->insn_len.
+ * 0, or -1 when the instruction there is not a MOV to CR4 (another vCPU may
+ * have rewritten it) or cannot be fetched. */
+int vcpu_decode_mov_to_cr4(struct vcpu *v, uint64_t *val);
+
 #endif

@@ -3,16 +3,48 @@
 
 	.altmacro
 
-	/* Intel SDM vol. 3A, 6.13: only these vectors push an error code. */
+	/* Intel SDM vol. 3A, 6.13: only these vectors push an error code.
+	 * 17 (#AC), 21 (#CP), 29 (#VC) and 30 (#SX) are also reachable as
+	 * interrupts (an MSI may name any vector from 16 up: SDM 11.5.2), and an
+	 * interrupt pushes none; the local APIC's in-service bit tells which
+	 * came, so the frame is built right either way (hv/trap.c). */
 	.macro stub v
 	.align 16
 isr_stub_\v:
-	.if !(\v == 8 || (\v >= 10 && \v <= 14) || \v == 17 || \v == 21 || \v == 29 || \v == 30)
+	.if (\v == 17 || \v == 21 || \v == 29 || \v == 30)
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	call lapic_isr_low
+	btl $\v, %eax
+	popq %rdx		/* pops leave CF as bt set it */
+	popq %rcx
+	popq %rax
+	jc 1f
+	pushq $\v		/* an exception: its error code is on the stack */
+	jmp isr_common
+1:	pushq $0		/* an interrupt: no error code */
+	.elseif !(\v == 8 || (\v >= 10 && \v <= 14))
 	pushq $0
 	.endif
 	pushq $\v
 	jmp isr_common
 	.endm
+
+/* EAX = bits 31:0 of this CPU's APIC in-service register (SDM 11.8.4), or
+ * 0 before the APIC is known.  Clobbers RAX, RCX, RDX only. */
+lapic_isr_low:
+	movq lapic_isr0_mmio(%rip), %rax
+	testq %rax, %rax
+	jz 1f
+	movl (%rax), %eax
+	ret
+1:	xorl %eax, %eax
+	cmpl $0, lapic_isr_x2apic(%rip)
+	je 2f
+	movl $0x810, %ecx	/* x2APIC ISR bits 31:0 (SDM table 11-6) */
+	rdmsr
+2:	ret
 
 isr_common:
 	pushq %rax

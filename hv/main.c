@@ -6,6 +6,7 @@
 #include "hv/cpu.h"
 #include "hv/idt.h"
 #include "hv/mem.h"
+#include "hv/percpu.h"
 #include "hv/platform.h"
 #include "hv/smp.h"
 #include "hv/time.h"
@@ -23,6 +24,24 @@ static void load_config(const struct zv_bootinfo *bi)
 	/* The loader checked it already; a failure here means memory changed. */
 	if (zv_config_parse(phys_to_virt(f->addr), f->size, &config, err, sizeof(err)) != 0)
 		panic("zonevisor.conf: %s", err);
+}
+
+/* An NMI, then interrupts on vectors that are also exceptions, with and
+ * without an error code (hv/isr.S tells them apart), each to this CPU. */
+static void send_stray_events(void)
+{
+	static const uint8_t vectors[] = {17, 18, 20, 30};
+	struct percpu *p = this_cpu();
+
+	kprintf("zonevisor: debug_fault: sending an NMI and vectors 17, 18, 20, 30 to cpu %u\n",
+		p->index);
+	lapic_send_nmi(lapic_id());
+	for (size_t i = 0; i < sizeof(vectors); i++) {
+		lapic_send_ipi(lapic_id(), vectors[i]);
+		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	}
+	kprintf("zonevisor: cpu %u went on after %u NMI and %u interrupts on reserved vectors\n",
+		p->index, p->stray_nmis, p->stray_interrupts);
 }
 
 static void __attribute__((noinline)) trigger_debug_fault(enum zv_debug_fault f)
@@ -47,6 +66,7 @@ static void __attribute__((noinline)) trigger_debug_fault(enum zv_debug_fault f)
 		kprintf("zonevisor: debug_fault: dividing by zero\n");
 		__asm__ volatile("divq %0" ::"r"(zero), "a"(1ull), "d"(0ull));
 		break;
+	case ZV_FAULT_STRAY: send_stray_events(); break;
 	}
 }
 

@@ -5,30 +5,16 @@
 #include "hv/x86_decode.h"
 #include "zones/zone.h"
 
-#define REG(name) __builtin_offsetof(struct vcpu_regs, name)
-
-/* Where each GPR of the decoder's numbering (SDM vol. 2, table 2-2) lies
- * in struct vcpu_regs. */
-static const uint8_t gpr_offset[16] = {
-	REG(rax), REG(rcx), REG(rdx), REG(rbx), REG(rsp), REG(rbp), REG(rsi), REG(rdi),
-	REG(r8),  REG(r9),  REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15),
-};
-
-static uint64_t *gpr_slot(struct vcpu *v, unsigned n)
-{
-	return (uint64_t *)((uint8_t *)&v->regs + gpr_offset[n]);
-}
-
 static void load_gprs(struct vcpu *v, uint64_t gpr[16])
 {
 	for (unsigned i = 0; i < 16; i++)
-		gpr[i] = *gpr_slot(v, i);
+		gpr[i] = *vcpu_gpr(v, i);
 }
 
 static void store_gprs(struct vcpu *v, const uint64_t gpr[16])
 {
 	for (unsigned i = 0; i < 16; i++)
-		*gpr_slot(v, i) = gpr[i];
+		*vcpu_gpr(v, i) = gpr[i];
 }
 
 static uint64_t sign_extend(uint64_t value, unsigned size)

@@ -32,7 +32,9 @@ struct percpu {
 	uint64_t virt_area;		/* backend's per-CPU page (host save area / VMXON) */
 	struct vcpu *current;		/* the vCPU this CPU is running, or NULL */
 	struct vcpu *volatile assigned; /* handed over by the BSP; run when set */
-	uint64_t gdt[7];		/* null, code64, data, tss (2 slots), spare */
+	/* Events that came to the hypervisor and were dropped (hv/trap.c). */
+	volatile uint32_t stray_nmis, stray_interrupts, stray_inits;
+	uint64_t gdt[7]; /* null, code64, data, tss (2 slots), spare */
 	struct tss64 tss;
 	uint8_t ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 };

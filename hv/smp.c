@@ -146,6 +146,23 @@ static void reset_zone_owned_msrs(void)
 		wrmsr(MSR_TSC_AUX, 0);
 }
 
+/* DR0-DR3 are the guest's own on both vendors (neither VMCB nor VMCS holds
+ * them, and SVM does not intercept MOV DR); DR6 too on VMX.  Their reset
+ * values: SDM vol. 3B, 18.2 and table 10-1 (DR6 = FFFF0FF0h). */
+static void reset_debug_registers(void)
+{
+	__asm__ volatile("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3" ::"r"(0ul));
+	__asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ul));
+}
+
+/* Branch predictions trained by the zone that ran here before must not
+ * steer this one (docs/security.md, "Speculative execution"). */
+static void barrier_branch_predictions(void)
+{
+	if (cpu_has_ibpb())
+		wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
+}
+
 void cpu_run_vcpu(struct vcpu *v)
 {
 	struct percpu *p = this_cpu();
@@ -153,6 +170,8 @@ void cpu_run_vcpu(struct vcpu *v)
 	p->current = v;
 	fpu_reset_for_zone();
 	reset_zone_owned_msrs();
+	reset_debug_registers();
+	barrier_branch_predictions();
 	backend->vcpu_run(v);
 	p->current = NULL;
 	p->assigned = NULL;

@@ -39,8 +39,48 @@ static void __attribute__((noreturn)) fatal_exception(struct trap_frame *f)
 	cpu_halt_forever();
 }
 
+#define VEC_NMI 2
+#define VEC_SX	30
+
+/*
+ * What reaches the hypervisor on vectors 0-31 that is not its own fault:
+ * - an NMI (a passed device's MSI, another CPU's NMI IPI, a watchdog):
+ *   nothing to do, the CPU goes on;
+ * - an interrupt on a vector from 16 to 31 (an MSI may name one: SDM vol. 3A,
+ *   11.5.2): acknowledged and dropped;
+ * - #SX: AMD turns an INIT into #SX while VM_CR.R_INIT is set, so an INIT
+ *   never resets a CPU that runs zones (APM vol. 2, 15.29).
+ * None may halt the CPU; each is counted on it (struct percpu) and the
+ * counts are readable when it is safe to print.  An NMI may come while
+ * this CPU holds the console lock, so nothing here prints.
+ */
+static bool stray_event(const struct trap_frame *f)
+{
+	struct percpu *p = rdmsr(MSR_GS_BASE) ? this_cpu() : NULL;
+
+	if (f->vector == VEC_NMI) {
+		if (p)
+			p->stray_nmis++;
+		return true;
+	}
+	if (f->vector >= 16 && f->vector < 32 && lapic_in_service((uint8_t)f->vector)) {
+		if (p)
+			p->stray_interrupts++;
+		lapic_eoi();
+		return true;
+	}
+	if (f->vector == VEC_SX) {
+		if (p)
+			p->stray_inits++;
+		return true;
+	}
+	return false;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector < 32 && stray_event(f))
+		return;
 	if (f->vector < 32)
 		fatal_exception(f);
 	if (f->vector < VECTOR_TIMER)

@@ -417,6 +417,7 @@ static const char *const exit_names[VEXIT_COUNT] = {
 	[VEXIT_INIT] = "init",
 	[VEXIT_MMIO] = "mmio",
 	[VEXIT_IRQ_WINDOW] = "irq-window",
+	[VEXIT_EXCEPTION] = "exception",
 	[VEXIT_OTHER] = "other",
 };
 

@@ -16,6 +16,7 @@
 #define CPUID_SVM_FEATURES 0x8000000a
 #define CPUID_SVM_NP	   (1u << 0) /* EDX: nested paging */
 #define MSR_VM_CR	   0xc0010114
+#define VM_CR_R_INIT	   (1u << 1)  /* APM 15.30.1: INIT becomes #SX (hv/trap.c) */
 #define VM_CR_SVMDIS	   (1u << 4)  /* APM 15.30.1 */
 #define MSR_VM_HSAVE_PA	   0xc0010117 /* APM 15.30.4 */
 
@@ -23,6 +24,8 @@
 #define MSRPM_PAGES   2 /* APM 15.11: 8 KiB, two bits per MSR */
 #define GUEST_ASID    1 /* TCG honours only TLB_CONTROL=1, so one ASID suffices */
 #define TLB_FLUSH_ALL 1
+#define X86_DB	      1
+#define X86_AC	      17
 
 _Static_assert(__builtin_offsetof(struct vcpu_regs, r15) == REGS_R15, "regs layout");
 _Static_assert(__builtin_offsetof(struct vcpu_regs, rdi) == REGS_RDI, "regs layout");
@@ -102,6 +105,9 @@ static int svm_cpu_enable(struct percpu *cpu, char *why, size_t len)
 		zv_snprintf(why, len, "no memory for the SVM host save area");
 		return -1;
 	}
+	/* An INIT (from a passed device or a confused CPU) must not reset a CPU
+	 * that runs zones: with R_INIT it arrives as #SX, which hv/trap.c drops. */
+	wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	cpu->virt_area = hsave;
@@ -186,13 +192,18 @@ static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
 
 static void set_controls(void *vmcb, uint64_t npt_root)
 {
+	/* CR4 writes: no CR4 guest/host mask on AMD, so every write is checked
+	 * against the features the zone is offered (exit_cr4_write). */
+	VMCB32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR4_WRITE;
+	VMCB32(vmcb, VMCB_INTERCEPT_EXC) = REFLECTED_EXCEPTIONS;
 	VMCB32(vmcb, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
-					     INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_INVD |
-					     INTERCEPT_HLT | INTERCEPT_INVLPGA | INTERCEPT_IOIO |
-					     INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+					     INTERCEPT_INIT | INTERCEPT_RDPMC | INTERCEPT_CPUID |
+					     INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
+					     INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	VMCB32(vmcb, VMCB_INTERCEPT_MISC2) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
 					     INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI |
-					     INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+					     INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_WBINVD |
+					     INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_XSETBV;
 	VMCB64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	VMCB64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	VMCB32(vmcb, VMCB_ASID) = GUEST_ASID;
@@ -351,6 +362,31 @@ static enum vexit_action handle_ioio(struct vcpu *v, void *vmcb)
 	return act;
 }
 
+/* No decode assists (TESTING.md): the source register comes from the
+ * instruction itself.  One that cannot be read back as a MOV to CR4 (another
+ * vCPU rewrote it, or its page went away) stops the zone. */
+static enum vexit_action handle_cr4_write(struct vcpu *v)
+{
+	uint64_t val;
+
+	v->exits[VEXIT_OTHER]++;
+	if (vcpu_decode_mov_to_cr4(v, &val) != 0)
+		return exit_unknown(v, "MOV to CR4 not decodable at rip", v->regs.rip);
+	return exit_cr4_write(v, val);
+}
+
+/* APM 15.12: an intercepted exception is not delivered; give it back with
+ * its error code (EXITINFO1), unless an event whose delivery it interrupted
+ * was requeued: that one goes first and the exception recurs. */
+static enum vexit_action reflect_exception(struct vcpu *v, void *vmcb, uint8_t vector)
+{
+	v->exits[VEXIT_EXCEPTION]++;
+	if (!svm_event_queued(v))
+		svm_inject_exception(v, vector, vector == X86_AC,
+				     (uint32_t)VMCB64(vmcb, VMCB_EXITINFO1));
+	return VACT_RESUME;
+}
+
 static enum vexit_action handle_npf(struct vcpu *v, void *vmcb)
 {
 	uint64_t err = VMCB64(vmcb, VMCB_EXITINFO1);
@@ -411,6 +447,13 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 		vcpu_skip_insn(v);
 		return VACT_RESUME;
 	case SVM_EXIT_XSETBV: return exit_xsetbv(v);
+	case SVM_EXIT_CR4_WRITE: return handle_cr4_write(v);
+	case SVM_EXIT_EXCP_BASE + X86_DB: return reflect_exception(v, vmcb, X86_DB);
+	case SVM_EXIT_EXCP_BASE + X86_AC: return reflect_exception(v, vmcb, X86_AC);
+	case SVM_EXIT_WBINVD: measure(v, X86_OP_WBINVD, 2); return exit_wbinvd(v);
+	case SVM_EXIT_RDPMC: return exit_rdpmc(v);
+	case SVM_EXIT_MONITOR: return exit_refused_insn(v, "MONITOR");
+	case SVM_EXIT_MWAIT: return exit_refused_insn(v, "MWAIT");
 	case SVM_EXIT_INVALID: return exit_unknown(v, "VMRUN failed: invalid guest state", code);
 	default: return exit_unknown(v, "exit code", code);
 	}

@@ -57,6 +57,7 @@
 #define INTERCEPT_NMI	   (1u << 1)
 #define INTERCEPT_SMI	   (1u << 2)
 #define INTERCEPT_INIT	   (1u << 3)
+#define INTERCEPT_RDPMC	   (1u << 15)
 #define INTERCEPT_CPUID	   (1u << 18)
 #define INTERCEPT_INVD	   (1u << 22)
 #define INTERCEPT_HLT	   (1u << 24)
@@ -72,10 +73,20 @@
 #define INTERCEPT_STGI	  (1u << 4)
 #define INTERCEPT_CLGI	  (1u << 5)
 #define INTERCEPT_SKINIT  (1u << 6)
+#define INTERCEPT_WBINVD  (1u << 9)  /* WBINVD and WBNOINVD */
+#define INTERCEPT_MONITOR (1u << 10) /* MONITOR and MONITORX */
+#define INTERCEPT_MWAIT	  (1u << 11) /* MWAIT and MWAITX, unconditionally */
 #define INTERCEPT_XSETBV  (1u << 13)
+/* CR intercept vector (offset 0x000): bits 0-15 reads, 16-31 writes. */
+#define INTERCEPT_CR4_WRITE (1u << (16 + 4))
 
 /* Exit codes, APM Appendix C. */
+#define SVM_EXIT_CR4_WRITE 0x014
 #define SVM_EXIT_EXCP_BASE 0x040
+#define SVM_EXIT_RDPMC	   0x06f
+#define SVM_EXIT_WBINVD	   0x089
+#define SVM_EXIT_MONITOR   0x08a
+#define SVM_EXIT_MWAIT	   0x08b
 #define SVM_EXIT_INTR	   0x060
 #define SVM_EXIT_VINTR	   0x064
 #define SVM_EXIT_NMI	   0x061

@@ -59,6 +59,7 @@ enum vexit {
 	VEXIT_INIT,
 	VEXIT_MMIO,	  /* a nested page fault on a device page, emulated */
 	VEXIT_IRQ_WINDOW, /* the guest became interruptible (SVM VINTR, VMX window) */
+	VEXIT_EXCEPTION,  /* a #DB or #AC intercepted and given back (REFLECTED_EXCEPTIONS) */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -98,6 +99,15 @@ static inline void vcpu_regs_from_entry(struct vcpu *v, const struct vcpu_entry 
 	v->regs.rsi = e->rsi;
 	v->regs.rflags = 2; /* reserved bit 1; IF clear */
 }
+
+/*
+ * Exceptions both backends intercept only to give them straight back: a
+ * zone can make the CPU deliver #AC (CR0.AM with a misaligned stack,
+ * CVE-2015-5307) or #DB (a data breakpoint over the #DB frame,
+ * CVE-2015-8104) forever in microcode, with no exit; intercepted, every
+ * delivery exits, so the zone can still be stopped.  Bits are vectors.
+ */
+#define REFLECTED_EXCEPTIONS ((1u << 1) | (1u << 17)) /* #DB, #AC */
 
 /* What an exit handler asks the backend to do next. */
 enum vexit_action {
@@ -165,6 +175,19 @@ enum vexit_action exit_shutdown(struct vcpu *v);
 enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic);
 /* A host interrupt or a stop request made the guest exit. */
 enum vexit_action exit_interrupt(struct vcpu *v);
+/* MOV to CR4 of val (the backend decoded it and set insn_len): #GP for a
+ * bit of a feature the zone is not offered (hv/cr4_policy.c), else done. */
+enum vexit_action exit_cr4_write(struct vcpu *v, uint64_t val);
+/* The CR4 bits any zone may set (the same on every CPU). */
+uint64_t zone_cr4_allowed(void);
+/* WBINVD/WBNOINVD: a no-op, so no zone can flush every cache of the machine
+ * in a loop (its memory is write-back and coherent, so nothing is lost). */
+enum vexit_action exit_wbinvd(struct vcpu *v);
+/* RDPMC: zones get no performance counters (CPUID leaf 0Ah is hidden): #GP. */
+enum vexit_action exit_rdpmc(struct vcpu *v);
+/* An instruction of a feature the zone is not offered (MONITOR, MWAIT and
+ * the virtualization instructions): #UD, reported a bounded number of times. */
+enum vexit_action exit_refused_insn(struct vcpu *v, const char *mnemonic);
 /* XSETBV: the zone sees no XSAVE (hv/policy.c), so it gets #UD. */
 enum vexit_action exit_xsetbv(struct vcpu *v);
 /* Runs before every entry (hv/vintr.c): INIT/STARTUP handling, timer,

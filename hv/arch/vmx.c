@@ -4,6 +4,7 @@
 #include "hv/arch/vmx_defs.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/insn.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
@@ -12,6 +13,7 @@
 #include "hv/x86_decode.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define X86_DB	     1
 #define X86_GP	     13
 #define GUEST_VPID   1 /* one tag for every zone: INVEPT runs at each first launch */
 #define CR0_NW	     (1ul << 29)
@@ -31,7 +33,8 @@ static struct vmx_config {
 	bool pat;	    /* load/save IA32_PAT controls available */
 	bool invept_single; /* single-context INVEPT supported */
 	uint64_t cr0_mask;  /* guest CR0 bits VMX forces to 1, hidden by the shadow */
-	uint64_t cr4_mask;
+	uint64_t cr4_fixed; /* guest CR4 bits VMX forces to 1 (VMXE), hidden by the shadow */
+	uint64_t cr4_mask;  /* host-owned: cr4_fixed and every bit the zone may not set */
 	uint64_t io_bitmaps_pa, msr_bitmap_pa;
 } cfg;
 
@@ -213,14 +216,16 @@ static int adjust_exec_controls(char *why, size_t len)
 	missing = adjust_controls(ctl_msr(MSR_VMX_PROCBASED_CTLS, MSR_VMX_TRUE_PROCBASED_CTLS),
 				  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 					  PROC_SECONDARY | PROC_CR8_LOAD_EXITING |
-					  PROC_CR8_STORE_EXITING,
+					  PROC_CR8_STORE_EXITING | PROC_MWAIT_EXITING |
+					  PROC_RDPMC_EXITING | PROC_MONITOR_EXITING,
 				  0, &cfg.proc);
 	if (missing)
 		return controls_fail(why, len, "processor-based", missing);
-	/* RDTSCP, INVPCID and XSAVES raise #UD in a guest unless enabled here. */
-	missing = adjust_controls(MSR_VMX_PROCBASED_CTLS2, PROC2_EPT | PROC2_UNRESTRICTED,
-				  PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
-				  &cfg.proc2);
+	/* RDTSCP, INVPCID and XSAVES raise #UD in a guest unless enabled here.
+	 * WBINVD exits so that no zone flushes every cache of the machine. */
+	missing = adjust_controls(
+		MSR_VMX_PROCBASED_CTLS2, PROC2_EPT | PROC2_UNRESTRICTED | PROC2_WBINVD,
+		PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &cfg.proc2);
 	return missing ? controls_fail(why, len, "secondary", missing) : 0;
 }
 
@@ -300,7 +305,10 @@ static int configure(char *why, size_t len)
 	cfg.invept_single = cap & EPT_CAP_INVEPT_SINGLE;
 	/* SDM A.7, A.8: unrestricted guest exempts PE and PG from CR0_FIXED0. */
 	cfg.cr0_mask = rdmsr(MSR_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
-	cfg.cr4_mask = rdmsr(MSR_VMX_CR4_FIXED0);
+	cfg.cr4_fixed = rdmsr(MSR_VMX_CR4_FIXED0);
+	/* SDM 25.6.6: a MOV to CR4 that would set a masked bit the shadow has
+	 * clear exits; the core answers #GP for the bits the zone is not offered. */
+	cfg.cr4_mask = cfg.cr4_fixed | ~zone_cr4_allowed();
 	return 0;
 }
 
@@ -351,7 +359,7 @@ static void set_guest_cr0(uint64_t val)
 
 static void set_guest_cr4(uint64_t val)
 {
-	vmwrite(VMCS_GUEST_CR4, val | cfg.cr4_mask);
+	vmwrite(VMCS_GUEST_CR4, val | cfg.cr4_fixed);
 	vmwrite(VMCS_CR4_SHADOW, val);
 }
 
@@ -438,7 +446,7 @@ static void write_execution_controls(struct vmx_vcpu *vx)
 	vmwrite(VMCS_PIN_CTLS, cfg.pin);
 	vmwrite(VMCS_PROC_CTLS, cfg.proc);
 	vmwrite(VMCS_PROC_CTLS2, cfg.proc2);
-	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_EXCEPTION_BITMAP, REFLECTED_EXCEPTIONS);
 	vmwrite(VMCS_PF_ERROR_MASK, 0);
 	vmwrite(VMCS_PF_ERROR_MATCH, 0);
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
@@ -506,8 +514,9 @@ static void write_host_selectors(void)
 }
 
 /* State no VMCS field switches and a previous zone on this CPU may have
- * left behind: the SYSCALL MSRs (see pass_through_msrs) and DR0-DR3/DR6
- * (only DR7 is switched: SDM 28.3.1, 28.5.1). */
+ * left behind: the SYSCALL MSRs (see pass_through_msrs).  DR0-DR3 and DR6
+ * (only DR7 is switched: SDM 28.3.1, 28.5.1) are reset by the core for
+ * both vendors (cpu_run_vcpu). */
 static void clear_guest_owned_state(void)
 {
 	static const uint32_t msrs[] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
@@ -515,8 +524,6 @@ static void clear_guest_owned_state(void)
 
 	for (size_t i = 0; i < ARRAY_LEN(msrs); i++)
 		wrmsr(msrs[i], 0);
-	__asm__ volatile("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3" ::"r"(0ul));
-	__asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ul));
 }
 
 static void regs_to_vmcs(struct vcpu *v)
@@ -599,12 +606,16 @@ static void vmx_vcpu_free(struct vcpu *v)
 {
 	struct vmx_vcpu *vx = vx_of(v);
 
-	/* SDM 25.11.1: VMCLEAR on the CPU that used it, before the page is reused. */
-	if (vx->loaded_on && vx->loaded_on != this_cpu()->index + 1)
-		kprintf("vmx: vcpu %u freed on cpu %u but ran on cpu %u\n", v->id,
-			this_cpu()->index, vx->loaded_on - 1);
-	if (vx->loaded_on)
-		vmclear(v->arch_pa);
+	/* release_vmcs cleared it on its own CPU when the vCPU left its run
+	 * loop.  A VMCS still current somewhere (a vCPU that never left, or a
+	 * failed VMCLEAR) is never freed: that CPU could still write it back,
+	 * and the page would be another zone's EPT or VMCS by then.  Its two
+	 * pages are leaked, loudly, instead. */
+	if (vx->loaded_on) {
+		kprintf("vmx: vcpu %u: VMCS still current on cpu %u; its pages are not freed\n",
+			v->id, vx->loaded_on - 1);
+		return;
+	}
 	/* The VMCS holds guest registers: no secret may survive in the pool. */
 	zv_memset(phys_to_virt(v->arch_pa), 0, 4096);
 	zv_memset(phys_to_virt(v->arch_aux_pa), 0, 4096);
@@ -721,25 +732,51 @@ static enum vexit_action handle_ept_violation(struct vcpu *v)
 	return exit_npf(v, vmread(VMCS_GUEST_PHYS_ADDR), q & EPT_QUAL_WRITE, q & EPT_QUAL_FETCH);
 }
 
-/* The exception bitmap is 0, so only an NMI lands here; it is consumed
- * by the exit (the host has no NMI work to do). */
+/* SDM 28.1: a #DB that exits leaves DR6 alone; the exit qualification
+ * holds what it would have set (B0-B3, BD, BS). */
+#define DR6_TRAP_BITS 0xful
+#define DR6_QUAL_BITS 0x600ful
+
+static void update_dr6_for_db(void)
+{
+	uint64_t dr6;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 = (dr6 & ~DR6_TRAP_BITS) | (vmread(VMCS_EXIT_QUALIFICATION) & DR6_QUAL_BITS);
+	__asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
+}
+
+/* A reflected #DB or #AC goes back to the guest as it came (type, error
+ * code, length of a software exception).  An event whose delivery it
+ * interrupted was requeued and goes first; the exception then recurs. */
+static enum vexit_action reflect_exception(struct vcpu *v, uint32_t info)
+{
+	v->exits[VEXIT_EXCEPTION]++;
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_DB)
+		update_dr6_for_db();
+	if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
+		return VACT_RESUME;
+	if (info & INTR_INFO_ERROR_VALID)
+		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_EXIT_INTR_ERROR));
+	vmwrite(VMCS_ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_ERROR_VALID | 0x7ff));
+	vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+	return VACT_RESUME;
+}
+
+/* An NMI is consumed by the exit (the host has no NMI work to do); the
+ * exceptions in REFLECTED_EXCEPTIONS go back to the guest. */
 static enum vexit_action handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+	uint32_t vector = info & INTR_INFO_VECTOR_MASK;
 
 	if ((info >> INTR_INFO_TYPE_SHIFT & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		v->exits[VEXIT_NMI]++;
 		return exit_interrupt(v);
 	}
-	return exit_unknown(v, "exception vector", info & INTR_INFO_VECTOR_MASK);
-}
-
-/* SDM table 28-3 numbers the GPRs RAX RCX RDX RBX RSP RBP RSI RDI R8-R15. */
-static uint64_t *gpr_of(struct vcpu *v, unsigned n)
-{
-	static const uint8_t slot[16] = {0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-
-	return &((uint64_t *)&v->regs)[slot[n & 15]];
+	if (vector < 32 && (REFLECTED_EXCEPTIONS & (1u << vector)))
+		return reflect_exception(v, info);
+	return exit_unknown(v, "exception vector", vector);
 }
 
 /* SDM 2.5 / 4.1.1: MOV to CR0 faults on these (CR0.PG with LME needs PAE). */
@@ -788,8 +825,9 @@ static enum vexit_action mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 {
 	switch (cr) {
 	case 0: return mov_to_cr0(v, val);
-	/* Only setting CR4.VMXE (the host-owned bit) exits; VMX is hidden: #GP. */
-	case 4: return inject_gp(v);
+	/* Only a write that sets a host-owned bit exits: VMXE, or a bit of a
+	 * feature the zone is not offered (cfg.cr4_mask); the core decides. */
+	case 4: return exit_cr4_write(v, val);
 	case 3:
 		vmwrite(VMCS_GUEST_CR3, val); /* only when CR3 exiting is forced on */
 		flush_ept(vx_of(v));
@@ -805,7 +843,8 @@ static enum vexit_action handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = q & CR_QUAL_CR_MASK, type = q >> CR_QUAL_TYPE_SHIFT & CR_QUAL_TYPE_MASK;
-	uint64_t *reg = gpr_of(v, q >> CR_QUAL_GPR_SHIFT & CR_QUAL_GPR_MASK);
+	/* SDM table 28-3 numbers the GPRs as ModRM does (vcpu_gpr). */
+	uint64_t *reg = vcpu_gpr(v, q >> CR_QUAL_GPR_SHIFT & CR_QUAL_GPR_MASK);
 
 	v->exits[VEXIT_OTHER]++;
 	if (type == CR_ACCESS_MOV_TO)
@@ -856,6 +895,10 @@ static enum vexit_action dispatch(struct vcpu *v, uint32_t reason)
 		vcpu_skip_insn(v);
 		return VACT_RESUME;
 	case EXIT_XSETBV: return exit_xsetbv(v);
+	case EXIT_WBINVD: return exit_wbinvd(v);
+	case EXIT_RDPMC: return exit_rdpmc(v);
+	case EXIT_MONITOR: return exit_refused_insn(v, "MONITOR");
+	case EXIT_MWAIT: return exit_refused_insn(v, "MWAIT");
 	default: return other_exit(v, reason);
 	}
 }
@@ -947,6 +990,26 @@ static enum vexit_action handle_exit(struct vcpu *v)
 	return act;
 }
 
+/* SDM 25.11.1 and 25.11.3: VMCLEAR on the CPU where the VMCS is current
+ * writes the CPU's cached copy back to memory and makes it inactive there;
+ * VMCLEAR from another CPU does not, and that CPU could later write guest
+ * state into the page after it is freed.  So a vCPU leaving its run loop
+ * clears its VMCS here, on its own CPU, before anyone may free it. */
+static void release_vmcs(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = vx_of(v);
+
+	if (!vx->loaded_on)
+		return;
+	if (vx->loaded_on != this_cpu()->index + 1 || vmclear(v->arch_pa) != 0) {
+		kprintf("vmx: vcpu %u: VMCLEAR of its VMCS failed on cpu %u (current on cpu "
+			"%u)\n",
+			v->id, this_cpu()->index, vx->loaded_on - 1);
+		return;
+	}
+	vx->loaded_on = 0;
+}
+
 static void vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *vx = vx_of(v);
@@ -954,13 +1017,14 @@ static void vmx_vcpu_run(struct vcpu *v)
 
 	while (act == VACT_RESUME) {
 		if (vcpu_before_entry(v) == VACT_STOP)
-			return;
+			break;
 		regs_to_vmcs(v);
 		if (vmx_enter(&v->regs, vx->launched, &vx->cr2) != 0)
 			act = launch_failed(v);
 		else
 			act = handle_exit(v);
 	}
+	release_vmcs(v);
 }
 
 /* ---- guest registers for the core ---- */

@@ -63,6 +63,9 @@
 /* 25.6.2 primary processor-based VM-execution controls. */
 #define PROC_INTR_WINDOW       (1u << 2) /* exit when the guest can take an interrupt */
 #define PROC_HLT_EXITING       (1u << 7)
+#define PROC_MWAIT_EXITING     (1u << 10)
+#define PROC_RDPMC_EXITING     (1u << 11)
+#define PROC_MONITOR_EXITING   (1u << 29)
 #define PROC_CR3_LOAD_EXITING  (1u << 15)
 #define PROC_CR3_STORE_EXITING (1u << 16)
 #define PROC_CR8_LOAD_EXITING  (1u << 19)
@@ -75,6 +78,7 @@
 #define PROC2_EPT	   (1u << 1)
 #define PROC2_RDTSCP	   (1u << 3)
 #define PROC2_VPID	   (1u << 5)
+#define PROC2_WBINVD	   (1u << 6) /* WBINVD exiting */
 #define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_INVPCID	   (1u << 12)
 #define PROC2_XSAVES	   (1u << 20)
@@ -251,6 +255,7 @@
 #define EXIT_GETSEC	   11
 #define EXIT_HLT	   12
 #define EXIT_INVD	   13
+#define EXIT_RDPMC	   15
 #define EXIT_VMCALL	   18
 #define EXIT_VMCLEAR	   19
 #define EXIT_VMLAUNCH	   20
@@ -267,11 +272,14 @@
 #define EXIT_WRMSR	   32
 #define EXIT_INVALID_GUEST 33
 #define EXIT_MSR_LOADING   34
+#define EXIT_MWAIT	   36
+#define EXIT_MONITOR	   39
 #define EXIT_MACHINE_CHECK 41
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_EPT_MISCONFIG 49
 #define EXIT_INVEPT	   50
 #define EXIT_INVVPID	   53
+#define EXIT_WBINVD	   54
 #define EXIT_XSETBV	   55
 #define EXIT_VMFUNC	   59
 #define EXIT_REASON_COUNT  70

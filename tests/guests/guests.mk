@@ -4,7 +4,8 @@ BUILD ?= build
 GUEST_PREV_GOAL := $(.DEFAULT_GOAL)
 GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/guests
-GUEST_NAMES := hello spin marker scan triple virt cpuid vmxinsn prefix power platform
+GUEST_NAMES := hello spin marker scan triple virt cpuid vmxinsn prefix power platform \
+	cpustate traps
 GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
 
 GUEST_CC ?= gcc

@@ -11,7 +11,8 @@ VMX_SCENARIOS = ["hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_sa
                  "bad_zone_config_is_refused_others_run",
                  "prefixed_instructions_resume_after_the_prefixes",
                  "guest_shutdown_and_reboot_end_the_zone",
-                 "hostile_apic_and_ioapic_access_stops_only_that_zone"]
+                 "hostile_apic_and_ioapic_access_stops_only_that_zone",
+                 "cpu_state_traps_and_stray_events"]
 
 
 def test_vmx_boot_every_cpu_online(name):

@@ -220,17 +220,17 @@ TEST(bad_image_values)
 TEST(bad_enum_values)
 {
 	CHECK_ERR("[zonevisor]\ndebug_fault = segv\n",
-		  "line 2: bad debug_fault 'segv' (expected none, ud, pf, gp or de)");
+		  "line 2: bad debug_fault 'segv' (expected none, ud, pf, gp, de or stray)");
 	CHECK_ERR("[zonevisor]\ndebug_fault = UD\n",
-		  "line 2: bad debug_fault 'UD' (expected none, ud, pf, gp or de)");
+		  "line 2: bad debug_fault 'UD' (expected none, ud, pf, gp, de or stray)");
 	CHECK_ERR("[zonevisor]\non_idle = reboot\n",
 		  "line 2: bad on_idle 'reboot' (expected halt or poweroff)");
 	CHECK_ERR("[zonevisor]\nverify_wipe = true\n",
 		  "line 2: bad verify_wipe 'true' (expected yes or no)");
 	CHECK_ERR("[zonevisor]\nverify_wipe =\n",
 		  "line 2: bad verify_wipe '' (expected yes or no)");
-	static const char *faults[] = {"none", "ud", "pf", "gp", "de"};
-	for (size_t i = 0; i < 5; i++) {
+	static const char *faults[] = {"none", "ud", "pf", "gp", "de", "stray"};
+	for (size_t i = 0; i < 6; i++) {
 		char text[64];
 
 		snprintf(text, sizeof(text), "[zonevisor]\ndebug_fault=%s\n", faults[i]);
