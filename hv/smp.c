@@ -115,6 +115,8 @@ static void start_ap(uint64_t tramp, uint32_t index, uint32_t apic_id)
 	cpu_count = index + 1;
 }
 
+static void warn_if_smt_siblings(void);
+
 void smp_start_aps(const struct zv_bootinfo *bi)
 {
 	uint32_t index = 1;
@@ -127,6 +129,41 @@ void smp_start_aps(const struct zv_bootinfo *bi)
 		if (cpus[index])
 			index++;
 	}
+	warn_if_smt_siblings();
+}
+
+/* Bits of the APIC ID that number the threads of one core: Intel CPUID
+ * leaf 0Bh sub-leaf 0 EAX[4:0] (SDM vol. 3A, 10.12.8.1), AMD 8000_001Eh
+ * EBX[15:8] threads per core minus one (APM vol. 3, E.4.15). */
+static uint32_t smt_shift(void)
+{
+	uint32_t threads;
+
+	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
+		return cpuid(0xb, 0).eax & 0x1f;
+	if (cpuid(0x80000000, 0).eax < 0x8000001e)
+		return 0;
+	threads = ((cpuid(0x8000001e, 0).ebx >> 8) & 0xff) + 1;
+	return threads > 1 ? 1 : 0;
+}
+
+/* Two threads of one core share caches, predictors and buffers that no
+ * flush between zones reaches (docs/security.md, "Speculative execution"):
+ * say so when the firmware left SMT on and two online CPUs are siblings. */
+static void warn_if_smt_siblings(void)
+{
+	uint32_t shift = smt_shift();
+
+	for (uint32_t i = 0; shift && i < cpu_count; i++)
+		for (uint32_t j = i + 1; j < cpu_count; j++)
+			if (cpus[i] && cpus[j] &&
+			    cpus[i]->apic_id >> shift == cpus[j]->apic_id >> shift) {
+				kprintf("zonevisor: warning: SMT is on (cpus %u and %u are threads "
+					"of one core); turn it off in the firmware so zones never "
+					"share a core (docs/security.md)\n",
+					i, j);
+				return;
+			}
 }
 
 uint32_t smp_online_count(void)
