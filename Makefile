@@ -32,7 +32,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
-PURE_SRCS += zones/net/policy.c
+PURE_SRCS += zones/net/policy.c zones/net/ipv4_scope.c
 PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c
 PURE_SRCS += zones/control_check.c zones/pci_filter.c
@@ -161,7 +161,7 @@ bench: all kernel initramfs $(BUILD)/bench/bench_policy
 
 # Native policy lookups per second as the rule count grows (docs/network.md).
 .PHONY: bench-policy
-BENCH_POLICY_SRCS := zones/net/policy.c hv/lib/string.c hv/lib/fmt.c
+BENCH_POLICY_SRCS := zones/net/policy.c zones/net/ipv4_scope.c hv/lib/string.c hv/lib/fmt.c
 $(BUILD)/bench/bench_policy: tests/bench/bench_policy.c $(BENCH_POLICY_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) -I. -DZV_HOST_TEST -o $@ $< $(BENCH_POLICY_SRCS)
@@ -201,7 +201,7 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_net
 $(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c $(NET_PARSE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(NET_PARSE_SRCS)
-SWITCH_SRCS := zones/net/switch.c zones/net/policy.c $(NET_PARSE_SRCS) hv/lib/fmt.c
+SWITCH_SRCS := zones/net/switch.c zones/net/policy.c zones/net/ipv4_scope.c $(NET_PARSE_SRCS) hv/lib/fmt.c
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_switch
 $(BUILD)/fuzz/fuzz_switch: tests/fuzz/fuzz_switch.c $(SWITCH_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
