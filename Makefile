@@ -219,8 +219,12 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_control
 $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c zones/control_check.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< zones/control_check.c hv/lib/string.c
+# Each target starts from tests/fuzz/seeds/TARGET/ where there is one (inputs that
+# reach deep paths, checked in); what it finds goes to build/fuzz/corpus/TARGET/.
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz
 	@for f in $(FUZZ_TARGETS); do echo "fuzz: $$f (30 s)"; \
-		$$f -max_total_time=30 -max_len=4096 || exit 1; done
+		corpus=$(BUILD)/fuzz/corpus/$${f##*/}; mkdir -p $$corpus; \
+		seeds=tests/fuzz/seeds/$${f##*/}; [ -d $$seeds ] || seeds=; \
+		$$f -max_total_time=30 -max_len=4096 $$corpus $$seeds || exit 1; done
