@@ -970,6 +970,7 @@ TEST(switch_reason_names)
 		{SWITCH_DENY_ICMP, POLICY_DENY_ICMP},
 		{SWITCH_DENY_NAME, POLICY_DENY_NAME},
 		{SWITCH_DENY_CONN_FULL, POLICY_DENY_CONN_FULL},
+		{SWITCH_DENY_INTERNAL, POLICY_DENY_INTERNAL},
 	};
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
