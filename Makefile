@@ -32,7 +32,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 # Pure logic: compiled into the hypervisor, the loader (some) and host tests.
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
-PURE_SRCS += zones/net/policy.c
+PURE_SRCS += zones/net/policy.c zones/net/ipv4_scope.c
 PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c
 PURE_SRCS += zones/control_check.c zones/pci_filter.c
@@ -162,7 +162,7 @@ bench: all kernel initramfs $(BUILD)/bench/bench_policy
 
 # Native policy lookups per second as the rule count grows (docs/network.md).
 .PHONY: bench-policy
-BENCH_POLICY_SRCS := zones/net/policy.c hv/lib/string.c hv/lib/fmt.c
+BENCH_POLICY_SRCS := zones/net/policy.c zones/net/ipv4_scope.c hv/lib/string.c hv/lib/fmt.c
 $(BUILD)/bench/bench_policy: tests/bench/bench_policy.c $(BENCH_POLICY_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) -I. -DZV_HOST_TEST -o $@ $< $(BENCH_POLICY_SRCS)
@@ -202,7 +202,7 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_net
 $(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c $(NET_PARSE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< $(NET_PARSE_SRCS)
-SWITCH_SRCS := zones/net/switch.c zones/net/policy.c $(NET_PARSE_SRCS) hv/lib/fmt.c
+SWITCH_SRCS := zones/net/switch.c zones/net/policy.c zones/net/ipv4_scope.c $(NET_PARSE_SRCS) hv/lib/fmt.c
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_switch
 $(BUILD)/fuzz/fuzz_switch: tests/fuzz/fuzz_switch.c $(SWITCH_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -220,8 +220,12 @@ FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_control
 $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c zones/control_check.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DZV_HOST_TEST -o $@ $< zones/control_check.c hv/lib/string.c
+# Each target starts from tests/fuzz/seeds/TARGET/ where there is one (inputs that
+# reach deep paths, checked in); what it finds goes to build/fuzz/corpus/TARGET/.
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)
 	@tools/deps.sh fuzz
 	@for f in $(FUZZ_TARGETS); do echo "fuzz: $$f (30 s)"; \
-		$$f -max_total_time=30 -max_len=4096 || exit 1; done
+		corpus=$(BUILD)/fuzz/corpus/$${f##*/}; mkdir -p $$corpus; \
+		seeds=tests/fuzz/seeds/$${f##*/}; [ -d $$seeds ] || seeds=; \
+		$$f -max_total_time=30 -max_len=4096 $$corpus $$seeds || exit 1; done

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zones/net/ipv4_scope.h"
 #include "zones/net/switch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -164,6 +165,26 @@ static void check_reply(void)
 		abort();
 }
 
+/* Port 0's CIDR rules (build()): 198.51.100.0/24 on every port, anything on 443. */
+static bool cidr_rule_covers(int port, const struct pkt *p)
+{
+	uint16_t dport = p->ip.protocol == PKT_PROTO_TCP   ? p->tcp.dst_port
+			 : p->ip.protocol == PKT_PROTO_UDP ? p->udp.dst_port
+							   : 0;
+
+	if (port != 0)
+		return false;
+	return (p->ip.dst & 0xffffff00u) == 0xc6336400u || dport == 443;
+}
+
+/* An internal address leaves only for the gateway's DNS or under a CIDR rule,
+ * whatever the DNS answers said (docs/network.md, "Internal addresses"). */
+static bool internal_leak(int port, const struct pkt *p)
+{
+	return p->kind == PKT_KIND_IPV4 && p->ip.dst != GW && ipv4_is_internal(p->ip.dst) &&
+	       !cidr_rule_covers(port, p);
+}
+
 /* A frame the switch passes on has the ends the port is pinned to. */
 static void check_forwarded(const uint8_t *f, size_t len, enum switch_action a)
 {
@@ -172,8 +193,9 @@ static void check_forwarded(const uint8_t *f, size_t len, enum switch_action a)
 
 	if (out.reason != SWITCH_PASS || port < 0 || port >= PORTS || pkt_parse(f, len, &p))
 		abort();
-	if (a == SWITCH_TO_UPLINK && (out.from_uplink || memcmp(p.src_mac, port_mac[port], 6) ||
-				      memcmp(p.dst_mac, gw_mac, 6) || p.ip.src != port_ip[port]))
+	if (a == SWITCH_TO_UPLINK &&
+	    (out.from_uplink || memcmp(p.src_mac, port_mac[port], 6) ||
+	     memcmp(p.dst_mac, gw_mac, 6) || p.ip.src != port_ip[port] || internal_leak(port, &p)))
 		abort();
 	if (a == SWITCH_TO_PORT && (!out.from_uplink || memcmp(p.dst_mac, port_mac[port], 6) ||
 				    memcmp(p.src_mac, gw_mac, 6) || p.ip.dst != port_ip[port]))

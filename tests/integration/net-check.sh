@@ -2,8 +2,9 @@
 # Run inside an agent zone by test_network.py (packed into the test's agent
 # initramfs as /bin/net-check): what a zone with --allow allowed.test:A can
 # and cannot reach.  One line per check, "CHECK: ok ..." or "CHECK: failed".
-# usage: net-check PORT_A PORT_B NEIGHBOUR_IP TTL_S
-a=$1 b=$2 neighbour=$3 ttl=$4
+# usage: net-check PORT_A PORT_B NEIGHBOUR_IP TTL_S SERVER_IP
+# (SERVER_IP: what allowed.test resolves to)
+a=$1 b=$2 neighbour=$3 ttl=$4 server=$5
 
 fetch() { # TAG URL
 	# (timeout, not wget -T: Debian's busybox 1.35 wget crashes with -T)
@@ -15,15 +16,15 @@ fetch() { # TAG URL
 }
 
 # Before any lookup the address is admitted on no port.
-fetch before-lookup-a "http://10.0.2.2:$a/"
-fetch before-lookup-b "http://10.0.2.2:$b/"
+fetch before-lookup-a "http://$server:$a/"
+fetch before-lookup-b "http://$server:$b/"
 if nslookup denied.test >/dev/null 2>&1; then echo "denied: resolved"; else echo "denied: not resolved"; fi
 # A slow page, started now, must finish after the TTL has passed.
 wget -q -O /tmp/slow "http://allowed.test:$a/slow" &
 fetch allowed "http://allowed.test:$a/"
-fetch other-port "http://10.0.2.2:$b/"
+fetch other-port "http://$server:$b/"
 sleep $((ttl + 2))
-fetch after-ttl "http://10.0.2.2:$a/"
+fetch after-ttl "http://$server:$a/"
 wait
 echo "slow: $(cat /tmp/slow)"
 # The neighbour zone: ping, and TCP with a MAC put in the ARP table by hand.

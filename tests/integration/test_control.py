@@ -392,8 +392,9 @@ def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
         # Another zone: not even ARP gets through.
         b.expect_seen(deny % "b" + r"arp 10\.77\.0\.\d+ -> %s reason zone-to-zone$"
                       % re.escape(a_ip))
-        # The outside, with no rule: nothing.
-        b.expect_seen(deny % "b" + r"icmp 10\.77\.0\.\d+ -> 10\.0\.2\.2 type 8 reason no-rule$")
+        # The outside, with no rule: nothing (10.0.2.2 is internal: only a CIDR rule admits it).
+        b.expect_seen(deny % "b" + r"icmp 10\.77\.0\.\d+ -> 10\.0\.2\.2 type 8 "
+                      r"reason internal-address$")
         # A source address that is not the port's.
         b.expect_seen(deny % "b" + r".*10\.77\.0\.99.* reason spoofed-ip$")
         # IPv6 (Linux's own router solicitations and MLD reports) is dropped.

@@ -6,16 +6,40 @@ import re
 from harness import Boot
 from test_control import NIC, PageServer, Session, control_esp
 
-# The pinned names of the test: the control zone's dnsmasq answers them
-# from /etc/zv/hosts with TTL 5 s (tools/initramfs/dnsmasq.conf).
-HOSTS = "10.0.2.2 allowed.test denied.test"
+# The host's HTTP servers are 10.0.2.2 to the control zone (QEMU's user
+# network): an internal address, which the switch never admits from a DNS
+# answer (docs/network.md, "Internal addresses").  So the names the zone
+# resolves point at SERVER, a public address that the control zone DNATs to
+# 10.0.2.2, as a real server would be reached.  internal.test points straight
+# at 10.0.2.2, as a hostile name's DNS would.  The control zone's dnsmasq
+# answers them from /etc/zv/hosts with TTL 5 s (tools/initramfs/dnsmasq.conf).
+SERVER = "93.184.216.34"
+HOST = "10.0.2.2"
+HOSTS = "%s allowed.test denied.test\\n%s internal.test" % (SERVER, HOST)  # for printf
 TTL_S = 5
 DENY = r"^zone %s: deny port \d+ "
 
 
 def pin_test_names(s):
-    s.must("echo '%s' >>/etc/zv/hosts && kill -HUP $(cat /run/dnsmasq.pid)" % HOSTS)
-    s.must("sleep 1; nslookup allowed.test 10.77.0.1 | grep -q 10.0.2.2")
+    s.must("printf '%s\\n' >>/etc/zv/hosts && kill -HUP $(cat /run/dnsmasq.pid)" % HOSTS)
+    s.must("sleep 1; nslookup allowed.test 10.77.0.1 | grep -q %s" % SERVER)
+    s.must("nft add table ip zv_test && nft add chain ip zv_test pre "
+           "'{ type nat hook prerouting priority dstnat; }' && "
+           "nft add rule ip zv_test pre iifname zvup ip daddr %s dnat to %s" % (SERVER, HOST))
+
+
+def allow_host_from_zones(s):
+    """The operator's exception for an internal address (tools/initramfs/uplink.nft)."""
+    s.must("nft add element ip zv_uplink internal_allowed '{ %s }'" % HOST)
+
+
+def nft_counter(s, chain, rule):
+    """Packets the counter of the rule matching `rule` in zv_uplink's chain saw."""
+    out = s.must("nft list chain ip zv_uplink %s" % chain)
+    for line in out:
+        if re.search(rule, line):
+            return int(re.search(r"counter packets (\d+)", line).group(1))
+    s.b.fail("no rule %r in chain %s:\n%s" % (rule, chain, "\n".join(out)))
 
 
 def wait_for_address(s, zone):
@@ -28,20 +52,48 @@ def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(na
     stamp = "zonevisor page %d" % os.getpid()
     with PageServer(stamp + " A\n", slow_s=TTL_S + 3) as web_a, \
             PageServer(stamp + " B\n") as web_b, \
-            Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=600,
+            Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=800,
                  qemu_args=NIC) as b:
         s = Session(b)
         b.expect_seen(r"^control: agent network on zvup: 10\.77\.0\.1/24, NAT to eth0, DNS$")
         pin_test_names(s)
         a, bb = web_a.port, web_b.port
+        # The control zone's own nftables, behind the switch: with an
+        # --allow-cidr that the switch honours, a zone still reaches neither
+        # an internal address nor the control zone itself (only its DNS).
+        s.must("(nc -l -p 7777 -e echo control-zone-service >/dev/null 2>&1 &)")
+        forward0 = nft_counter(s, "forward", r"ip daddr @internal counter")
+        input0 = nft_counter(s, "input", r"^\s*counter packets \d+ bytes \d+ drop")
+        out = s.zone_output("zonectl run --rm --allow-cidr %s/32:%d --allow-cidr 10.0.2.15/32:7777 "
+                            "-- sh -c 'timeout 5 wget -q -O - http://%s:%d/ || "
+                            "echo internal: failed; nc -w 3 10.0.2.15 7777 </dev/null | "
+                            "grep -q control-zone-service && echo control: reached || "
+                            "echo control: failed'" % (HOST, a, HOST, a))
+        s.has(out, r"^internal: failed$", "an internal address the operator did not allow")
+        s.has(out, r"^control: failed$", "a service of the control zone's own")
+        if nft_counter(s, "forward", r"ip daddr @internal counter") <= forward0:
+            b.fail("the forward chain's internal drop counted nothing")
+        if nft_counter(s, "input", r"^\s*counter packets \d+ bytes \d+ drop") <= input0:
+            b.fail("the input chain's drop counted nothing")
+        allow_host_from_zones(s)
+        # A name whose DNS answers with an internal address admits nothing,
+        # even with the control zone's exception in place: the switch says so.
+        out = s.zone_output("zonectl run --rm --allow internal.test:%d -- sh -c "
+                            "'nslookup internal.test >/dev/null 2>&1 && echo resolved; "
+                            "timeout 5 wget -q -O - http://internal.test:%d/ || "
+                            "echo internal-name: failed'" % (a, a))
+        s.has(out, r"^resolved$", "internal.test, resolved")
+        s.has(out, r"^internal-name: failed$", "a name that answers with an internal address")
+        b.expect_seen(r"^zone zone-\d+: deny port \d+ tcp 10\.77\.0\.\d+:\d+ -> "
+                      r"10\.0\.2\.2:%d reason internal-address$" % a)
         # A neighbour that the allowed zone must not reach.
         s.must("zonectl run -d --name n -- sleep 1000")
         n_ip = wait_for_address(s, "n")
         # Its report is read once it has exited: the hypervisor's deny lines
         # share the serial line and would split the zone's lines as they run.
         s.must("zonectl run -d --name c --allow allowed.test:%d "
-               "--initrd /lib/zv-test/agent-zonectl.cpio -- net-check %d %d %s %d"
-               % (a, a, bb, n_ip, TTL_S))
+               "--initrd /lib/zv-test/agent-zonectl.cpio -- net-check %d %d %s %d %s"
+               % (a, a, bb, n_ip, TTL_S, SERVER))
         s.must("zonectl logs -f c >/tmp/c.log", timeout=200)
         out = s.must("cat /tmp/c.log")
         for tag in ("before-lookup-a", "before-lookup-b", "other-port", "after-ttl",
@@ -53,12 +105,13 @@ def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(na
         s.has(out, r"^zone ping: failed$", "ping of the neighbour")
         s.has(out, r"^zone tcp: failed$", "TCP to the neighbour")
         c = DENY % "c"
-        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason no-rule$" % a)
+        srv = re.escape(SERVER)
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> %s:%d reason no-rule$" % (srv, a))
         b.expect_seen(c + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
                       r"reason name-refused$")
-        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason port-not-allowed$"
-                      % bb)
-        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:%d reason expired$" % a)
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> %s:%d reason port-not-allowed$"
+                      % (srv, bb))
+        b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> %s:%d reason expired$" % (srv, a))
         b.expect_seen(c + r"tcp 10\.77\.0\.\d+:\d+ -> %s:80 reason zone-to-zone$"
                       % re.escape(n_ip))
         b.expect_seen(r"^zone c: deny port \d+ \w+ .*reason spoofed-mac$")
@@ -76,7 +129,8 @@ def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(na
         # A zone with no --allow resolves nothing and reaches nothing.
         out = s.zone_output("zonectl run --rm -- sh -c 'nslookup allowed.test >/dev/null 2>&1 && "
                             "echo none: resolved || echo none: not resolved; "
-                            "timeout 5 wget -q -O - http://10.0.2.2:%d/ || echo none: failed'" % a)
+                            "timeout 5 wget -q -O - http://%s:%d/ || echo none: failed'"
+                            % (SERVER, a))
         s.has(out, r"^none: not resolved$", "a zone without rules resolving")
         s.has(out, r"^none: failed$", "a zone without rules fetching")
         s.must("zonectl stop n")
@@ -94,6 +148,7 @@ def test_malformed_virtio_descriptors_stop_only_that_nic_while_a_neighbour_trans
                  qemu_args=NIC) as b:
         s = Session(b)
         b.expect_seen(r"^control: agent network on zvup: 10\.77\.0\.1/24, NAT to eth0, DNS$")
+        allow_host_from_zones(s)
         # The neighbour fetches the page once a second through the switch and
         # the uplink: before, while and after the other zone attacks its NIC.
         s.must("zonectl run -d --name n --allow-cidr 10.0.2.2/32:%d -- sh -c 'ok=0; "

@@ -276,7 +276,8 @@ TEST(policy_cidr_allows_by_prefix_and_port)
 	CHECK(policy_check_new(p, TCP, IP(10, 1, 3, 99), 80, 0) == POLICY_DENY_PORT);
 	CHECK(policy_check_new(p, TCP, IP(11, 0, 0, 1), 443, 0) == POLICY_DENY_NO_RULE);
 	CHECK(policy_check_new(p, TCP, IP(192, 168, 0, 1), 22, 0) == POLICY_ALLOW_CIDR);
-	CHECK(policy_check_new(p, TCP, IP(192, 168, 0, 2), 22, 0) == POLICY_DENY_NO_RULE);
+	/* Private, next to the rule's address: only a CIDR rule could admit it. */
+	CHECK(policy_check_new(p, TCP, IP(192, 168, 0, 2), 22, 0) == POLICY_DENY_INTERNAL);
 }
 
 TEST(policy_icmp_needs_portless_cidr)
@@ -297,7 +298,7 @@ TEST(policy_icmp_needs_portless_cidr)
 TEST(policy_learn_admits_only_matching_ports)
 {
 	struct policy *p = fresh();
-	uint32_t ip = IP(10, 0, 2, 2);
+	uint32_t ip = IP(93, 184, 216, 34);
 
 	CHECK(add(p, "allowed.test:8001") == 0);
 	CHECK(add(p, "other.test:9000") == 0);
@@ -307,7 +308,7 @@ TEST(policy_learn_admits_only_matching_ports)
 	CHECK(policy_check_new(p, UDP, ip, 8001, 1001) == POLICY_ALLOW_LEARNED);
 	CHECK(policy_check_new(p, TCP, ip, 8002, 1001) == POLICY_DENY_PORT);
 	CHECK(policy_check_new(p, TCP, ip, 9000, 1001) == POLICY_DENY_PORT);
-	CHECK(policy_check_new(p, TCP, IP(10, 0, 2, 3), 8001, 1001) == POLICY_DENY_NO_RULE);
+	CHECK(policy_check_new(p, TCP, IP(93, 184, 216, 35), 8001, 1001) == POLICY_DENY_NO_RULE);
 	policy_learn(p, "denied.test", IP(6, 6, 6, 6), 30, 1000);
 	CHECK(policy_check_new(p, TCP, IP(6, 6, 6, 6), 8001, 1001) == POLICY_DENY_NO_RULE);
 }
@@ -338,10 +339,68 @@ TEST(policy_learn_any_port_rule)
 	CHECK(policy_check_new(p, UDP, IP(151, 101, 2, 132), 12345, 1) == POLICY_ALLOW_LEARNED);
 }
 
+/* One address in each internal range (zones/net/ipv4_scope.c), as a DNS answer could name it. */
+static const uint32_t internal_answers[] = {
+	IP(0, 0, 0, 1),		IP(10, 0, 0, 1),	IP(10, 255, 255, 254),
+	IP(100, 64, 0, 1),	IP(100, 127, 255, 254), IP(127, 0, 0, 1),
+	IP(169, 254, 169, 254), IP(172, 16, 0, 1),	IP(172, 31, 255, 254),
+	IP(192, 0, 0, 9),	IP(192, 0, 2, 1),	IP(192, 168, 1, 1),
+	IP(198, 18, 0, 1),	IP(198, 19, 255, 254),	IP(198, 51, 100, 7),
+	IP(203, 0, 113, 9),	IP(224, 0, 0, 251),	IP(239, 255, 255, 250),
+	IP(240, 0, 0, 1),	IP(255, 255, 255, 255),
+};
+#define INTERNAL_ANSWERS (sizeof(internal_answers) / sizeof(internal_answers[0]))
+
+TEST(policy_learn_refuses_internal_addresses)
+{
+	struct policy *p = fresh();
+
+	/* A wildcard over a domain the attacker can put names in, and any port. */
+	CHECK(add(p, "*.shared-hosting.test") == 0);
+	CHECK(add(p, "evil.test:443") == 0);
+	for (size_t i = 0; i < INTERNAL_ANSWERS; i++) {
+		uint32_t ip = internal_answers[i];
+
+		policy_learn(p, "me.shared-hosting.test", ip, 3600, 0);
+		policy_learn(p, "evil.test", ip, 3600, 0);
+		CHECK(policy_check_new(p, TCP, ip, 443, 1) == POLICY_DENY_INTERNAL);
+		CHECK(policy_check_new(p, UDP, ip, 53, 1) == POLICY_DENY_INTERNAL);
+		CHECK(policy_check_new(p, ICMP, ip, 0, 1) == POLICY_DENY_INTERNAL);
+	}
+	CHECK_EQ_U64(p->count.learned, 0);
+	CHECK_EQ_U64(p->learned.live, 0);
+	CHECK_EQ_U64(p->count.learn_internal, 2 * INTERNAL_ANSWERS);
+	CHECK_EQ_U64(p->count.verdict[POLICY_DENY_INTERNAL], 3 * INTERNAL_ANSWERS);
+	CHECK_STR(policy_verdict_name(POLICY_DENY_INTERNAL), "internal-address");
+	/* The same names still admit a public answer. */
+	policy_learn(p, "me.shared-hosting.test", IP(93, 184, 216, 34), 3600, 0);
+	CHECK(policy_check_new(p, TCP, IP(93, 184, 216, 34), 80, 1) == POLICY_ALLOW_LEARNED);
+}
+
+TEST(policy_only_a_cidr_rule_admits_an_internal_address)
+{
+	struct policy *p = fresh();
+
+	CHECK(add(p, "evil.test") == 0);
+	CHECK(add(p, "10.0.0.0/8") == 0);
+	CHECK(add(p, "192.168.7.0/24:22") == 0);
+	policy_learn(p, "evil.test", IP(10, 1, 2, 3), 60, 0);
+	policy_learn(p, "evil.test", IP(192, 168, 7, 7), 60, 0);
+	policy_learn(p, "evil.test", IP(169, 254, 169, 254), 60, 0);
+	CHECK_EQ_U64(p->count.learn_internal, 3);
+	CHECK(policy_check_new(p, TCP, IP(10, 1, 2, 3), 8080, 1) == POLICY_ALLOW_CIDR);
+	CHECK(policy_check_new(p, ICMP, IP(10, 1, 2, 3), 0, 1) == POLICY_ALLOW_CIDR);
+	CHECK(policy_check_new(p, TCP, IP(192, 168, 7, 7), 22, 1) == POLICY_ALLOW_CIDR);
+	/* The CIDR rule's port, not the name's any-port rule, decides. */
+	CHECK(policy_check_new(p, TCP, IP(192, 168, 7, 7), 80, 1) == POLICY_DENY_PORT);
+	CHECK(policy_check_new(p, TCP, IP(169, 254, 169, 254), 80, 1) == POLICY_DENY_INTERNAL);
+	CHECK(policy_check_new(p, TCP, IP(172, 16, 0, 1), 80, 1) == POLICY_DENY_INTERNAL);
+}
+
 TEST(policy_ttl_expiry_and_refresh)
 {
 	struct policy *p = fresh();
-	uint32_t ip = IP(10, 0, 2, 2);
+	uint32_t ip = IP(93, 184, 216, 34);
 
 	CHECK(add(p, "allowed.test:8001") == 0);
 	policy_learn(p, "allowed.test", ip, 2 * 60, 0);
@@ -373,7 +432,7 @@ TEST(policy_ttl_floor_and_cap)
 TEST(policy_conn_survives_ttl_until_close)
 {
 	struct policy *p = fresh();
-	uint32_t ip = IP(10, 0, 2, 2);
+	uint32_t ip = IP(93, 184, 216, 34);
 	struct policy_tuple t = conn(ip, 40000, 8001), u = conn(ip, 40001, 8001);
 
 	CHECK(add(p, "allowed.test:8001") == 0);
@@ -524,7 +583,8 @@ TEST(policy_many_rules_all_found)
 	}
 	CHECK(!policy_name_allowed(p, "h0.many.test"));
 	CHECK(policy_check_new(p, TCP, IP(10, 63, 254, 9), 1, 0) == POLICY_ALLOW_CIDR);
-	CHECK(policy_check_new(p, TCP, IP(10, 63, 255, 9), 1, 0) == POLICY_DENY_NO_RULE);
+	/* Past the last /24 rule: private, so no rule and no answer could admit it. */
+	CHECK(policy_check_new(p, TCP, IP(10, 63, 255, 9), 1, 0) == POLICY_DENY_INTERNAL);
 }
 
 TEST(policy_name_pool_full)

@@ -272,7 +272,7 @@ static const char *deny_line(void)
 
 TEST(switch_struct_sizes_are_documented)
 {
-	CHECK_EQ_U64(sizeof(struct net_switch), 581224); /* docs/network.md, "The switch" */
+	CHECK_EQ_U64(sizeof(struct net_switch), 581744); /* docs/network.md, "The switch" */
 	CHECK_EQ_U64(sizeof(struct switch_out), 5344);
 }
 
@@ -496,6 +496,99 @@ TEST(switch_dns_allowed_forwarded_and_learned)
 	CHECK_EQ_U64(from_uplink(3 * SEC), SWITCH_TO_PORT);
 	syn(port_a, B_IP, 50003, 8080);
 	CHECK_DENY(from_zone(port_a, 3 * SEC), "zone-to-zone");
+}
+
+/* An address in each internal range, answered for allowed.test, and what the
+ * zone's SYN to it on the allowed port then meets (ipv4_scope.c). */
+static const struct {
+	uint32_t ip;
+	const char *deny;
+} internal_answers[] = {
+	{IP(0, 0, 0, 1), "martian"},
+	{IP(10, 0, 0, 1), "internal-address"},
+	{IP(10, 255, 255, 254), "internal-address"},
+	{IP(100, 64, 0, 1), "internal-address"},
+	{IP(100, 127, 255, 254), "internal-address"},
+	{IP(127, 0, 0, 1), "martian"},
+	{IP(169, 254, 169, 254), "internal-address"},
+	{IP(172, 16, 0, 1), "internal-address"},
+	{IP(172, 31, 255, 254), "internal-address"},
+	{IP(192, 0, 0, 9), "internal-address"},
+	{IP(192, 0, 2, 1), "internal-address"},
+	{IP(192, 168, 1, 1), "internal-address"},
+	{IP(198, 18, 0, 1), "internal-address"},
+	{IP(198, 19, 255, 254), "internal-address"},
+	{IP(198, 51, 100, 7), "internal-address"},
+	{IP(203, 0, 113, 9), "internal-address"},
+	{IP(224, 0, 0, 251), "broadcast-denied"},
+	{IP(240, 0, 0, 1), "martian"},
+	{IP(255, 255, 255, 255), "broadcast-denied"},
+	{GW, "gateway-denied"},
+	{B_IP, "zone-to-zone"},
+	{IP(10, 0, 2, 15), "internal-address"}, /* the control zone's own address (QEMU) */
+};
+#define INTERNAL_ANSWERS (sizeof(internal_answers) / sizeof(internal_answers[0]))
+
+TEST(switch_dns_internal_answers_not_learned)
+{
+	char want[160];
+
+	setup();
+	for (size_t i = 0; i < INTERNAL_ANSWERS; i++) {
+		uint32_t ip = internal_answers[i].ip;
+
+		query(port_a, (uint16_t)(0x100 + i), "allowed.test", 40001);
+		CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+		answer(port_a, (uint16_t)(0x100 + i), "allowed.test", 40001, ip, 3600);
+		CHECK_EQ_U64(from_uplink(0), SWITCH_TO_PORT); /* the zone still sees its answer */
+		syn(port_a, ip, 50000, 8080);
+		CHECK_DENY(from_zone(port_a, 1), internal_answers[i].deny);
+	}
+	CHECK_EQ_U64(pol_a.count.learned, 0);
+	CHECK_EQ_U64(pol_a.learned.live, 0);
+	CHECK_EQ_U64(pol_a.count.learn_internal, INTERNAL_ANSWERS);
+	/* The refusal is a deny line like any other. */
+	syn(port_a, IP(169, 254, 169, 254), 50001, 8080);
+	CHECK_DENY(from_zone(port_a, 2), "internal-address");
+	snprintf(
+		want, sizeof(want),
+		"deny port 0 tcp 10.77.0.10:50001 -> 169.254.169.254:8080 reason internal-address");
+	CHECK_STR(deny_line(), want);
+	CHECK(sw.port[port_a].count.reason[SWITCH_DENY_INTERNAL] > 0);
+	/* A public answer for the same name is still learned. */
+	resolve_allowed(3, 60);
+	syn(port_a, WEB, 50002, 8080);
+	CHECK_EQ_U64(from_zone(port_a, 4), SWITCH_TO_UPLINK);
+}
+
+TEST(switch_allow_cidr_admits_an_internal_address)
+{
+	struct ends e;
+
+	setup();
+	CHECK_EQ_U64(policy_add_rule(&pol_a, "10.0.0.0/8", NULL, 0), 0);
+	syn(port_a, IP(10, 1, 2, 3), 50000, 8080);
+	CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+	e = inbound(port_a, IP(10, 1, 2, 3), 8080, 50000);
+	tcp(&e, PKT_TCP_SYN | PKT_TCP_ACK);
+	CHECK_EQ_U64(from_uplink(0), SWITCH_TO_PORT);
+	/* It names 10/8 only: the rest of the internal ranges stay shut, */
+	syn(port_a, IP(192, 168, 1, 1), 50001, 8080);
+	CHECK_DENY(from_zone(port_a, 0), "internal-address");
+	/* and the agent network inside 10/8 is still no zone's to reach. */
+	syn(port_a, B_IP, 50002, 8080);
+	CHECK_DENY(from_zone(port_a, 0), "zone-to-zone");
+	/* Zone B has no such rule: the same address is denied to it. */
+	syn(port_b, IP(10, 1, 2, 3), 50000, 8080);
+	CHECK_DENY(from_zone(port_b, 0), "internal-address");
+}
+
+TEST(switch_agent_network_must_be_internal)
+{
+	CHECK_EQ_U64(switch_init(&sw, IP(93, 184, 216, 0), gw_mac), (uint64_t)-1);
+	CHECK_EQ_U64(switch_init(&sw, IP(192, 168, 5, 0), gw_mac), 0);
+	CHECK_EQ_U64(switch_init(&sw, IP(100, 64, 9, 0), gw_mac), 0);
+	CHECK_EQ_U64(switch_init(&sw, NET, gw_mac), 0);
 }
 
 TEST(switch_ttl_expiry_keeps_open_connections)
@@ -877,6 +970,7 @@ TEST(switch_reason_names)
 		{SWITCH_DENY_ICMP, POLICY_DENY_ICMP},
 		{SWITCH_DENY_NAME, POLICY_DENY_NAME},
 		{SWITCH_DENY_CONN_FULL, POLICY_DENY_CONN_FULL},
+		{SWITCH_DENY_INTERNAL, POLICY_DENY_INTERNAL},
 	};
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)

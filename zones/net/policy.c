@@ -1,6 +1,8 @@
 /* A zone's network allowlist: rule parsing, name matching, DNS-learned addresses, conntrack. */
 #include "zones/net/policy.h"
 
+#include "zones/net/ipv4_scope.h"
+
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 
@@ -380,6 +382,10 @@ void policy_learn(struct policy *p, const char *name, uint32_t ipv4, uint32_t tt
 	char norm[POLICY_NAME_MAX + 1], bad;
 	size_t len;
 
+	if (ipv4_is_internal(ipv4)) {
+		p->count.learn_internal++;
+		return;
+	}
 	if (name && !name_normalize(name, zv_strnlen(name, POLICY_NAME_MAX + 2), norm, &len, &bad))
 		match_name(p, norm, len, learn_rule, &l);
 	if (!l.matched)
@@ -453,6 +459,9 @@ enum policy_verdict policy_check_new(struct policy *p, uint8_t proto, uint32_t d
 		return tally(p, POLICY_DENY_PROTO);
 	if (cidr_allows(p, proto, dst_ip, dst_port, &near))
 		return tally(p, POLICY_ALLOW_CIDR);
+	/* Never learned (policy_learn); near: a CIDR rule covers it on another port. */
+	if (!near && ipv4_is_internal(dst_ip))
+		return tally(p, POLICY_DENY_INTERNAL);
 	return tally(p, learned_verdict(p, proto, dst_ip, dst_port, now_ms, near));
 }
 
@@ -758,7 +767,7 @@ static const char *const verdict_names[POLICY_VERDICT_COUNT] = {
 	[POLICY_DENY_NO_RULE] = "no-rule",	    [POLICY_DENY_EXPIRED] = "expired",
 	[POLICY_DENY_PORT] = "port-not-allowed",    [POLICY_DENY_PROTO] = "protocol-not-allowed",
 	[POLICY_DENY_ICMP] = "icmp-not-allowed",    [POLICY_DENY_NAME] = "name-refused",
-	[POLICY_DENY_CONN_FULL] = "conntrack-full",
+	[POLICY_DENY_CONN_FULL] = "conntrack-full", [POLICY_DENY_INTERNAL] = "internal-address",
 };
 
 const char *policy_verdict_name(enum policy_verdict v)

@@ -48,15 +48,17 @@ enum policy_verdict {
 	POLICY_DENY_ICMP,      /* ICMP needs a CIDR rule without port */
 	POLICY_DENY_NAME,      /* DNS query for a name no rule allows: REFUSED */
 	POLICY_DENY_CONN_FULL, /* conntrack table full of live connections */
+	POLICY_DENY_INTERNAL,  /* an internal address (ipv4_scope.h) no CIDR rule covers */
 	POLICY_VERDICT_COUNT,
 };
 
 /* Every decision this policy made, by verdict, and what happened to DNS answers. */
 struct policy_counters {
 	uint64_t verdict[POLICY_VERDICT_COUNT];
-	uint64_t learned;	/* (address, port) admissions entered or refreshed */
-	uint64_t learn_ignored; /* answers for names no rule allows */
-	uint64_t learn_full;	/* admissions lost: learned table full of live entries */
+	uint64_t learned;	 /* (address, port) admissions entered or refreshed */
+	uint64_t learn_ignored;	 /* answers for names no rule allows */
+	uint64_t learn_full;	 /* admissions lost: learned table full of live entries */
+	uint64_t learn_internal; /* answers refused: an internal address (ipv4_scope.h) */
 };
 
 /* A connection, always as the zone sends it (src = the zone); the caller
@@ -132,12 +134,16 @@ enum policy_verdict policy_check_query(struct policy *p, const char *name);
  * An A record for name in an answer the zone received: admits ipv4 on the
  * ports of every rule that matches name, until now + TTL (floored at
  * POLICY_TTL_MIN_MS, capped at POLICY_TTL_MAX_MS; a later answer only extends).
- * A name no rule allows admits nothing.
+ * A name no rule allows admits nothing, and neither does an internal address
+ * (ipv4_is_internal(): loopback, private, link-local, CGNAT, ...), whatever
+ * the name: whoever runs an allowed name's DNS chooses its answers, so only
+ * a CIDR rule can admit an internal address.
  */
 void policy_learn(struct policy *p, const char *name, uint32_t ipv4, uint32_t ttl_s,
 		  uint64_t now_ms);
 
-/* Decides a new connection (TCP SYN) or a datagram outside any tracked flow. */
+/* Decides a new connection (TCP SYN) or a datagram outside any tracked flow.
+ * An internal address is admitted by a CIDR rule or not at all. */
 enum policy_verdict policy_check_new(struct policy *p, uint8_t proto, uint32_t dst_ip,
 				     uint16_t dst_port, uint64_t now_ms);
 

@@ -3,6 +3,7 @@
 
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
+#include "zones/net/ipv4_scope.h"
 
 #define NET_MASK     0xffffff00u /* the agent network is a /24 */
 #define HOST_MASK    0x000000ffu
@@ -68,6 +69,7 @@ static const char *const reason_names[SWITCH_REASON_COUNT] = {
 	[SWITCH_DENY_PROTO] = "protocol-not-allowed",
 	[SWITCH_DENY_ICMP] = "icmp-not-allowed",
 	[SWITCH_DENY_CONN_FULL] = "conntrack-full",
+	[SWITCH_DENY_INTERNAL] = "internal-address",
 	[SWITCH_DENY_NO_CONNECTION] = "no-connection",
 };
 
@@ -95,6 +97,7 @@ static const uint8_t verdict_reasons[POLICY_VERDICT_COUNT] = {
 	[POLICY_DENY_ICMP] = SWITCH_DENY_ICMP,
 	[POLICY_DENY_NAME] = SWITCH_DENY_NAME,
 	[POLICY_DENY_CONN_FULL] = SWITCH_DENY_CONN_FULL,
+	[POLICY_DENY_INTERNAL] = SWITCH_DENY_INTERNAL,
 };
 
 const char *switch_reason_name(enum switch_reason r)
@@ -163,8 +166,10 @@ int switch_init(struct net_switch *sw, uint32_t net, const uint8_t gw_mac[PKT_MA
 	uint32_t first = net >> 24;
 
 	zv_memset(sw, 0, sizeof(*sw));
-	if ((net & HOST_MASK) || first == OCTET_THIS_NET || first == OCTET_LOOPBACK ||
-	    net >= IP_MULTICAST || mac_is_group(gw_mac) || mac_is_zero(gw_mac))
+	/* Internal: the policy then never learns the gateway's or a zone's address from DNS. */
+	if ((net & HOST_MASK) || !ipv4_is_internal(net) || first == OCTET_THIS_NET ||
+	    first == OCTET_LOOPBACK || net >= IP_MULTICAST || mac_is_group(gw_mac) ||
+	    mac_is_zero(gw_mac))
 		return -1;
 	sw->net = net;
 	sw->gw_ip = net | HOST_GATEWAY;
@@ -544,7 +549,9 @@ static enum switch_action uplink_arp(struct ctx *x)
  * its address in the port's policy under the question's name, the name the
  * policy allowed.  Records are owned by CNAME targets as often as by the
  * question (RFC 1034 3.6.2), and the owner of the allowed name already
- * chooses the answer, so learning under the question widens nothing.
+ * chooses the answer, so learning under the question widens nothing.  That
+ * owner may answer with an internal address (169.254.169.254, RFC 1918, the
+ * gateway): the policy learns none of those (policy_learn, ipv4_scope.h).
  */
 static enum switch_action uplink_dns(struct ctx *x)
 {

@@ -80,6 +80,7 @@ enum switch_reason {
 	SWITCH_DENY_PROTO,
 	SWITCH_DENY_ICMP,
 	SWITCH_DENY_CONN_FULL,
+	SWITCH_DENY_INTERNAL,
 	SWITCH_DENY_NO_CONNECTION, /* not a new connection (TCP non-SYN, inbound) and not tracked */
 	SWITCH_REASON_COUNT,
 };
@@ -140,9 +141,10 @@ struct switch_out {
 	struct dns_msg dns; /* scratch for dns_parse() */
 };
 
-/* Empties sw for the network net/24 (net: a.b.c.0, host order, a below 224)
- * whose gateway a.b.c.1 is the uplink, with MAC gw_mac (unicast, not zero).
- * Returns 0, or -1 if an argument is refused (sw is then not usable). */
+/* Empties sw for the network net/24 (net: a.b.c.0, host order; internal by
+ * ipv4_is_internal() but not 0/8, 127/8 or multicast) whose gateway a.b.c.1
+ * is the uplink, with MAC gw_mac (unicast, not zero).  Returns 0, or -1 if
+ * an argument is refused (sw is then not usable). */
 int switch_init(struct net_switch *sw, uint32_t net, const uint8_t gw_mac[PKT_MAC_LEN]);
 
 /*
