@@ -190,3 +190,18 @@ def test_malformed_virtio_descriptors_stop_only_that_nic_while_a_neighbour_trans
               "the neighbour's fetches")
         s.must("zonectl rm n")
         s.must("zonectl rm c")
+
+
+def test_uplink_rules_hold_in_network_namespaces(name):
+    """tools/initramfs/uplink.nft on the build machine, no QEMU: a zone's
+    namespace behind zvup reaches the resolver and a public address, not an
+    internal one, the gateway's other services or the control zone's other
+    address, until the operator adds an exception (docs/network.md)."""
+    import subprocess
+    from harness import TOP, TestFailure
+    script = os.path.join(TOP, "tests", "integration", "uplink-nft-check.sh")
+    p = subprocess.run([script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=120)
+    lines = p.stdout.strip().splitlines()
+    if p.returncode != 0 or len([l for l in lines if l.endswith(("reached", "blocked"))]) != 9:
+        raise TestFailure("uplink-nft-check.sh exited %d:\n%s" % (p.returncode, p.stdout))

@@ -14,7 +14,12 @@ rules=${1:-$top/tools/initramfs/uplink.nft}
 [ "$(id -u)" -eq 0 ] || { echo "uplink-nft-check: needs root (ip netns)" >&2; exit 2; }
 p=zvnft$$
 bad=0
-cleanup() { for n in z c o; do ip netns del $p$n 2>/dev/null; done; }
+cleanup() { # the servers too: they hold our stdout open until their timeout
+	for n in z c o; do
+		ip netns pids $p$n 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del $p$n 2>/dev/null
+	done
+}
 trap cleanup EXIT
 ns() { local n=$1; shift; ip netns exec $p$n "$@"; }
 
