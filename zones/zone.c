@@ -10,6 +10,7 @@
 #include "hv/palloc.h"
 #include "hv/percpu.h"
 #include "hv/time.h"
+#include "zones/io.h"
 #include "zones/irq.h"
 #include "zones/isolation.h"
 #include "zones/nic.h"
@@ -433,7 +434,7 @@ void zone_vcpu_returned(struct vcpu *v)
 	lapic_timer_stop();
 	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	uart_flush(&z->uart, zone_console_line, z);
+	zone_console_flush(z);
 	if (z->on_stopped)
 		z->on_stopped(ctx, z);
 	z->state = ZONE_STOPPED;
