@@ -74,6 +74,10 @@ static unsigned size_bar(struct pci_func *f, unsigned i)
 	uint32_t hi = is64 ? f->boot_bar[i + 1] : 0;
 	uint32_t plo = probe(f, reg), phi = is64 ? probe(f, reg + 4) : 0;
 
+	f->sizing_bar[i] = plo; /* the control zone's sizing reads (pci_read_filter) */
+	if (is64)
+		f->sizing_bar[i + 1] = phi;
+
 	f->bar[i].io = io;
 	f->bar[i].size = pci_bar_size(plo, phi, io, is64);
 	f->bar[i].base = io ? lo & ~0x3u : ((uint64_t)hi << 32) | (lo & ~0xfu);

@@ -1,6 +1,7 @@
 /* Nested page table builder for AMD NPT and Intel EPT (pure C; host-tested). */
 #include "hv/npt.h"
 #include "hv/lib/fmt.h"
+#include "hv/lib/string.h"
 
 #define PAGE_4K	  0x1000ull
 #define PAGE_2M	  0x200000ull
@@ -430,6 +431,54 @@ int npt_protect(struct npt *t, uint64_t gpa, uint64_t size, unsigned perm)
 		return -2;
 	edit_table(t, t->root, TOP_LEVEL, 0, &ed);
 	return 0;
+}
+
+/* ---- copies to and from guest RAM ---------------------------------------- */
+
+/* The bytes of [gpa, gpa+len) that lie in the leaf holding gpa, and where
+ * they are; 0 when gpa is unmapped or a device's page (NPT_DEV): a device's
+ * registers are not memory, and reading or writing them has effects. */
+static uint64_t ram_piece(const struct npt *t, uint64_t gpa, uint64_t len, uint8_t **host)
+{
+	uint64_t hpa, page_size, n;
+	unsigned perm;
+
+	if (!npt_lookup(t, gpa, &hpa, &perm, &page_size) || (perm & NPT_DEV))
+		return 0;
+	n = page_size - (gpa & (page_size - 1));
+	*host = t->mem.to_virt(t->mem.ctx, hpa);
+	return n < len ? n : len;
+}
+
+/* Copies between buf and guest RAM once every byte is known to be RAM. */
+static int copy_ram(const struct npt *t, uint64_t gpa, uint8_t *buf, uint64_t len, bool to_guest)
+{
+	uint64_t at, n;
+	uint8_t *host;
+
+	if (!t->root || gpa >= GPA_LIMIT || len > GPA_LIMIT - gpa)
+		return -1;
+	for (at = 0; at < len; at += n)
+		if (!(n = ram_piece(t, gpa + at, len - at, &host)))
+			return -1;
+	for (at = 0; at < len; at += n) {
+		n = ram_piece(t, gpa + at, len - at, &host);
+		if (to_guest)
+			zv_memcpy(host, buf + at, n);
+		else
+			zv_memcpy(buf + at, host, n);
+	}
+	return 0;
+}
+
+int npt_read(const struct npt *t, uint64_t gpa, void *dst, uint64_t len)
+{
+	return copy_ram(t, gpa, dst, len, false);
+}
+
+int npt_write(const struct npt *t, uint64_t gpa, const void *src, uint64_t len)
+{
+	return copy_ram(t, gpa, (uint8_t *)src, len, true);
 }
 
 /* ---- leaves, destroy ---------------------------------------------------- */

@@ -93,6 +93,15 @@ int npt_protect(struct npt *t, uint64_t gpa, uint64_t size, unsigned perm);
 bool npt_lookup(const struct npt *t, uint64_t gpa, uint64_t *hpa, unsigned *perm,
 		uint64_t *page_size);
 
+/* Copies len bytes of guest RAM at gpa to dst (npt_read), or src into guest
+ * RAM at gpa (npt_write), through t's translations and t->mem.to_virt.  0,
+ * or -1 with nothing copied when any byte of the range is unmapped or lies
+ * in an NPT_DEV page: a passed-through device's registers are not memory,
+ * and a zone must not make the hypervisor read or write them for it (with
+ * a virtio descriptor or a page table pointing there).  len 0 is 0. */
+int npt_read(const struct npt *t, uint64_t gpa, void *dst, uint64_t len);
+int npt_write(const struct npt *t, uint64_t gpa, const void *src, uint64_t len);
+
 /* Calls fn once per leaf in ascending gpa order; returns fn's first non-zero
  * value (and stops), else 0.  fn must not change t. */
 typedef int (*npt_leaf_fn)(void *ctx, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perm);

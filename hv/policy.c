@@ -12,15 +12,19 @@ enum cpuid_reg { EAX, EBX, ECX, EDX };
  * XSAVE and everything that needs it (AVX*, FMA, F16C, AMX, XOP), because
  * XCR0 is not switched per zone (XSETBV gets #UD); and the speculation
  * controls (SPEC_CTRL, PRED_CMD, ARCH_CAPABILITIES), whose MSRs zones do
- * not get.  Set: the virtual platform (x2APIC, TSC-deadline, HYPERVISOR,
- * invariant TSC, ARAT). */
-#define L1_ECX_CLEAR                                                                             \
-	((1u << 3) | (1u << 5) | (1u << 6) | (1u << 12) | (1u << 26) | (1u << 27) | (1u << 28) | \
-	 (1u << 29))
-#define L1_ECX_SET ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC, TSC-deadline, hypervisor */
+ * not get.  Also hidden: what needs MSRs zones do not get: the debug store
+ * (DS, DTES64, DS-CPL), performance and thermal control (PDCM, EST, TM2,
+ * PBE) and xTPR.  Set: the virtual platform (x2APIC, TSC-deadline,
+ * HYPERVISOR, invariant TSC, ARAT).  docs/zones.md has the whole table. */
+#define L1_ECX_CLEAR                                                                         \
+	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
+	 (1u << 12) | (1u << 14) | (1u << 15) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
+#define L1_EDX_CLEAR ((1u << 18) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))
+#define L1_ECX_SET   ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC, TSC-deadline, hypervisor */
+/* Leaf 7 EBX also loses RDT monitoring and allocation (bits 12, 15). */
 #define L7_EBX_CLEAR                                                                              \
-	((1u << 2) | (1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 25) | (1u << 26) | \
-	 (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
+	((1u << 2) | (1u << 5) | (1u << 12) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 21) | \
+	 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
 #define L7_ECX_CLEAR                                                                          \
 	((1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 10) | \
 	 (1u << 11) | (1u << 12) | (1u << 14))
@@ -32,6 +36,18 @@ enum cpuid_reg { EAX, EBX, ECX, EDX };
 #define X8_EBX_CLEAR                                                                   \
 	((1u << 12) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 18) | \
 	 (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26))
+/* AMD 8000_0001 ECX (APM vol. 3, E.4.2): SVM (2), XOP (11), SKINIT (12),
+ * WDT (13), FMA4 (16) as above; the extended APIC space the virtual x2APIC
+ * lacks (3); OS-visible workarounds (9), IBS (10), LWP (15), the
+ * core/NB/LLC counter extensions (23, 24, 28), breakpoint address masks
+ * (26, 30) and PerfTsc (27), whose MSRs zones do not get; TCE (17), whose
+ * EFER bit the EFER rule refuses; MONITORX (29), as MONITOR. */
+#define X1_ECX_CLEAR                                                                             \
+	((1u << 2) | (1u << 3) | (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | \
+	 (1u << 15) | (1u << 16) | (1u << 17) | (1u << 23) | (1u << 24) | (1u << 26) |           \
+	 (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30))
+/* AMD 8000_0021 EAX bit 8, AutomaticIBRS: its EFER bit (21) is refused. */
+#define X21_EAX_CLEAR (1u << 8)
 
 static const struct {
 	uint32_t leaf;
@@ -40,22 +56,33 @@ static const struct {
 	uint32_t set;
 } cpuid_masks[] = {
 	{0x1, ECX, L1_ECX_CLEAR, L1_ECX_SET},
-	{0x1, EDX, (1u << 18) | (1u << 22) | (1u << 29), 0}, /* PSN, ACPI thermal, TM */
+	{0x1, EDX, L1_EDX_CLEAR, 0}, /* PSN, DS, ACPI thermal, TM, PBE */
 	{0x7, EBX, L7_EBX_CLEAR, 0},
 	{0x7, ECX, L7_ECX_CLEAR, 0},
 	{0x7, EDX, L7_EDX_CLEAR, 0},
-	{0x80000001, ECX, (1u << 2) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 16), 0},
-	/* SVM, XOP, SKINIT, WDT, FMA4 */
-	{0x80000007, EDX, 0xffffffffu, 0}, /* power management: only invariant TSC, below */
+	{0x80000001, ECX, X1_ECX_CLEAR, 0},
 	{0x80000008, EBX, X8_EBX_CLEAR, 0},
+	{0x80000021, EAX, X21_EAX_CLEAR, 0},
 };
 
-/* Leaves answered with zeros: serial number, SGX, XSAVE state, PT, SVM,
- * SEV, and every hypervisor leaf not answered by kvm_leaf(). */
-static int leaf_is_hidden(uint32_t leaf)
+/* Leaves answered with zeros: serial number (3), the architectural PMU
+ * (0Ah: version 0, no counters; RDPMC and the PMU MSRs are not offered),
+ * XSAVE state (0Dh), RDT monitoring and allocation (0Fh, 10h), SGX (12h),
+ * PT (14h), the hybrid core type (1Ah), SVM (8000_000Ah), IBS (8000_001Bh),
+ * AMD PQoS (8000_0020h), PerfMonV2 (8000_0022h), SEV (8000_001Fh), the
+ * host's AMD extended topology (8000_0026h: leaves 0Bh and 8000_001Eh give
+ * the zone's), and every hypervisor leaf not answered by kvm_leaf(). */
+static const uint32_t hidden_leaves[] = {
+	0x3,  0xa,	  0xd,	      0xf,	  0x10,	      0x12,	  0x14,
+	0x1a, 0x8000000a, 0x8000001b, 0x8000001f, 0x80000020, 0x80000022, 0x80000026,
+};
+
+static bool leaf_is_hidden(uint32_t leaf)
 {
-	return leaf == 0x3 || leaf == 0xd || leaf == 0x12 || leaf == 0x14 || leaf == 0x8000000a ||
-	       leaf == 0x8000001f || (leaf >= 0x40000000 && leaf <= 0x4fffffff);
+	for (size_t i = 0; i < sizeof(hidden_leaves) / sizeof(hidden_leaves[0]); i++)
+		if (hidden_leaves[i] == leaf)
+			return true;
+	return leaf >= 0x40000000 && leaf <= 0x4fffffff;
 }
 
 static uint32_t *reg_of(struct cpuid_result *r, enum cpuid_reg reg)
@@ -85,24 +112,42 @@ static void topology_leaf_b(uint32_t sub, struct cpuid_result *r, const struct c
 		*r = (struct cpuid_result){0, 0, sub & 0xff, v->vcpu_id};
 }
 
+/* Leaf 4 and AMD 8000_001Dh describe one cache per subleaf; EAX[7:5] is its
+ * level and EAX[25:14] the number of logical processors sharing it, minus
+ * one (SDM vol. 2A CPUID leaf 4; APM vol. 3 E.4.15 NumSharingCache).  The
+ * host's count would tell its core count; the zone's: levels 1 and 2 are
+ * each vCPU's own (a vCPU has its physical core to itself), level 3 is
+ * shared by the whole package, every APIC ID 0..n-1.  Bits 13:10 and,
+ * for 8000_001Dh, 31:26 are reserved. */
+static uint32_t cache_eax(uint32_t eax, const struct cpuid_view *v)
+{
+	uint32_t level = (eax >> 5) & 7;
+	uint32_t sharing = level >= 3 ? (1u << core_bits(v->vcpu_count)) - 1 : 0;
+
+	return (eax & 0x000003ffu) | (sharing << 14);
+}
+
 static void apply_topology(uint32_t leaf, uint32_t sub, struct cpuid_result *r,
 			   const struct cpuid_view *v)
 {
 	if (leaf == 0x1) {
 		/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
-		r->ebx = (r->ebx & 0x0000ffffu) | (v->vcpu_id << 24) |
-			 ((v->vcpu_count & 0xff) << 16);
-		r->edx |= 1u << 28; /* HTT: the count field is valid */
+		r->ebx = (r->ebx & 0x0000ff00u) | (v->vcpu_id << 24) |
+			 ((v->vcpu_count & 0xff) << 16); /* brand index [7:0] = 0: none */
+		r->edx |= 1u << 28;			 /* HTT: the count field is valid */
 	}
 	if (leaf == 0xb || leaf == 0x1f)
 		topology_leaf_b(sub, r, v);
 	if (leaf == 0x4 && (r->eax & 0x1f))
-		r->eax = (r->eax & 0x03ffc3ffu) |
-			 ((v->vcpu_count - 1) << 26); /* cores - 1, 1 thread */
+		r->eax = cache_eax(r->eax, v) | ((v->vcpu_count - 1) << 26); /* cores - 1 */
+	if (leaf == 0x8000001d && (r->eax & 0x1f))
+		r->eax = cache_eax(r->eax, v);
 	if (leaf == 0x80000008)
 		r->ecx = (core_bits(v->vcpu_count) << 12) | (v->vcpu_count - 1);
+	/* APM vol. 3 E.4.16: extended APIC ID; compute unit = vCPU, one thread
+	 * each (EBX[15:8] = 0); node 0, one node (ECX = 0). */
 	if (leaf == 0x8000001e)
-		*r = (struct cpuid_result){v->vcpu_id, v->vcpu_id, 0, 0};
+		*r = (struct cpuid_result){v->vcpu_id, v->vcpu_id & 0xff, 0, 0};
 }
 
 /* Leaf 6: only ARAT (EAX bit 2, the APIC timer keeps running in deep
@@ -133,6 +178,13 @@ static bool kvm_leaf(uint32_t leaf, struct cpuid_result *r)
 	return false;
 }
 
+/* Family, model and stepping (leaf 1 and 8000_0001h EAX) are the host's,
+ * as KVM and Firecracker pass them: Linux picks errata workarounds and its
+ * speculative-execution mitigations by them (cpu_vuln_blacklist in
+ * arch/x86/kernel/cpu/common.c, init_amd), so a made-up model could leave
+ * a zone's own processes unprotected, and timing tells the generation
+ * anyway.  What would name the machine stays hidden: the microcode
+ * revision (MSR 8Bh reads 0), the brand string and brand index, the PSN. */
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 			const struct cpuid_view *view)
 {
@@ -150,14 +202,19 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 		brand_string(leaf, r);
 		return;
 	}
+	if (leaf == 0x80000007) {
+		/* Only invariant TSC (EDX bit 8): the zone's TSC is the host's,
+		 * constant.  No RAS (EBX: SMCA would send Linux to MCA MSRs it
+		 * cannot read), no power reporting (ECX, the rest of EDX). */
+		*r = (struct cpuid_result){0, 0, 0, 1u << 8};
+		return;
+	}
 	for (size_t i = 0; i < sizeof(cpuid_masks) / sizeof(cpuid_masks[0]); i++) {
 		if (cpuid_masks[i].leaf != leaf || (leaf == 0x7 && subleaf != 0))
 			continue;
 		uint32_t *reg = reg_of(r, cpuid_masks[i].reg);
 		*reg = (*reg & ~cpuid_masks[i].clear) | cpuid_masks[i].set;
 	}
-	if (leaf == 0x80000007)
-		r->edx |= 1u << 8; /* invariant TSC: the zone's TSC is the host's, constant */
 	if (leaf == 0x7 && subleaf == 1)
 		r->eax &= ~((1u << 4) | (1u << 5)); /* AVX-VNNI, AVX512_BF16 */
 	apply_topology(leaf, subleaf, r, view);

@@ -68,13 +68,21 @@ void zone_console_pull(struct zone *z)
 	spin_unlock(&z->uart_lock);
 }
 
+void zone_console_flush(struct zone *z)
+{
+	spin_lock(&z->uart_lock);
+	uart_flush(&z->uart, zone_console_line, z);
+	spin_unlock(&z->uart_lock);
+}
+
 /* The exit port (at QEMU's isa-debug-exit address): the byte written is
- * the zone's exit status, as /init reports its command's. */
+ * the zone's exit status, as /init reports its command's.  Another vCPU
+ * may be writing the UART at the same moment: the flush takes its lock. */
 static enum vexit_action debug_exit_write(struct zone *z, uint16_t off, unsigned size, uint32_t v)
 {
 	(void)off;
 	(void)size;
-	uart_flush(&z->uart, zone_console_line, z);
+	zone_console_flush(z);
 	z->exit_status = (int)(v & 0xff);
 	return zone_stop(z, "exit status %d", z->exit_status);
 }

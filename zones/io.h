@@ -17,6 +17,8 @@ enum vexit_action zone_io_write(struct zone *z, uint16_t port, unsigned size, ui
 /* Moves queued console input (hv/console_input.h) into the zone's UART, if
  * the zone owns the console; called on the zone's vCPU 0. */
 void zone_console_pull(struct zone *z);
+/* Emits the zone's partial console line, under the UART's lock (any vCPU). */
+void zone_console_flush(struct zone *z);
 /* The emulated device window that contains gpa, or NULL (then the fault is
  * an access outside the zone). */
 const struct mmio_device *zone_mmio_device(struct zone *z, uint64_t gpa);

@@ -1,4 +1,5 @@
-/* The control zone's PCI configuration filter: visibility by class, BARs pinned (pure). */
+/* The control zone's PCI configuration filter: visibility by class, BARs pinned and virtual (pure).
+ */
 #include "zones/pci_filter.h"
 
 #define CLASS_STORAGE	  0x01
@@ -46,24 +47,109 @@ static bool is_rom(unsigned reg)
 	return reg >= PCI_REG_ROM && reg < PCI_REG_ROM + 4;
 }
 
-enum pci_write_verdict pci_write_check(const struct pci_func *f, unsigned reg, unsigned size,
-				       uint32_t value, const char **why)
+static unsigned bar_index(unsigned reg)
+{
+	return (reg - PCI_REG_BAR0) / 4;
+}
+
+static enum pci_write_verdict bar_write(const struct pci_func *f, struct pci_view *view,
+					unsigned reg, unsigned size, uint32_t value)
+{
+	unsigned b = bar_index(reg);
+
+	if (size != 4 || reg % 4 || !bar_write_ok(f->boot_bar[b], value))
+		return PCI_WRITE_REFUSED;
+	if (value == 0xffffffffu && f->boot_bar[b] != value)
+		view->sizing |= (uint8_t)(1u << b);
+	else
+		view->sizing &= (uint8_t) ~(1u << b);
+	return PCI_WRITE_VIRTUAL;
+}
+
+enum pci_write_verdict pci_write_check(const struct pci_func *f, struct pci_view *view,
+				       unsigned reg, unsigned size, uint32_t value,
+				       const char **why)
 {
 	if (f->access != PCI_PASSED || is_rom(reg))
 		return PCI_WRITE_IGNORED;
 	if (!is_bar(reg))
 		return PCI_WRITE_OK;
-	if (size == 4 && reg % 4 == 0 && bar_write_ok(f->boot_bar[(reg - PCI_REG_BAR0) / 4], value))
-		return PCI_WRITE_OK;
+	if (bar_write(f, view, reg, size, value) == PCI_WRITE_VIRTUAL)
+		return PCI_WRITE_VIRTUAL;
 	*why = "BARs keep the firmware's addresses";
 	return PCI_WRITE_REFUSED;
 }
 
-uint32_t pci_read_filter(const struct pci_func *f, unsigned reg, uint32_t raw)
+/* The size bytes at reg out of the 32-bit register holding it. */
+static uint32_t part_of(uint32_t dword, unsigned reg, unsigned size)
+{
+	uint32_t v = dword >> (8 * (reg % 4));
+
+	return size >= 4 ? v : v & ((1u << (8 * size)) - 1);
+}
+
+static uint32_t virtual_bar(const struct pci_func *f, const struct pci_view *view, unsigned b)
+{
+	return (view->sizing & (1u << b)) ? f->sizing_bar[b] : f->boot_bar[b];
+}
+
+uint32_t pci_read_filter(const struct pci_func *f, const struct pci_view *view, unsigned reg,
+			 unsigned size, uint32_t raw)
 {
 	if (is_rom(reg) || (f->access == PCI_READ_ONLY && is_bar(reg)))
 		return 0;
+	if (f->access == PCI_PASSED && is_bar(reg))
+		return part_of(virtual_bar(f, view, bar_index(reg)), reg, size);
 	return raw;
+}
+
+/* PCI Local Bus 3.0, 6.2.2: Command bits 0 (I/O) and 1 (memory) at 04h;
+ * a write of any size at 04h holds them in its low byte. */
+bool pci_write_enables_decode(unsigned reg, uint32_t value)
+{
+	return reg == PCI_REG_COMMAND && (value & (PCI_CMD_IO | PCI_CMD_MEM));
+}
+
+unsigned pci_stale_bars(const struct pci_func *f, const uint32_t now[PCI_BARS])
+{
+	unsigned stale = 0;
+
+	for (unsigned b = 0; b < PCI_BARS; b++)
+		if (now[b] != f->boot_bar[b])
+			stale |= 1u << b;
+	return stale;
+}
+
+/* Writes back the stale BARs with decoding off: a 64-bit BAR is two
+ * writes, and the device must not decode at the half-written address. */
+static unsigned restore_boot_bars(const struct pci_func *f, const struct pci_cfg_io *io)
+{
+	uint32_t now[PCI_BARS], cmd;
+	unsigned stale;
+
+	for (unsigned b = 0; b < PCI_BARS; b++)
+		now[b] = io->read(io->ctx, PCI_REG_BAR0 + 4 * b, 4);
+	stale = pci_stale_bars(f, now);
+	if (!stale)
+		return 0;
+	cmd = io->read(io->ctx, PCI_REG_COMMAND, 2);
+	if (cmd & (PCI_CMD_IO | PCI_CMD_MEM))
+		io->write(io->ctx, PCI_REG_COMMAND, 2, cmd & ~(PCI_CMD_IO | PCI_CMD_MEM));
+	for (unsigned b = 0; b < PCI_BARS; b++)
+		if (stale & (1u << b))
+			io->write(io->ctx, PCI_REG_BAR0 + 4 * b, 4, f->boot_bar[b]);
+	return stale;
+}
+
+unsigned pci_write_through(const struct pci_func *f, unsigned reg, unsigned size, uint32_t value,
+			   const struct pci_cfg_io *io)
+{
+	unsigned restored = 0;
+
+	if (pci_write_enables_decode(reg, value))
+		restored = restore_boot_bars(f, io);
+	io->write(io->ctx, reg, size, value);
+	return restored;
 }
 
 uint64_t pci_bar_size(uint32_t probe_lo, uint32_t probe_hi, bool io, bool is64)

@@ -37,8 +37,17 @@ struct pci_func {
 	uint32_t class_code; /* base class << 16 | subclass << 8 | prog-if */
 	uint8_t header_type; /* without the multi-function bit */
 	enum pci_access access;
-	uint32_t boot_bar[PCI_BARS]; /* register values as the firmware left them */
+	uint32_t boot_bar[PCI_BARS];   /* register values as the firmware left them */
+	uint32_t sizing_bar[PCI_BARS]; /* what each read back with all ones written (6.2.5.1) */
 	struct pci_bar bar[PCI_BARS];
+};
+
+/* The control zone's view of one passed function's BARs.  Its BAR writes
+ * never reach the device: the sizing pattern is answered from the boot
+ * sizing, so the device never decodes at all-ones (or anywhere but the
+ * firmware's address). */
+struct pci_view {
+	uint8_t sizing; /* bit b: the zone last wrote all ones to BAR b */
 };
 
 /* Which functions the control zone gets: mass storage (base class 01h) and
@@ -55,25 +64,55 @@ enum pci_access pci_access_for(uint32_t class_code, uint8_t header_type);
 void pci_show_function_zero(struct pci_func *funcs, unsigned n);
 
 enum pci_write_verdict {
-	PCI_WRITE_OK,	   /* performed on the function */
+	PCI_WRITE_OK,	   /* performed on the function (pci_write_through) */
+	PCI_WRITE_VIRTUAL, /* a BAR write kept in the zone's view; the device is not written */
 	PCI_WRITE_IGNORED, /* dropped quietly, as the register is read-only to the zone */
 	PCI_WRITE_REFUSED, /* dropped and logged: an attempt to move a BAR */
 };
 
 /* What becomes of the control zone writing `value` (size 1, 2 or 4 bytes at
- * reg, naturally aligned, reg < 256) to f.  Only passed functions take
- * writes.  Their BARs keep the firmware's addresses: only the sizing
- * pattern (all ones) and the boot value are let through, whole 32-bit
- * registers only (else REFUSED, *why saying why).  Expansion ROMs are not
- * passed: the ROM BAR ignores writes. */
-enum pci_write_verdict pci_write_check(const struct pci_func *f, unsigned reg, unsigned size,
-				       uint32_t value, const char **why);
+ * reg, naturally aligned, reg < 256) to f, whose BARs the zone sees through
+ * view.  Only passed functions take writes.  Their BARs keep the
+ * firmware's addresses: the sizing pattern (all ones) and the boot value,
+ * whole 32-bit registers only, are VIRTUAL (view updated, device
+ * untouched); other BAR writes are REFUSED (*why saying why).  Expansion
+ * ROMs are not passed: the ROM BAR ignores writes. */
+enum pci_write_verdict pci_write_check(const struct pci_func *f, struct pci_view *view,
+				       unsigned reg, unsigned size, uint32_t value,
+				       const char **why);
 
 /* What the control zone reads at reg (size bytes) of a visible function f
- * when the function itself returned raw: the BARs of a read-only function
- * and every ROM BAR read 0 (nothing decoded there), so Linux sizes nothing
- * it could not use. */
-uint32_t pci_read_filter(const struct pci_func *f, unsigned reg, uint32_t raw);
+ * when the function itself returned raw: a passed function's BAR reads
+ * from view (its size mask after all ones were written, else its boot
+ * value, whatever a reset left in the device); the BARs of a read-only
+ * function and every ROM BAR read 0 (nothing decoded there), so Linux
+ * sizes nothing it could not use. */
+uint32_t pci_read_filter(const struct pci_func *f, const struct pci_view *view, unsigned reg,
+			 unsigned size, uint32_t raw);
+
+/* Config-space access to one function, for pci_write_through. */
+struct pci_cfg_io {
+	uint32_t (*read)(void *ctx, unsigned reg, unsigned size);
+	void (*write)(void *ctx, unsigned reg, unsigned size, uint32_t value);
+	void *ctx;
+};
+
+/* Whether a write of value at reg (any size, naturally aligned) sets
+ * Memory or I/O Space Enable in the Command register. */
+bool pci_write_enables_decode(unsigned reg, uint32_t value);
+
+/* The BARs (bit b for BAR b) whose register `now` differs from boot. */
+unsigned pci_stale_bars(const struct pci_func *f, const uint32_t now[PCI_BARS]);
+
+/* Performs a write pci_write_check let through (OK) on f.  A function-level
+ * reset (PCIe Device Control bit 15) or a D3hot->D0 transition (PMCSR)
+ * zeroes the BARs and the Command register in the device, outside the
+ * filter: so before a write that enables decoding, every BAR that no longer
+ * holds its boot value is written back, with decoding off meanwhile, and
+ * the device never decodes anywhere but at the firmware's addresses.
+ * Returns the BARs restored (pci_stale_bars). */
+unsigned pci_write_through(const struct pci_func *f, unsigned reg, unsigned size, uint32_t value,
+			   const struct pci_cfg_io *io);
 
 /* The size a BAR decodes from what it read back after all ones were
  * written (probe_lo, and probe_hi for the upper half of a 64-bit BAR);

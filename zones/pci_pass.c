@@ -17,6 +17,17 @@
 /* The control zone taking device interrupts; set only while it runs. */
 static struct zone *volatile irq_zone;
 static uint64_t stray_irqs;
+/* The control zone's view of each function's BARs (pci_funcs order); only
+ * its vCPU 0 touches config space.  Cleared when it attaches. */
+static struct pci_view views[PCI_MAX_FUNCS];
+static uint32_t bar_restores;
+
+static struct pci_view *view_of(const struct pci_func *f)
+{
+	unsigned n;
+
+	return &views[f - pci_funcs(&n)];
+}
 
 static const struct pci_func *find_func(uint8_t bus, uint8_t dev, uint8_t fn)
 {
@@ -82,6 +93,7 @@ int pci_pass_attach(struct zone *z)
 	const struct pci_func *f = pci_funcs(&n);
 
 	for (unsigned i = 0; i < n; i++) {
+		views[i] = (struct pci_view){0};
 		if (f[i].access != PCI_PASSED)
 			continue;
 		for (unsigned b = 0; b < PCI_BARS; b++)
@@ -187,7 +199,8 @@ enum vexit_action pci_pass_port_read(struct zone *z, uint16_t port, unsigned siz
 	}
 	if (port >= CFC_PORT && port < CFC_PORT + 4) {
 		f = selected(z, port, size, &reg);
-		*v = f ? pci_read_filter(f, reg, pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
+		*v = f ? pci_read_filter(f, view_of(f), reg, size,
+					 pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
 		       : 0xffffffffu;
 		return VACT_RESUME;
 	}
@@ -201,6 +214,34 @@ static void refuse_write(struct zone *z, const struct pci_func *f, unsigned reg,
 	if (z->pci_refusals++ < REFUSAL_REPORTS)
 		kprintf("zone %s: PCI config write 0x%x to 00:%02x.%u offset 0x%x refused (%s)\n",
 			z->name, v, f->dev, f->fn, reg, why);
+}
+
+static uint32_t func_read(void *ctx, unsigned reg, unsigned size)
+{
+	const struct pci_func *f = ctx;
+
+	return pci_cfg_read(f->bus, f->dev, f->fn, reg, size);
+}
+
+static void func_write(void *ctx, unsigned reg, unsigned size, uint32_t value)
+{
+	const struct pci_func *f = ctx;
+
+	pci_cfg_write(f->bus, f->dev, f->fn, reg, size, value);
+}
+
+/* A write the filter lets through; a reset's zeroed BARs are put back
+ * before decoding is enabled again (pci_write_through). */
+static void write_through(struct zone *z, const struct pci_func *f, unsigned reg, unsigned size,
+			  uint32_t v)
+{
+	struct pci_cfg_io io = {func_read, func_write, (void *)f};
+	unsigned restored = pci_write_through(f, reg, size, v, &io);
+
+	if (restored && bar_restores++ < REFUSAL_REPORTS)
+		kprintf("zone %s: 00:%02x.%u lost its BARs (a reset); firmware addresses restored "
+			"(BARs 0x%x)\n",
+			z->name, f->dev, f->fn, restored);
 }
 
 enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v)
@@ -218,9 +259,10 @@ enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned si
 		f = selected(z, port, size, &reg);
 		if (!f)
 			return VACT_RESUME;
-		switch (pci_write_check(f, reg, size, v, &why)) {
-		case PCI_WRITE_OK: pci_cfg_write(f->bus, f->dev, f->fn, reg, size, v); break;
+		switch (pci_write_check(f, view_of(f), reg, size, v, &why)) {
+		case PCI_WRITE_OK: write_through(z, f, reg, size, v); break;
 		case PCI_WRITE_REFUSED: refuse_write(z, f, reg, v, why); break;
+		case PCI_WRITE_VIRTUAL:
 		case PCI_WRITE_IGNORED: break;
 		}
 		return VACT_RESUME;

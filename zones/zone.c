@@ -10,6 +10,7 @@
 #include "hv/palloc.h"
 #include "hv/percpu.h"
 #include "hv/time.h"
+#include "zones/io.h"
 #include "zones/irq.h"
 #include "zones/isolation.h"
 #include "zones/nic.h"
@@ -193,49 +194,23 @@ struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const cha
 	return z;
 }
 
-/* Runs fn over the host pieces of [gpa, gpa+len), page by page. */
-static int for_each_piece(struct zone *z, uint64_t gpa, uint64_t len,
-			  void (*fn)(void *host, uint8_t *buf, uint64_t n), uint8_t *buf)
+/* Guest RAM only: the zone's RAM window bounds the range, and npt_read /
+ * npt_write refuse holes and passed-through device pages (NPT_DEV). */
+static bool in_ram_window(const struct zone *z, uint64_t gpa, uint64_t len)
 {
 	uint64_t end = z->ram_base + z->mem_bytes;
 
-	if (gpa > end || len > end - gpa)
-		return -1; /* holes inside are refused by the lookup below */
-	while (len) {
-		uint64_t hpa, page_size, n;
-		unsigned perm;
-
-		if (!npt_lookup(&z->npt, gpa, &hpa, &perm, &page_size))
-			return -1;
-		n = page_size - (gpa & (page_size - 1));
-		if (n > len)
-			n = len;
-		fn(phys_to_virt(hpa), buf, n);
-		buf += n;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static void copy_in(void *host, uint8_t *buf, uint64_t n)
-{
-	zv_memcpy(host, buf, n);
-}
-
-static void copy_out(void *host, uint8_t *buf, uint64_t n)
-{
-	zv_memcpy(buf, host, n);
+	return gpa <= end && len <= end - gpa;
 }
 
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len)
 {
-	return for_each_piece(z, gpa, len, copy_in, (uint8_t *)src);
+	return in_ram_window(z, gpa, len) ? npt_write(&z->npt, gpa, src, len) : -1;
 }
 
 int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len)
 {
-	return for_each_piece(z, gpa, len, copy_out, dst);
+	return in_ram_window(z, gpa, len) ? npt_read(&z->npt, gpa, dst, len) : -1;
 }
 
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
@@ -460,7 +435,7 @@ void zone_vcpu_returned(struct vcpu *v)
 	lapic_timer_stop();
 	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	uart_flush(&z->uart, zone_console_line, z);
+	zone_console_flush(z);
 	if (z->on_stopped)
 		z->on_stopped(ctx, z);
 	z->state = ZONE_STOPPED;

@@ -75,9 +75,10 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *c
  * naturally aligned block of mem_bytes (a power of two) mapped at its own
  * host address.  NULL with *why set on failure. */
 struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why);
-/* Copies len bytes into guest-physical memory; -1 if any byte is outside. */
+/* Copies len bytes into guest-physical memory; -1 (nothing copied) if any
+ * byte is outside the zone's RAM: a hole or a passed device's BAR page. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
-/* Copies len bytes out of guest-physical memory; -1 if any byte is outside. */
+/* Copies len bytes out of guest-physical memory; -1 (nothing copied) as zone_write. */
 int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);
 /* Sets the first vCPU's entry state; the others wait for INIT/STARTUP
  * from it.  0, or -1 when out of memory. */

@@ -40,6 +40,37 @@ static void show_cpuid(void)
 	printf("cpuid: 8000000a=%08x %08x %08x %08x\n", svm.eax, svm.ebx, svm.ecx, svm.edx);
 }
 
+/* The most logical processors any cache claims to share (EAX[25:14] + 1)
+ * over the subleaves of leaf 4 or 8000_001Dh, up to the first null cache. */
+static uint32_t max_cache_sharing(uint32_t leaf)
+{
+	uint32_t most = 0;
+
+	for (uint32_t sub = 0; sub < 8; sub++) {
+		uint32_t eax = cpuid_sub(leaf, sub).eax;
+
+		if (!(eax & 0x1f))
+			break;
+		if (((eax >> 14) & 0xfff) + 1 > most)
+			most = ((eax >> 14) & 0xfff) + 1;
+	}
+	return most;
+}
+
+/* What issue 16 hides: MONITOR(X), the PMU, and the host's cache sharing. */
+static void show_hidden(void)
+{
+	uint32_t maxstd = cpuid(0).eax, maxext = cpuid(0x80000000).eax;
+	uint32_t sharing = maxstd >= 4 ? max_cache_sharing(4) : 0;
+	uint32_t ext_sharing = maxext >= 0x8000001d ? max_cache_sharing(0x8000001d) : 0;
+
+	printf("cpuid: monitor=%u monitorx=%u\n", bit(cpuid(1).ecx, 3),
+	       bit(cpuid(0x80000001).ecx, 29));
+	printf("cpuid: pmu_version=%u perfmonv2=%u\n", maxstd >= 0xa ? cpuid(0xa).eax & 0xff : 0,
+	       maxext >= 0x80000022 ? bit(cpuid(0x80000022).eax, 0) : 0);
+	printf("cpuid: cache_sharing=%u\n", sharing > ext_sharing ? sharing : ext_sharing);
+}
+
 static void show_rdmsr(const char *name, uint32_t msr)
 {
 	uint64_t v;
@@ -80,6 +111,7 @@ int guest_main(uint32_t magic, const struct mb_info *info)
 	(void)info;
 	idt_install();
 	show_cpuid();
+	show_hidden();
 	show_msrs();
 	return 0;
 }

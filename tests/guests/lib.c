@@ -161,14 +161,19 @@ void exit_with(int code)
 		__asm__ volatile("cli; hlt");
 }
 
-struct cpuid_regs cpuid(uint32_t leaf)
+struct cpuid_regs cpuid_sub(uint32_t leaf, uint32_t sub)
 {
 	struct cpuid_regs r;
 
 	__asm__ volatile("cpuid"
 			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-			 : "a"(leaf), "c"(0));
+			 : "a"(leaf), "c"(sub));
 	return r;
+}
+
+struct cpuid_regs cpuid(uint32_t leaf)
+{
+	return cpuid_sub(leaf, 0);
 }
 
 uint64_t rdmsr(uint32_t msr)

@@ -87,8 +87,9 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
-/* CPUID leaf/subleaf 0. */
+/* CPUID leaf/subleaf 0, and any subleaf. */
 struct cpuid_regs cpuid(uint32_t leaf);
+struct cpuid_regs cpuid_sub(uint32_t leaf, uint32_t sub);
 
 /* RDMSR/WRMSR with no fault handling: a #GP is fatal (status 99 once idt_install ran). */
 uint64_t rdmsr(uint32_t msr);

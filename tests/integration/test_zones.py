@@ -196,6 +196,9 @@ def cpuid_and_msr_policy(name, on=QEMU):
         for line in (r"cpuid: svm=0", r"cpuid: vmx=0", r"cpuid: hypervisor=1",
                      r"cpuid: x2apic=1 tsc_deadline=1 xsave=0",
                      r"cpuid: 8000000a=00000000 00000000 00000000 00000000",
+                     # a 1-vCPU zone: no MONITOR(X), no PMU, caches shared by 1
+                     r"cpuid: monitor=0 monitorx=0", r"cpuid: pmu_version=0 perfmonv2=0",
+                     r"cpuid: cache_sharing=1",
                      r"msr: efer=0x[0-9a-f]+ svme=0", r"msr: wrmsr vm_hsave_pa -> #GP",
                      r"msr: rdmsr vm_cr -> #GP", r"msr: wrmsr efer.svme -> #GP"):
             b.expect_seen(r"^\[c\] " + line)

@@ -1,6 +1,9 @@
 /* Unit tests of hv/guest_walk.c: every paging mode, faults, NX, page-crossing fetches, hostile CR3.
  */
+#include <stdlib.h>
+
 #include "hv/guest_walk.h"
+#include "hv/npt.h"
 #include "hv/x86_decode.h"
 #include "tests/unit/test.h"
 
@@ -28,7 +31,7 @@
 /* ---- a guest's RAM and its page tables, built by hand -------------------------- */
 
 #define RAM_SIZE (1 * MIB)
-static uint8_t ram[RAM_SIZE];
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
 static uint64_t next_table;
 
 static int ram_read(void *ctx, uint64_t gpa, void *dst, size_t len)
@@ -413,6 +416,67 @@ TEST(hostile_tables)
 	CHECK_EQ_U64(guest_walk(NULL, 0, WALK_READ, &gpa, ram_read, NULL), GUEST_WALK_BAD_ARGS);
 	CHECK_EQ_U64(guest_walk(&p, 0, WALK_READ, NULL, ram_read, NULL), GUEST_WALK_BAD_ARGS);
 	CHECK_EQ_U64(guest_walk(&p, 0, WALK_READ, &gpa, NULL, NULL), GUEST_WALK_BAD_ARGS);
+}
+
+/* ---- walks through a nested page table with a passed device's page ------------- */
+
+static uint64_t table_alloc(void *ctx)
+{
+	void *p = aligned_alloc(4096, 4096);
+
+	(void)ctx;
+	if (p)
+		memset(p, 0, 4096);
+	return (uint64_t)(uintptr_t)p;
+}
+
+static void table_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	free((void *)(uintptr_t)pa);
+}
+
+static void *table_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)pa;
+}
+
+/* The hypervisor's reader (zone_read): guest RAM through the zone's nested table. */
+static int npt_ram_read(void *ctx, uint64_t gpa, void *dst, size_t len)
+{
+	return npt_read(ctx, gpa, dst, len);
+}
+
+TEST(tables_in_a_device_page_are_not_read)
+{
+	static const struct npt_mem mem = {table_alloc, table_free, table_virt, NULL};
+	static uint8_t dev[4096] __attribute__((aligned(4096)));
+	const uint64_t dev_gpa = RAM_SIZE; /* a BAR right after RAM, as NPT_DEV */
+	struct npt t;
+	struct guest_paging p;
+	uint64_t root, gpa;
+
+	reset();
+	CHECK(npt_init(&t, &npt_format_amd, &mem) == 0);
+	CHECK(npt_map(&t, 0, (uint64_t)(uintptr_t)ram, RAM_SIZE, NPT_R | NPT_W | NPT_X) == 0);
+	CHECK(npt_map(&t, dev_gpa, (uint64_t)(uintptr_t)dev, 4096, NPT_R | NPT_W | NPT_DEV) == 0);
+	root = new_table();
+	p = paging_long(root, 0);
+	map_long(root, 4, 0x400000, 0x21000, P | RW, 1);
+	CHECK_EQ_U64(guest_walk(&p, 0x400abc, WALK_READ, &gpa, npt_ram_read, &t), 0);
+	CHECK_EQ_U64(gpa, 0x21abc);
+	/* The device page holds what looks like a valid page directory, but a
+	 * walk through it would read device registers: refused as outside RAM. */
+	for (unsigned i = 0; i < 512; i++)
+		memcpy(dev + 8 * i, &(uint64_t){0x200000 | P | RW | PS}, 8);
+	put64(long_entry(root, 4, 0x40000000, 3), dev_gpa | P | RW);
+	CHECK_EQ_U64(guest_walk(&p, 0x40000000, WALK_READ, &gpa, npt_ram_read, &t),
+		     GUEST_WALK_READ_ERROR);
+	p.cr3 = dev_gpa; /* CR3 itself in the device page */
+	CHECK_EQ_U64(guest_walk(&p, 0x400abc, WALK_READ, &gpa, npt_ram_read, &t),
+		     GUEST_WALK_READ_ERROR);
+	npt_destroy(&t);
 }
 
 /* ---- instruction fetch ------------------------------------------------------------ */

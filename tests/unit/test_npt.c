@@ -570,3 +570,86 @@ TEST(isolation_check_near_the_top_of_memory)
 	CHECK(strstr(why, "gpa 0x1ff000 to host page 0xffffffffff000") != NULL);
 	teardown(&a);
 }
+
+/* ---- copies through the table: RAM only ----------------------------------- */
+
+/* Three 4 KiB host pages: RAM at gpa 0 and 4 KiB, a device's registers
+ * (NPT_DEV, as a passed BAR) at 8 KiB, a hole at 12 KiB. */
+struct copy_world {
+	struct npt t;
+	uint8_t *ram0, *ram1, *dev;
+};
+
+static uint8_t *filled_page(uint8_t byte)
+{
+	uint8_t *p = aligned_alloc(4096, 4096);
+
+	memset(p, byte, 4096);
+	return p;
+}
+
+static void copy_world_setup(struct copy_world *w, const struct npt_format *f)
+{
+	setup(&w->t, f);
+	w->ram0 = filled_page(0xa0);
+	w->ram1 = filled_page(0xa1);
+	w->dev = filled_page(0xde);
+	CHECK(npt_map(&w->t, 0, (uint64_t)(uintptr_t)w->ram0, 4 * KB, RWX) == 0);
+	CHECK(npt_map(&w->t, 4 * KB, (uint64_t)(uintptr_t)w->ram1, 4 * KB, RWX) == 0);
+	CHECK(npt_map(&w->t, 8 * KB, (uint64_t)(uintptr_t)w->dev, 4 * KB, RW | NPT_DEV) == 0);
+}
+
+static void copy_world_teardown(struct copy_world *w)
+{
+	teardown(&w->t);
+	free(w->ram0);
+	free(w->ram1);
+	free(w->dev);
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t byte)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != byte)
+			return false;
+	return true;
+}
+
+TEST(copies_cross_ram_pages)
+{
+	struct copy_world w;
+	uint8_t buf[64];
+
+	copy_world_setup(&w, &npt_format_ept);
+	CHECK(npt_read(&w.t, 4 * KB - 32, buf, sizeof(buf)) == 0);
+	CHECK(all_bytes(buf, 32, 0xa0) && all_bytes(buf + 32, 32, 0xa1));
+	memset(buf, 0x55, sizeof(buf));
+	CHECK(npt_write(&w.t, 4 * KB - 16, buf, 32) == 0);
+	CHECK(all_bytes(w.ram0 + 4096 - 16, 16, 0x55) && all_bytes(w.ram1, 16, 0x55));
+	CHECK(npt_read(&w.t, 0, buf, 0) == 0);
+	copy_world_teardown(&w);
+}
+
+TEST(copies_refuse_device_pages_as_unmapped_ones)
+{
+	struct copy_world w;
+	uint8_t buf[64];
+
+	copy_world_setup(&w, &npt_format_amd);
+	memset(buf, 0x11, sizeof(buf));
+	/* A read of the device page, or one that runs into it: refused, nothing copied. */
+	CHECK(npt_read(&w.t, 8 * KB, buf, 4) == -1);
+	CHECK(npt_read(&w.t, 8 * KB - 8, buf, 16) == -1);
+	CHECK(all_bytes(buf, sizeof(buf), 0x11));
+	/* A write that ends in it: not even the RAM part is written. */
+	CHECK(npt_write(&w.t, 8 * KB - 8, buf, 16) == -1);
+	CHECK(all_bytes(w.ram1, 4096, 0xa1));
+	CHECK(npt_write(&w.t, 8 * KB + 100, buf, 1) == -1);
+	CHECK(all_bytes(w.dev, 4096, 0xde));
+	/* The same as a hole, and as addresses past the table's reach. */
+	CHECK(npt_read(&w.t, 12 * KB, buf, 1) == -1);
+	CHECK(npt_read(&w.t, (1ull << 48) - 4, buf, 8) == -1);
+	CHECK(npt_read(&w.t, ~0ull - 3, buf, 8) == -1);
+	CHECK(all_bytes(buf, sizeof(buf), 0x11));
+	copy_world_teardown(&w);
+}
