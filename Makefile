@@ -35,7 +35,7 @@ PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 PURE_SRCS += zones/net/policy.c
 PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c zones/net/deny_log.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c
-PURE_SRCS += zones/control_check.c zones/pci_filter.c
+PURE_SRCS += zones/control_check.c zones/pci_filter.c zones/console_budget.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
 HV_SRCS := $(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/*.c drivers/*.c zones/*.c zones/net/*.c zones/virtio/*.c))
