@@ -493,10 +493,10 @@ static void denials_table(const struct denials_view *v)
 		zc_format_denial(&v->records[i], line, sizeof(line));
 		printf("%-11s  %s\n", first, line);
 	}
-	printf("\n%llu denials; the first %u of each reason are shown in detail, %llu more "
-	       "are counted above (times: seconds since the hypervisor started)\n",
-	       (unsigned long long)v->head->denied, v->head->per_reason,
-	       (unsigned long long)v->head->unrecorded);
+	printf("\n%llu denials, %llu of them only counted (the first %u of each reason are "
+	       "kept in detail); times: seconds since the hypervisor started\n",
+	       (unsigned long long)v->head->denied, (unsigned long long)v->head->unrecorded,
+	       v->head->per_reason);
 }
 
 static void print_json_frame(const struct zctl_frame *f)
