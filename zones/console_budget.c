@@ -24,15 +24,27 @@ static void refill(struct console_budget *b, uint64_t now_ms)
 	b->refilled_ms = now_ms;
 }
 
+/* Whether a line costing cost bytes goes out now. */
+static bool affordable(const struct console_budget *b, uint64_t cost)
+{
+	uint64_t bytes = b->tokens / MILLI;
+
+	if (b->holding && bytes < CONSOLE_BUDGET_RESUME)
+		return false; /* still in its pause */
+	return cost <= bytes;
+}
+
 bool console_budget_admit(struct console_budget *b, size_t len, uint64_t now_ms)
 {
 	uint64_t cost = (uint64_t)len + 1; /* the newline */
 
 	refill(b, now_ms);
-	if (cost <= b->tokens / MILLI) {
+	if (affordable(b, cost)) {
 		b->tokens -= cost * MILLI;
+		b->holding = false;
 		return true;
 	}
+	b->holding = true;
 	b->held_lines++;
 	b->held_bytes += cost;
 	return false;
