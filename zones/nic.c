@@ -33,12 +33,13 @@
 struct zone_nic {
 	struct virtio_net dev;
 	struct zone *zone;
-	int port;		  /* switch port, or UPLINK_PORT */
-	struct policy *policy;	  /* the zone's own, or &deny_all */
-	unsigned policy_order;	  /* pages of *policy when it is the zone's own */
-	struct deny_log *denials; /* its own pages; NULL once handed to the control record */
-	uint64_t refusals_seen;	  /* dev.stats.refused when last reported */
-	unsigned order;		  /* pages of this struct */
+	int port;	       /* switch port, or UPLINK_PORT */
+	struct policy *policy; /* the zone's own, or &deny_all */
+	unsigned policy_order; /* pages of *policy when it is the zone's own */
+	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once taken. */
+	struct deny_log *log;
+	uint64_t refusals_seen; /* dev.stats.refused when last reported */
+	unsigned order;		/* pages of this struct */
 };
 
 static struct net_switch sw;
@@ -111,8 +112,8 @@ static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len)
  * terminal at packet rate.  zonectl denials reads them (docs/network.md). */
 static void report_deny(struct zone_nic *n, const struct switch_out *o)
 {
-	if (n->denials)
-		deny_log_add(n->denials, o, now_ms());
+	if (n->log)
+		deny_log_add(n->log, o, now_ms());
 }
 
 /* A frame an agent zone sent: the switch decides.  Called with net_lock held. */
@@ -201,8 +202,8 @@ static struct zone_nic *nic_alloc(struct zone *z)
 	n->zone = z;
 	n->order = order;
 	n->policy = &deny_all;
-	n->denials = denials_alloc();
-	if (!n->denials) {
+	n->log = denials_alloc();
+	if (!n->log) {
 		page_free(pa, order);
 		return NULL;
 	}
@@ -225,7 +226,7 @@ static void nic_free(struct zone_nic *n)
 {
 	if (n->policy != &deny_all) /* learned addresses and flows are the zone's */
 		free_pages_wiped(n->policy, sizeof(*n->policy), n->policy_order);
-	zone_nic_free_denials(n->denials);
+	zone_nic_free_denials(n->log);
 	free_pages_wiped(n, sizeof(*n), n->order);
 }
 
@@ -436,8 +437,8 @@ bool zone_nic_denials(const struct zone *z, struct deny_log *copy)
 	bool got = false;
 
 	spin_lock(&net_lock);
-	if (z->nic && z->nic->denials) {
-		zv_memcpy(copy, z->nic->denials, sizeof(*copy));
+	if (z->nic && z->nic->log) {
+		zv_memcpy(copy, z->nic->log, sizeof(*copy));
 		got = true;
 	}
 	spin_unlock(&net_lock);
@@ -450,8 +451,8 @@ struct deny_log *zone_nic_take_denials(struct zone *z)
 
 	spin_lock(&net_lock);
 	if (z->nic) {
-		log = z->nic->denials;
-		z->nic->denials = NULL;
+		log = z->nic->log;
+		z->nic->log = NULL;
 	}
 	spin_unlock(&net_lock);
 	return log;
