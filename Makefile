@@ -33,9 +33,9 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 PURE_SRCS := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/palloc.c \
 	hv/bootinfo.c drivers/acpi.c hv/policy.c zones/multiboot.c zones/uart.c hv/npt.c hv/x86_decode.c hv/guest_walk.c zones/acpi_build.c zones/bzimage.c zones/vioapic.c zones/vlapic.c hv/lib/civil.c zones/rtc.c
 PURE_SRCS += zones/net/policy.c zones/net/ipv4_scope.c
-PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c
+PURE_SRCS += zones/net/packet.c zones/net/dns.c zones/net/switch.c zones/net/deny_log.c
 PURE_SRCS += zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c
-PURE_SRCS += zones/control_check.c zones/pci_filter.c
+PURE_SRCS += zones/control_check.c zones/pci_filter.c zones/console_budget.c
 PURE_SRCS += hv/cr4_policy.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 

@@ -19,15 +19,20 @@
 #include "hv/time.h"
 #include "zones/control_check.h"
 #include "zones/isolation.h"
+#include "zones/net/deny_log.h"
 #include "zones/nic.h"
 #include "zones/zone.h"
 #include "zones/zone_load.h"
 
 #define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
 #define LOGS_REPLY (sizeof(struct zctl_logs) + LOG_BYTES)
+#define DENIALS_REPLY                                                                          \
+	(sizeof(struct zctl_denials) + SWITCH_REASON_COUNT * sizeof(struct zctl_deny_reason) + \
+	 DENY_LOG_RECORDS * sizeof(struct zctl_deny_record))
+#define MAX2(a, b) ((a) > (b) ? (a) : (b))
 #define REPLY_BYTES                     \
 	(sizeof(struct zctl_resp_hdr) + \
-	 (LOGS_REPLY > sizeof(struct zctl_ps) ? LOGS_REPLY : sizeof(struct zctl_ps)))
+	 MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY))
 #define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
 
 struct record {
@@ -47,6 +52,7 @@ struct record {
 	char reason[ZCTL_MESSAGE_LEN];
 	struct zctl_net net;	    /* once it stopped: its NIC's last figures */
 	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
+	struct deny_log *denials;   /* once it stopped: its NIC's deny records (pool pages) */
 	uint64_t log_total;	    /* bytes ever written; the ring holds the last LOG_BYTES */
 	char log[LOG_BYTES];
 };
@@ -123,6 +129,13 @@ static void log_append(struct record *r, const char *s, size_t n)
 	r->log_total += n;
 }
 
+/* Wipes the record, freeing what it holds: the slot is free again. */
+static void forget(struct record *r)
+{
+	zone_nic_free_denials(r->denials);
+	zv_memset(r, 0, sizeof(*r));
+}
+
 /* Zone CPU, under the zone's uart_lock: one console line. */
 static void on_console_line(void *ctx, const char *line)
 {
@@ -162,6 +175,7 @@ static void on_stopped(void *ctx, struct zone *z)
 	r->exits = zone_exits(z);
 	ended_exits += r->exits;
 	net_figures(z, &r->net);
+	r->denials = zone_nic_take_denials(z);
 	zv_strlcpy(r->reason, z->stop_reason[0] ? z->stop_reason : "stopped", sizeof(r->reason));
 	spin_unlock(&lock);
 }
@@ -175,7 +189,7 @@ static void on_ended(void *ctx, int status)
 	spin_lock(&lock);
 	r->state = ZCTL_STATE_EXITED;
 	if (r->auto_rm)
-		zv_memset(r, 0, sizeof(*r));
+		forget(r);
 	spin_unlock(&lock);
 }
 
@@ -583,7 +597,7 @@ static int op_rm(struct request *q, const struct zctl_name *nm)
 			      "zone %s is %s (zonectl stop %s first, or zonectl rm -f %s)", r->name,
 			      r->state == ZCTL_STATE_RUNNING ? "running" : "still being wiped",
 			      r->name, r->name);
-	zv_memset(r, 0, sizeof(*r));
+	forget(r);
 	return 0;
 }
 
@@ -611,6 +625,114 @@ static int op_stats(struct request *q)
 	return 0;
 }
 
+/* ---- DENIALS ----------------------------------------------------------------- */
+
+_Static_assert((int)PKT_KIND_ARP == (int)ZCTL_FRAME_ARP &&
+		       (int)PKT_KIND_IPV4 == (int)ZCTL_FRAME_IPV4 &&
+		       (int)PKT_KIND_IPV6 == (int)ZCTL_FRAME_IPV6 &&
+		       (int)PKT_KIND_VLAN == (int)ZCTL_FRAME_VLAN,
+	       "zctl_frame_kind mirrors enum pkt_kind");
+
+/* The deny records asked for: the uplink's, a running zone's (copied under
+ * the network lock) or an exited zone's; NULL with the error written. */
+static const struct deny_log *find_denials(struct request *q, const struct zctl_denials_req *d,
+					   int *err)
+{
+	static struct deny_log live; /* 31 KiB: not on the stack */
+	struct record *r;
+
+	if (d->flags & ZCTL_DENIALS_UPLINK) {
+		if (zone_nic_denials(q->cz, &live))
+			return &live;
+		*err = refuse(q, ZCTL_E_NO_ZONE, "the control zone has no uplink");
+		return NULL;
+	}
+	r = named(q, d->name, err);
+	if (!r)
+		return NULL;
+	if (r->zone && zone_nic_denials(r->zone, &live))
+		return &live;
+	if (r->denials)
+		return r->denials;
+	deny_log_init(&live); /* a zone without a NIC was denied nothing */
+	return &live;
+}
+
+static void fill_frame(struct zctl_frame *o, const struct deny_frame *f)
+{
+	o->kind = f->kind;
+	o->proto = f->proto;
+	o->icmp_type = f->icmp_type;
+	o->from_uplink = f->from_uplink;
+	o->port = f->port;
+	o->src_port = f->src_port;
+	o->dst_port = f->dst_port;
+	o->src_ip = f->src_ip;
+	o->dst_ip = f->dst_ip;
+	zv_memcpy(o->src_mac, f->src_mac, sizeof(o->src_mac));
+	zv_memcpy(o->dst_mac, f->dst_mac, sizeof(o->dst_mac));
+}
+
+/* The reasons with a count, in the switch's order; how many. */
+static uint32_t fill_reasons(const struct deny_log *log, struct zctl_deny_reason *o)
+{
+	uint32_t n = 0;
+
+	for (unsigned r = 0; r < SWITCH_REASON_COUNT; r++) {
+		const struct deny_reason_summary *s = &log->reason[r];
+
+		if (!s->count)
+			continue;
+		zv_memset(&o[n], 0, sizeof(o[n]));
+		zv_strlcpy(o[n].reason, switch_reason_name(r), sizeof(o[n].reason));
+		o[n].count = s->count;
+		o[n].first_ms = s->first_ms;
+		o[n].last_ms = s->last_ms;
+		o[n].kept = s->kept;
+		fill_frame(&o[n++].last, &s->last);
+	}
+	return n;
+}
+
+static void fill_records(const struct deny_log *log, struct zctl_deny_record *o)
+{
+	for (uint32_t i = 0; i < log->recorded; i++) {
+		const struct deny_record *r = &log->records[i];
+
+		zv_memset(&o[i], 0, sizeof(o[i]));
+		o[i].time_ms = r->time_ms;
+		zv_strlcpy(o[i].reason, switch_reason_name(r->reason), sizeof(o[i].reason));
+		fill_frame(&o[i].frame, &r->frame);
+		zv_strlcpy(o[i].name, r->name, sizeof(o[i].name));
+	}
+}
+
+static int op_denials(struct request *q, const struct zctl_denials_req *d)
+{
+	struct zctl_denials *o = reply_body();
+	struct zctl_deny_reason *reasons = (struct zctl_deny_reason *)(o + 1);
+	const char *why = zctl_check_denials(d);
+	const struct deny_log *log;
+	int err = 0;
+
+	if (why)
+		return refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
+	log = find_denials(q, d, &err);
+	if (!log)
+		return err;
+	zv_memset(o, 0, sizeof(*o));
+	o->now_ms = time_ns() / 1000000;
+	o->denied = log->total;
+	o->unrecorded = deny_log_unrecorded(log);
+	o->per_reason = DENY_LOG_PER_REASON;
+	o->reasons = fill_reasons(log, reasons);
+	o->records = log->recorded;
+	fill_records(log, (struct zctl_deny_record *)(reasons + o->reasons));
+	q->reply_len = (uint32_t)(sizeof(*o) + o->reasons * sizeof(*reasons) +
+				  o->records * sizeof(struct zctl_deny_record));
+	return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 union body {
@@ -618,6 +740,7 @@ union body {
 	struct zctl_logs_req logs;
 	struct zctl_name name;
 	struct zctl_upload upload;
+	struct zctl_denials_req denials;
 };
 
 static int dispatch(struct request *q, const union body *b)
@@ -630,6 +753,7 @@ static int dispatch(struct request *q, const union body *b)
 	case ZCTL_OP_RM: return op_rm(q, &b->name);
 	case ZCTL_OP_STATS: return op_stats(q);
 	case ZCTL_OP_UPLOAD: return op_upload(q, &b->upload);
+	case ZCTL_OP_DENIALS: return op_denials(q, &b->denials);
 	default: return refuse(q, ZCTL_E_BAD_REQUEST, "unknown operation");
 	}
 }

@@ -15,6 +15,7 @@ int64_t zctl_body_size(uint32_t op)
 	case ZCTL_OP_STOP:
 	case ZCTL_OP_RM: return sizeof(struct zctl_name);
 	case ZCTL_OP_UPLOAD: return sizeof(struct zctl_upload);
+	case ZCTL_OP_DENIALS: return sizeof(struct zctl_denials_req);
 	default: return -1;
 	}
 }
@@ -28,7 +29,7 @@ const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32
 	if (h->magic != ZCTL_REQ_MAGIC)
 		return "bad request magic";
 	if (h->version != ZCTL_VERSION)
-		return "protocol version mismatch (this hypervisor speaks version 2)";
+		return "protocol version mismatch (this hypervisor speaks version 3)";
 	if (h->length != len)
 		return "header length differs from the doorbell's";
 	if (h->reserved)
@@ -130,4 +131,26 @@ const char *zctl_check_upload(const struct zctl_upload *u, uint32_t data_len)
 	if (u->offset > u->total || u->len > u->total - u->offset)
 		return "upload chunk lies outside the image";
 	return NULL;
+}
+
+/* Every byte of the name is zero: "" and nothing hidden after it. */
+static int all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+const char *zctl_check_denials(const struct zctl_denials_req *d)
+{
+	if (d->flags & ~ZCTL_DENIALS_UPLINK)
+		return "unknown denials flags";
+	if (d->reserved)
+		return "reserved denials field is not zero";
+	if (d->flags & ZCTL_DENIALS_UPLINK)
+		return all_zero(d->name, sizeof(d->name))
+			       ? NULL
+			       : "the uplink's denials take no zone name";
+	return zctl_check_name(d->name);
 }

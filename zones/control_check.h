@@ -24,4 +24,7 @@ const char *zctl_check_run(const struct zctl_run *r);
 /* An upload chunk of data_len bytes following u. */
 const char *zctl_check_upload(const struct zctl_upload *u, uint32_t data_len);
 
+/* A denials request: known flags, reserved zero, a zone name or (uplink) none. */
+const char *zctl_check_denials(const struct zctl_denials_req *d);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * The control channel's wire format (version 2), shared by the hypervisor
+ * The control channel's wire format (version 3), shared by the hypervisor
  * (zones/control.c) and zonectl (tools/zonectl/).  docs/control.md has the
  * prose.  Only the control zone has the channel: its I/O ports below exist
  * in no agent zone (they read all-ones there), and the window is a page
@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define ZCTL_VERSION 2 /* 2: run's allowlist, a zone's network in ps */
+#define ZCTL_VERSION 3 /* 2: run's allowlist, a zone's network in ps; 3: DENIALS */
 
 /* I/O ports (32-bit IN/OUT only). */
 #define ZCTL_PORT_BASE	      0x5a0
@@ -43,13 +43,14 @@
 #define ZCTL_ALLOW_LEN	 4096 /* an allowlist: rules one per line (docs/network.md) */
 
 enum zctl_op {
-	ZCTL_OP_RUN = 1,    /* body: zctl_run; reply: zctl_zone */
-	ZCTL_OP_PS = 2,	    /* body: none; reply: zctl_ps */
-	ZCTL_OP_LOGS = 3,   /* body: zctl_logs_req; reply: zctl_logs + bytes */
-	ZCTL_OP_STOP = 4,   /* body: zctl_name; reply: none */
-	ZCTL_OP_RM = 5,	    /* body: zctl_name; reply: none */
-	ZCTL_OP_STATS = 6,  /* body: none; reply: zctl_stats */
-	ZCTL_OP_UPLOAD = 7, /* body: zctl_upload + bytes; reply: none */
+	ZCTL_OP_RUN = 1,     /* body: zctl_run; reply: zctl_zone */
+	ZCTL_OP_PS = 2,	     /* body: none; reply: zctl_ps */
+	ZCTL_OP_LOGS = 3,    /* body: zctl_logs_req; reply: zctl_logs + bytes */
+	ZCTL_OP_STOP = 4,    /* body: zctl_name; reply: none */
+	ZCTL_OP_RM = 5,	     /* body: zctl_name; reply: none */
+	ZCTL_OP_STATS = 6,   /* body: none; reply: zctl_stats */
+	ZCTL_OP_UPLOAD = 7,  /* body: zctl_upload + bytes; reply: none */
+	ZCTL_OP_DENIALS = 8, /* body: zctl_denials_req; reply: zctl_denials + arrays */
 	ZCTL_OP_COUNT
 };
 
@@ -176,6 +177,69 @@ struct zctl_stats {
 	uint64_t zones_started;	 /* since boot */
 	uint64_t exits;		 /* VM exits of zones that ended, plus running ones */
 	uint64_t overhead_bytes; /* last zone started: hypervisor memory beyond its RAM */
+};
+
+/* ZCTL_OP_DENIALS: what the switch denied a zone (or the uplink), kept by
+ * the hypervisor instead of printed (docs/network.md, "Deny records"). */
+#define ZCTL_DENIALS_UPLINK (1u << 0) /* the control zone's uplink; name must be "" */
+#define ZCTL_REASON_LEN	    24	      /* "ipv6-denied", "no-rule", ... NUL-terminated */
+#define ZCTL_DNS_NAME_LEN   256	      /* a DNS name (253 characters at most) */
+
+struct zctl_denials_req {
+	char name[ZCTL_NAME_LEN]; /* the zone; all zero with ZCTL_DENIALS_UPLINK */
+	uint32_t flags;		  /* ZCTL_DENIALS_* */
+	uint32_t reserved;
+};
+
+/* enum pkt_kind's values (zones/net/packet.h) */
+enum zctl_frame_kind {
+	ZCTL_FRAME_OTHER = 0, /* did not parse as far as its EtherType */
+	ZCTL_FRAME_ARP = 1,   /* ARP: src_ip/dst_ip are sender and target */
+	ZCTL_FRAME_IPV4 = 2,
+	ZCTL_FRAME_IPV6 = 3, /* only the MACs are known */
+	ZCTL_FRAME_VLAN = 4, /* only the MACs are known */
+};
+
+/* A denied frame, as far as it parsed: the 5-tuple of IPv4, else the MACs. */
+struct zctl_frame {
+	uint8_t kind;  /* enum zctl_frame_kind */
+	uint8_t proto; /* IPv4 protocol: 1 ICMP, 6 TCP, 17 UDP */
+	uint8_t icmp_type;
+	uint8_t from_uplink; /* 1: it came from the uplink */
+	int32_t port;	     /* the agent port concerned, or -1 */
+	uint16_t src_port, dst_port;
+	uint32_t src_ip, dst_ip; /* host order */
+	uint8_t src_mac[6], dst_mac[6];
+};
+
+/* One reason: every denial of it is counted, whether or not kept in detail. */
+struct zctl_deny_reason {
+	char reason[ZCTL_REASON_LEN];
+	uint64_t count;
+	uint64_t first_ms, last_ms; /* milliseconds since the hypervisor started */
+	uint32_t kept;		    /* of them among the records of the reply */
+	uint32_t reserved;
+	struct zctl_frame last;
+};
+
+/* One denial kept in detail: the first few of each reason. */
+struct zctl_deny_record {
+	uint64_t time_ms; /* milliseconds since the hypervisor started */
+	char reason[ZCTL_REASON_LEN];
+	struct zctl_frame frame;
+	char name[ZCTL_DNS_NAME_LEN]; /* the DNS question, or "" */
+};
+
+/* Followed by `reasons` struct zctl_deny_reason (those with a count, in the
+ * switch's order) and `records` struct zctl_deny_record (in order of arrival). */
+struct zctl_denials {
+	uint64_t now_ms;     /* the clock of the times, at the reply */
+	uint64_t denied;     /* all reasons */
+	uint64_t unrecorded; /* of them counted but not kept in detail */
+	uint32_t reasons;
+	uint32_t records;
+	uint32_t per_reason; /* detailed records kept per reason at most */
+	uint32_t reserved;
 };
 
 #endif

@@ -22,12 +22,12 @@
 #include "hv/time.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
+#include "zones/net/deny_log.h"
 #include "zones/net/switch.h"
 #include "zones/virtio/net.h"
 #include "zones/zone.h"
 
-#define DENY_REPORTS	256 /* console lines per zone; the counters go on */
-#define REFUSAL_REPORTS 16  /* lines per NIC about malformed chains; stats.refused counts on */
+#define REFUSAL_REPORTS 16 /* lines per NIC about malformed chains; stats.refused counts on */
 #define UPLINK_PORT	(-1)
 
 struct zone_nic {
@@ -36,7 +36,8 @@ struct zone_nic {
 	int port;	       /* switch port, or UPLINK_PORT */
 	struct policy *policy; /* the zone's own, or &deny_all */
 	unsigned policy_order; /* pages of *policy when it is the zone's own */
-	uint64_t deny_reports;
+	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once taken. */
+	struct deny_log *log;
 	uint64_t refusals_seen; /* dev.stats.refused when last reported */
 	unsigned order;		/* pages of this struct */
 };
@@ -106,16 +107,13 @@ static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len)
 	update_irq(n);
 }
 
+/* Into the zone's deny records, never onto the console: a zone (or a user
+ * of the control zone, for the uplink) would write to the operator's
+ * terminal at packet rate.  zonectl denials reads them (docs/network.md). */
 static void report_deny(struct zone_nic *n, const struct switch_out *o)
 {
-	char line[SWITCH_DENY_LINE_MAX];
-
-	if (n->deny_reports++ >= DENY_REPORTS)
-		return;
-	switch_format_deny(o, line, sizeof(line));
-	kprintf("zone %s: %s\n", n->zone->name, line);
-	if (n->deny_reports == DENY_REPORTS)
-		kprintf("zone %s: further denials are counted, not printed\n", n->zone->name);
+	if (n->log)
+		deny_log_add(n->log, o, now_ms());
 }
 
 /* A frame an agent zone sent: the switch decides.  Called with net_lock held. */
@@ -178,6 +176,16 @@ static void port_mac(int port, uint8_t mac[6])
 	mac[5] = (uint8_t)port;
 }
 
+static struct deny_log *denials_alloc(void)
+{
+	uint64_t pa = page_alloc(palloc_order_for(sizeof(struct deny_log)));
+	struct deny_log *log = pa ? phys_to_virt(pa) : NULL;
+
+	if (log)
+		deny_log_init(log);
+	return log;
+}
+
 static struct zone_nic *nic_alloc(struct zone *z)
 {
 	unsigned order = palloc_order_for(sizeof(struct zone_nic));
@@ -194,6 +202,11 @@ static struct zone_nic *nic_alloc(struct zone *z)
 	n->zone = z;
 	n->order = order;
 	n->policy = &deny_all;
+	n->log = denials_alloc();
+	if (!n->log) {
+		page_free(pa, order);
+		return NULL;
+	}
 	return n;
 }
 
@@ -203,10 +216,17 @@ static void free_pages_wiped(void *p, size_t bytes, unsigned order)
 	page_free((uint64_t)p, order); /* the hypervisor maps memory 1:1 */
 }
 
+void zone_nic_free_denials(struct deny_log *log)
+{
+	if (log)
+		free_pages_wiped(log, sizeof(*log), palloc_order_for(sizeof(*log)));
+}
+
 static void nic_free(struct zone_nic *n)
 {
 	if (n->policy != &deny_all) /* learned addresses and flows are the zone's */
 		free_pages_wiped(n->policy, sizeof(*n->policy), n->policy_order);
+	zone_nic_free_denials(n->log);
 	free_pages_wiped(n, sizeof(*n), n->order);
 }
 
@@ -410,4 +430,30 @@ unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len
 	n = (unsigned)policy_rule_text(z->nic->policy, i, buf, len);
 	spin_unlock(&net_lock);
 	return n;
+}
+
+bool zone_nic_denials(const struct zone *z, struct deny_log *copy)
+{
+	bool got = false;
+
+	spin_lock(&net_lock);
+	if (z->nic && z->nic->log) {
+		zv_memcpy(copy, z->nic->log, sizeof(*copy));
+		got = true;
+	}
+	spin_unlock(&net_lock);
+	return got;
+}
+
+struct deny_log *zone_nic_take_denials(struct zone *z)
+{
+	struct deny_log *log = NULL;
+
+	spin_lock(&net_lock);
+	if (z->nic) {
+		log = z->nic->log;
+		z->nic->log = NULL;
+	}
+	spin_unlock(&net_lock);
+	return log;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct deny_log;
 struct zone;
 struct zone_acpi_config;
 
@@ -49,5 +50,14 @@ struct zone_nic_info {
 void zone_nic_info(const struct zone *z, struct zone_nic_info *out);
 /* Rule i of z's allowlist in canonical form into buf; its length, 0 past the last. */
 unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len);
+
+/* Copies the deny records of z's NIC (or uplink) into *copy (zones/net/deny_log.h);
+ * false if it has none (no NIC, or they were taken). */
+bool zone_nic_denials(const struct zone *z, struct deny_log *copy);
+/* Hands z's deny records to the caller, who keeps them past the zone's end and
+ * frees them with zone_nic_free_denials; NULL if none.  The NIC records no more. */
+struct deny_log *zone_nic_take_denials(struct zone *z);
+/* Wipes and frees records taken with zone_nic_take_denials (NULL: nothing). */
+void zone_nic_free_denials(struct deny_log *log);
 
 #endif

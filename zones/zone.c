@@ -360,15 +360,29 @@ static uint64_t zone_uptime_us(const struct zone *z)
 	return d / khz * 1000 + d % khz * 1000 / khz;
 }
 
+/* One line for what the zone's console budget held back, if anything. */
+static void report_held_console(struct zone *z)
+{
+	uint64_t lines, bytes;
+
+	if (console_budget_take_held(&z->console_budget, &lines, &bytes))
+		kprintf("zone %s: %lu console lines (%lu bytes) over its budget of %u bytes/s "
+			"not printed\n",
+			z->name, lines, bytes, CONSOLE_BUDGET_RATE);
+}
+
 void zone_console_line(void *ctx, const char *line)
 {
-	const struct zone *z = ctx;
+	struct zone *z = ctx;
 	uint64_t us;
 
-	if (z->console_sink) {
+	if (z->console_sink) { /* zonectl's zones: a ring of their own, not the UART */
 		z->console_sink(z->console_ctx, line);
 		return;
 	}
+	if (!console_budget_admit(&z->console_budget, zv_strlen(line), time_ns() / 1000000))
+		return;
+	report_held_console(z);
 	if (!z->console_timestamps) {
 		kprintf("[%s] %s\n", z->name, line);
 		return;
@@ -436,6 +450,7 @@ void zone_vcpu_returned(struct vcpu *v)
 	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	zone_console_flush(z);
+	report_held_console(z);
 	if (z->on_stopped)
 		z->on_stopped(ctx, z);
 	z->state = ZONE_STOPPED;

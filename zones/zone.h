@@ -10,6 +10,7 @@
 #include "hv/mmio.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
+#include "zones/console_budget.h"
 #include "zones/rtc.h"
 #include "zones/uart.h"
 #include "zones/vioapic.h"
@@ -37,6 +38,8 @@ struct zone {
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
 	struct zone_uart uart;
 	struct spinlock uart_lock; /* vCPUs and console input share the UART */
+	struct console_budget
+		console_budget; /* its lines on the hypervisor console, under uart_lock */
 	struct zone_rtc rtc;
 	bool console_input; /* takes the hypervisor console's input */
 	/* The interrupt platform (zones/irq.c), under irq_lock. */
@@ -90,7 +93,9 @@ enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
  * the bytes of zone memory wiped. */
 uint64_t zone_destroy(struct zone *z);
 /* Prints one line of zone console output as "[name] line", or as
- * "[name +S.UUUUUU] line" with console_timestamps (ctx: the zone). */
+ * "[name +S.UUUUUU] line" with console_timestamps (ctx: the zone), within
+ * the zone's console budget: lines over it are counted, and one line says
+ * how many before the next printed one (and when the zone stops). */
 void zone_console_line(void *ctx, const char *line);
 /* Prints where the zone's memory lies in host memory (lowest and highest chunk). */
 void zone_print_memory(struct zone *z);

@@ -22,6 +22,7 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		struct zctl_name name;
 		struct zctl_logs_req logs;
 		struct zctl_upload up;
+		struct zctl_denials_req denials;
 	} b;
 	int64_t want = zctl_body_size(h->op);
 
@@ -37,6 +38,15 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 	case ZCTL_OP_STOP:
 	case ZCTL_OP_RM: check_string(zctl_check_name(b.name.name)); break;
 	case ZCTL_OP_LOGS: check_string(zctl_check_name(b.logs.name)); break;
+	case ZCTL_OP_DENIALS:
+		check_string(zctl_check_denials(&b.denials));
+		/* what passes names one zone, or the uplink with no name at all */
+		if (!zctl_check_denials(&b.denials) &&
+		    (b.denials.flags & ZCTL_DENIALS_UPLINK
+			     ? b.denials.name[0] != '\0'
+			     : zctl_check_name(b.denials.name) != NULL))
+			abort();
+		break;
 	case ZCTL_OP_UPLOAD:
 		check_string(zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)));
 		if (!zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)) &&

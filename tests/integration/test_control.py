@@ -394,8 +394,10 @@ def test_bad_requests_fail_clearly_and_spawn_cycles_return_the_pool(name):
 def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
     """Issue 7, the part without the uplink: every zonectl zone has a virtio-net
     NIC (Debian's virtio_mmio + virtio_net) on the hypervisor's switch; with no
-    rules it reaches nothing, and every denial is a console line."""
-    deny = r"^zone %s: deny port \d+ "
+    rules it reaches nothing, and every denial is kept in the zone's deny
+    records, read with zonectl denials (issue 16: never a console line per
+    packet, and a plain zone sends no IPv6 to be denied)."""
+    deny = r"^\d+\.\d{3}s +deny port \d+ "  # a record in detail, in `zonectl denials`
     with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=400) as b:
         s = Session(b)
         s.must("zonectl run -d --name a -- sleep 1000")
@@ -403,28 +405,56 @@ def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
                      "[ $i -lt 120 ] || exit 1; sleep 1; done", timeout=150)
         s.has(out, r"^init: eth0 has 10\.77\.0\.\d+/24 via 10\.77\.0\.1$", "zone a's address")
         a_ip = re.search(r"(10\.77\.0\.\d+)/24", "\n".join(out)).group(1)
-        out = s.zone_output("zonectl run --name b -- sh -c 'nslookup denied.test; "
+        # b turns IPv6 back on (the agent /init turns it off), so Linux's own
+        # router solicitations and MLD reports reach the switch.
+        out = s.zone_output("zonectl run --name b -- sh -c '"
+                            "echo 0 >/proc/sys/net/ipv6/conf/eth0/disable_ipv6; "
+                            "nslookup denied.test; "
                             "ping -c 1 -W 2 %s; ping -c 1 -W 2 10.0.2.2; "
+                            "timeout 3 wget -q -O - http://10.0.2.2:8080/ || echo wget: denied; "
                             "ip addr add 10.77.0.99/24 dev eth0; "
                             "ping -c 1 -W 2 -I 10.77.0.99 10.0.2.2; "
                             "cat /sys/class/net/eth0/address; exit 0'" % a_ip)
         # DNS for a name no rule allows: answered REFUSED by the switch itself.
         s.has(out, r"can't find denied\.test: REFUSED", "nslookup of a name not allowed")
-        b.expect_seen(deny % "b" + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
-                      r"reason name-refused$")
-        # Another zone: not even ARP gets through.
-        b.expect_seen(deny % "b" + r"arp 10\.77\.0\.\d+ -> %s reason zone-to-zone$"
-                      % re.escape(a_ip))
-        # The outside, with no rule: nothing (10.0.2.2 is internal: only a CIDR rule admits it).
-        b.expect_seen(deny % "b" + r"icmp 10\.77\.0\.\d+ -> 10\.0\.2\.2 type 8 "
-                      r"reason internal-address$")
-        # A source address that is not the port's.
-        b.expect_seen(deny % "b" + r".*10\.77\.0\.99.* reason spoofed-ip$")
-        # IPv6 (Linux's own router solicitations and MLD reports) is dropped.
-        b.expect_seen(deny % "b" + r"ipv6 .* reason ipv6-denied$")
+        s.has(out, r"^wget: denied$", "a fetch from a zone without rules")
         s.has(out, r"^02:5a:56:01:00:0[0-9a-f]$", "the zone's MAC (locally administered)")
+        # Not one line per packet on the operator's console.
+        if b.seen(r"^zone [\w-]+: deny "):
+            b.fail("deny lines on the console: %s" % b.seen(r"^zone [\w-]+: deny ")[:3])
+        out = s.must("zonectl denials b")
+        s.has(out, deny + r"udp 10\.77\.0\.\d+:\d+ -> 10\.77\.0\.1:53 name denied\.test "
+              r"reason name-refused$", "the refused name in zonectl denials")
+        # Another zone: not even ARP gets through.
+        s.has(out, deny + r"arp 10\.77\.0\.\d+ -> %s reason zone-to-zone$" % re.escape(a_ip),
+              "ARP for the neighbour")
+        # The outside, with no rule: nothing (10.0.2.2 is internal: only a CIDR rule admits it).
+        s.has(out, deny + r"icmp 10\.77\.0\.\d+ -> 10\.0\.2\.2 type 8 reason internal-address$",
+              "ping of the outside")
+        s.has(out, deny + r"tcp 10\.77\.0\.\d+:\d+ -> 10\.0\.2\.2:8080 reason internal-address$",
+              "the denied wget")
+        # A source address that is not the port's.
+        s.has(out, deny + r".*10\.77\.0\.99.* reason spoofed-ip$", "a spoofed source")
+        # IPv6 is dropped.
+        s.has(out, deny + r"ipv6 .* reason ipv6-denied$", "IPv6 from the zone")
+        s.has(out, r"^ipv6-denied +[1-9]\d* +\d+\.\d{3}s +\d+\.\d{3}s +port \d+ ipv6 ",
+              "the IPv6 summary: count, first, last and the last frame")
+        out = s.must("zonectl denials --json b")
+        s.has(out, r'"reason": "name-refused", "name": "denied\.test", "frame": \{"kind": "ip", ',
+              "a record in zonectl denials --json")
+        # A zone started with plain zonectl run sends no IPv6 at all.
+        out = s.must("zonectl denials a")
+        if any("ipv6" in l for l in out):
+            b.fail("zone a, with IPv6 off, was denied IPv6:\n%s" % "\n".join(out))
+        out = s.must("zonectl denials --uplink --json")
+        s.has(out, r'^\{"denied": \d+, "unrecorded": \d+, ', "the uplink's deny records")
+        s.must("zonectl denials --uplink a", want_status=2)
+        out = s.must("zonectl denials nosuch", want_status=1)
+        s.has(out, r"no zone named nosuch", "denials of a zone that does not exist")
         out = s.must("zonectl ps")
         s.has(out, r"^a\s+running\s", "the zone that was pinged")
         s.must("zonectl stop a")
         s.must("zonectl rm -f a")
         s.must("zonectl rm b")
+        out = s.must("zonectl denials b", want_status=1)
+        s.has(out, r"no zone named b", "denials of a removed zone")

@@ -259,7 +259,36 @@ def guest_shutdown_and_reboot_end_the_zone(name, on=QEMU):
             b.fail("a zone kept running after asking to power off or reboot")
 
 
-SCENARIOS = ["guest_shutdown_and_reboot_end_the_zone",
+FLOOD_LINES = 2000  # 100 bytes each: more than the 128 KiB burst (zones/console_budget.h)
+
+
+def console_flood_is_bounded_and_counted(name, on=QEMU):
+    """Issue 16: a boot-time zone's console lines reach the UART within a
+    budget; the rest are counted, and one line says how many."""
+    with boot_zones(name, [zone("f", "hello", 1, args="flood=%d" % FLOOD_LINES)], ["hello"],
+                    on=on) as b:
+        b.expect(r"^zone f: stopped \(exit status 0\)$")
+        finish(b)
+        printed = b.seen(r"^\[f\] flood \d{5} \.{87}$")
+        held = [re.match(r"^zone f: (\d+) console lines \((\d+) bytes\) over its budget of "
+                         r"4096 bytes/s not printed$", l) for l in b.lines]
+        held = [(int(m.group(1)), int(m.group(2))) for m in held if m]
+        if not held:
+            b.fail("no line says what the console budget held back")
+        if len(printed) + sum(n for n, _ in held) != FLOOD_LINES:
+            b.fail("%d flood lines printed and %d held: not all %d counted"
+                   % (len(printed), sum(n for n, _ in held), FLOOD_LINES))
+        if any(nbytes != 100 * n for n, nbytes in held):
+            b.fail("held bytes are not 100 a line: %s" % held)
+        if len(printed) * 100 > 128 * 1024 + 4096 * 60:
+            b.fail("%d lines printed: more than the burst and a minute's rate" % len(printed))
+        # One report per pause of 16 s (and one at the end), not one per line.
+        if len(held) > 5:
+            b.fail("%d lines report held-back output for one flood of seconds" % len(held))
+
+
+SCENARIOS = ["console_flood_is_bounded_and_counted",
+             "guest_shutdown_and_reboot_end_the_zone",
              "hostile_apic_and_ioapic_access_stops_only_that_zone",
              "prefixed_instructions_resume_after_the_prefixes", "hello_same_under_zonevisor_and_qemu", "two_zones_run_at_the_same_time", "isolation_scan_and_nested_page_fault", "probes_of_hypervisor_and_neighbour_memory_fault", "wipe_then_same_pages_show_no_marker", "triple_fault_stops_only_that_zone", "virtualization_instructions_get_ud", "cpuid_and_msr_policy", "bad_zone_config_is_refused_others_run", "vmx_instructions_get_ud",
              "cpu_state_traps_and_stray_events"]

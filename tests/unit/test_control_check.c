@@ -36,7 +36,10 @@ TEST(headers_are_checked_field_by_field)
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.version = 1; /* a zonectl from before allowlists */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 2)");
+		  "protocol version mismatch (this hypervisor speaks version 3)");
+	h.version = 2; /* a zonectl from before the deny records */
+	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
+		  "protocol version mismatch (this hypervisor speaks version 3)");
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.reserved = 1;
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
@@ -155,4 +158,51 @@ TEST(upload_chunks)
 	CHECK_STR(zctl_check_upload(&u, 0), "image size must be from 1 byte to 64 MiB");
 	u.total = ZCTL_UPLOAD_MAX + 1;
 	CHECK_STR(zctl_check_upload(&u, 0), "image size must be from 1 byte to 64 MiB");
+}
+
+static struct zctl_denials_req denials_of(const char *name, uint32_t flags)
+{
+	struct zctl_denials_req d;
+
+	memset(&d, 0, sizeof(d));
+	strncpy(d.name, name, sizeof(d.name) - 1);
+	d.flags = flags;
+	return d;
+}
+
+TEST(denials_requests)
+{
+	struct zctl_denials_req d = denials_of("job-1", 0);
+	uint32_t len = sizeof(struct zctl_req_hdr) + sizeof(d);
+	struct zctl_req_hdr h = hdr(ZCTL_OP_DENIALS, len);
+
+	CHECK(zctl_check_header(&h, len, ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_DENIALS, len - 4);
+	CHECK_STR(zctl_check_header(&h, len - 4, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	h = hdr(ZCTL_OP_DENIALS, len + 4);
+	CHECK_STR(zctl_check_header(&h, len + 4, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	CHECK(zctl_check_denials(&d) == NULL);
+	d = denials_of("", ZCTL_DENIALS_UPLINK);
+	CHECK(zctl_check_denials(&d) == NULL);
+	d = denials_of("", 0);
+	CHECK_STR(zctl_check_denials(&d), "empty zone name");
+	d = denials_of("Job!", 0);
+	CHECK_STR(zctl_check_denials(&d), "zone name may only have a-z 0-9 _ -");
+	d = denials_of("job-1", 0);
+	memset(d.name, 'a', sizeof(d.name)); /* no NUL inside */
+	CHECK_STR(zctl_check_denials(&d), "zone name longer than 31 characters");
+	d = denials_of("job-1", ZCTL_DENIALS_UPLINK);
+	CHECK_STR(zctl_check_denials(&d), "the uplink's denials take no zone name");
+	d = denials_of("", ZCTL_DENIALS_UPLINK);
+	d.name[31] = 'x'; /* hidden after the empty string */
+	CHECK_STR(zctl_check_denials(&d), "the uplink's denials take no zone name");
+	d = denials_of("job-1", 2);
+	CHECK_STR(zctl_check_denials(&d), "unknown denials flags");
+	d = denials_of("job-1", 0x80000000u | ZCTL_DENIALS_UPLINK);
+	CHECK_STR(zctl_check_denials(&d), "unknown denials flags");
+	d = denials_of("job-1", 0);
+	d.reserved = 1;
+	CHECK_STR(zctl_check_denials(&d), "reserved denials field is not zero");
 }

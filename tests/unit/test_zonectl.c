@@ -1,5 +1,7 @@
-/* Unit tests of tools/zonectl/zonectl_util.c: sizes, names, quoting, base64, JSON, table cells. */
+/* Unit tests of tools/zonectl/zonectl_util.c and denials_format.c: sizes, names, quoting, base64,
+ * JSON, table cells. */
 #include "tests/unit/test.h"
+#include "tools/zonectl/denials_format.c"
 #include "tools/zonectl/zonectl_util.c"
 
 TEST(zonectl_parse_size)
@@ -195,4 +197,122 @@ TEST(zonectl_allow_rules)
 	CHECK(zc_json_rules("", json, sizeof(json)) == 2);
 	CHECK_STR(json, "[]");
 	CHECK(zc_json_rules("a\nb\n", json, 8) == -1);
+}
+
+static struct zctl_frame udp_frame(void)
+{
+	struct zctl_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = ZCTL_FRAME_IPV4;
+	f.proto = 17;
+	f.port = 0;
+	f.src_ip = 0x0a4d000a;
+	f.src_port = 40000;
+	f.dst_ip = 0x0a4d0001;
+	f.dst_port = 53;
+	return f;
+}
+
+/* The same text as the switch's audit line (zones/net/switch.c switch_format_deny). */
+TEST(zonectl_denial_lines_read_as_the_switch_writes_them)
+{
+	struct zctl_deny_record r;
+	char line[600];
+
+	memset(&r, 0, sizeof(r));
+	r.frame = udp_frame();
+	strcpy(r.reason, "name-refused");
+	strcpy(r.name, "denied.test");
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny port 0 udp 10.77.0.10:40000 -> 10.77.0.1:53 name denied.test "
+			"reason name-refused");
+	r.frame.kind = ZCTL_FRAME_ARP;
+	r.frame.dst_ip = 0x0a4d000b;
+	r.name[0] = '\0';
+	strcpy(r.reason, "zone-to-zone");
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny port 0 arp 10.77.0.10 -> 10.77.0.11 reason zone-to-zone");
+	r.frame.kind = ZCTL_FRAME_IPV6;
+	r.frame.port = 2;
+	memcpy(r.frame.src_mac, "\x02\x5a\x56\x01\x00\x02", 6);
+	memcpy(r.frame.dst_mac, "\x33\x33\x00\x00\x00\x02", 6);
+	strcpy(r.reason, "ipv6-denied");
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny port 2 ipv6 02:5a:56:01:00:02 -> 33:33:00:00:00:02 reason "
+			"ipv6-denied");
+	r.frame = udp_frame();
+	r.frame.proto = 1;
+	r.frame.icmp_type = 8;
+	r.frame.port = -1;
+	strcpy(r.reason, "no-rule");
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny uplink icmp 10.77.0.10 -> 10.77.0.1 type 8 reason no-rule");
+	r.frame.proto = 47;
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny uplink ip proto 47 10.77.0.10 -> 10.77.0.1 reason no-rule");
+}
+
+/* Whatever the reply holds, no byte reaches the operator's terminal as an escape. */
+TEST(zonectl_denial_lines_carry_no_terminal_escapes)
+{
+	struct zctl_deny_record r;
+	char line[600];
+
+	memset(&r, 0, sizeof(r));
+	r.frame = udp_frame();
+	strcpy(r.reason, "x\x1b[2J");
+	strcpy(r.name, "a\x1b]0;pwned\x07 b");
+	zc_format_denial(&r, line, sizeof(line));
+	CHECK_STR(line, "deny port 0 udp 10.77.0.10:40000 -> 10.77.0.1:53 name a.]0;pwned..b "
+			"reason x.[2J");
+}
+
+TEST(zonectl_denial_times_and_frames_as_json)
+{
+	struct zctl_frame f = udp_frame();
+	char out[512];
+
+	zc_format_ms(12345, out, sizeof(out));
+	CHECK_STR(out, "12.345s");
+	zc_format_ms(7, out, sizeof(out));
+	CHECK_STR(out, "0.007s");
+	CHECK(zc_json_frame(&f, out, sizeof(out)) > 0);
+	CHECK_STR(out, "{\"kind\": \"ip\", \"port\": 0, \"from_uplink\": false, \"proto\": 17, "
+		       "\"src\": \"10.77.0.10\", \"src_port\": 40000, \"dst\": \"10.77.0.1\", "
+		       "\"dst_port\": 53, \"icmp_type\": 0, \"src_mac\": \"00:00:00:00:00:00\", "
+		       "\"dst_mac\": \"00:00:00:00:00:00\"}");
+	f.port = -1;
+	f.from_uplink = 1;
+	CHECK(zc_json_frame(&f, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"port\": null, \"from_uplink\": true") != NULL);
+	CHECK(zc_json_frame(&f, out, 40) == -1);
+}
+
+TEST(zonectl_denials_replies_are_checked)
+{
+	static uint8_t buf[sizeof(struct zctl_denials) + 2 * sizeof(struct zctl_deny_reason) +
+			   sizeof(struct zctl_deny_record)];
+	struct zctl_denials *d = (struct zctl_denials *)buf;
+	struct zctl_deny_reason *reasons = (struct zctl_deny_reason *)(d + 1);
+	struct zctl_deny_record *rec = (struct zctl_deny_record *)(reasons + 2);
+
+	memset(buf, 'x', sizeof(buf)); /* no string ends inside its array */
+	d->reasons = 2;
+	d->records = 1;
+	CHECK(zc_check_denials_reply(buf, sizeof(buf)) == NULL);
+	CHECK_EQ_U64(strlen(reasons[1].reason), ZCTL_REASON_LEN - 1);
+	CHECK_EQ_U64(strlen(rec->name), ZCTL_DNS_NAME_LEN - 1);
+	CHECK_EQ_U64(strlen(rec->reason), ZCTL_REASON_LEN - 1);
+	CHECK_STR(zc_check_denials_reply(buf, sizeof(buf) - 1),
+		  "denials: more reasons or records than the reply holds");
+	d->records = 0xffffffffu;
+	CHECK_STR(zc_check_denials_reply(buf, sizeof(buf)),
+		  "denials: more reasons or records than the reply holds");
+	d->records = 1;
+	d->reasons = 0x80000000u;
+	CHECK_STR(zc_check_denials_reply(buf, sizeof(buf)),
+		  "denials: more reasons or records than the reply holds");
+	CHECK_STR(zc_check_denials_reply(buf, sizeof(*d) - 1),
+		  "denials: reply shorter than its header");
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tools/zonectl/channel.h"
+#include "tools/zonectl/denials_format.h"
 #include "tools/zonectl/zonectl_util.h"
 
 #define DEFAULT_MEM    (256ull << 20)
@@ -28,6 +29,7 @@ static const char usage_main[] =
 	"  run [OPTIONS] [--] COMMAND...  start a zone that runs COMMAND\n"
 	"  ps [--json] [-a]               list the zones, exited ones included\n"
 	"  logs [-f] NAME                 print a zone's console output\n"
+	"  denials [--json] NAME          what the network denied a zone (--uplink: the uplink)\n"
 	"  stop NAME                      stop a zone (it stays listed, exited)\n"
 	"  rm [-f] NAME                   forget an exited zone (-f: stop it first)\n"
 	"  stats [--json]                 memory pool, CPUs and zone counters\n"
@@ -94,6 +96,19 @@ static const char usage_logs[] = "usage: zonectl logs [-f] NAME\n"
 				 "\n"
 				 "  -f, --follow  keep printing new output until the zone exits\n"
 				 "  -h, --help    this help\n";
+
+static const char usage_denials[] =
+	"usage: zonectl denials [--json] NAME\n"
+	"       zonectl denials [--json] --uplink\n"
+	"\n"
+	"Prints what the agent network's switch denied zone NAME (running or exited),\n"
+	"or the control zone's uplink: per reason the count, the first and last time\n"
+	"(seconds since the hypervisor started) and the last frame; then the first\n"
+	"denials of each reason in detail.  None of this goes to the console.\n"
+	"\n"
+	"  --uplink     the control zone's uplink instead of a zone\n"
+	"  --json       one JSON object instead of the tables\n"
+	"  -h, --help   this help\n";
 
 static const char usage_stop[] = "usage: zonectl stop NAME\n"
 				 "\n"
@@ -417,6 +432,150 @@ static int cmd_logs(int argc, char **argv)
 	return 0;
 }
 
+/* ---- denials ----------------------------------------------------------------- */
+
+struct denials_view {
+	const struct zctl_denials *head;
+	const struct zctl_deny_reason *reasons;
+	const struct zctl_deny_record *records;
+};
+
+/* The reply for NAME (NULL: the uplink), checked and its strings terminated. */
+static struct denials_view fetch_denials(const char *name)
+{
+	static uint8_t copy[ZCTL_WINDOW_SIZE];
+	struct zctl_denials_req req;
+	struct denials_view v;
+	const char *why;
+	size_t len;
+	const void *reply;
+
+	memset(&req, 0, sizeof(req));
+	if (name)
+		snprintf(req.name, sizeof(req.name), "%s", name);
+	else
+		req.flags = ZCTL_DENIALS_UPLINK;
+	reply = channel_call_or_die(ZCTL_OP_DENIALS, &req, sizeof(req), NULL, 0,
+				    sizeof(struct zctl_denials), &len);
+	if (len > sizeof(copy))
+		len = sizeof(copy);
+	memcpy(copy, reply, len);
+	why = zc_check_denials_reply(copy, len);
+	if (why) {
+		fprintf(stderr, "zonectl: protocol error: %s\n", why);
+		exit(ZC_EXIT_CHANNEL);
+	}
+	v.head = (const struct zctl_denials *)copy;
+	v.reasons = (const struct zctl_deny_reason *)(v.head + 1);
+	v.records = (const struct zctl_deny_record *)(v.reasons + v.head->reasons);
+	return v;
+}
+
+static void denials_table(const struct denials_view *v)
+{
+	char first[32], last[32], frame[160], line[600], reason[ZCTL_REASON_LEN];
+
+	if (!v->head->denied) {
+		printf("no denials\n");
+		return;
+	}
+	printf("%-18s %8s  %-11s  %-11s  %s\n", "REASON", "COUNT", "FIRST", "LAST", "LAST FRAME");
+	for (uint32_t i = 0; i < v->head->reasons; i++) {
+		const struct zctl_deny_reason *r = &v->reasons[i];
+		zc_printable(r->reason, reason, sizeof(reason));
+		zc_format_ms(r->first_ms, first, sizeof(first));
+		zc_format_ms(r->last_ms, last, sizeof(last));
+		zc_format_frame(&r->last, frame, sizeof(frame));
+		printf("%-18s %8llu  %-11s  %-11s  %s\n", reason, (unsigned long long)r->count,
+		       first, last, frame);
+	}
+	printf("\n%-11s  %s\n", "TIME", "DENIAL");
+	for (uint32_t i = 0; i < v->head->records; i++) {
+		zc_format_ms(v->records[i].time_ms, first, sizeof(first));
+		zc_format_denial(&v->records[i], line, sizeof(line));
+		printf("%-11s  %s\n", first, line);
+	}
+	printf("\n%llu denials, %llu of them only counted (the first %u of each reason are "
+	       "kept in detail); times: seconds since the hypervisor started\n",
+	       (unsigned long long)v->head->denied, (unsigned long long)v->head->unrecorded,
+	       v->head->per_reason);
+}
+
+static void print_json_frame(const struct zctl_frame *f)
+{
+	char buf[512];
+
+	if (zc_json_frame(f, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "null");
+	fputs(buf, stdout);
+}
+
+static void denials_json(const struct denials_view *v)
+{
+	char name[ZCTL_DNS_NAME_LEN * 6 + 3];
+
+	printf("{\"denied\": %llu, \"unrecorded\": %llu, \"now_ms\": %llu, \"per_reason\": %u, "
+	       "\"reasons\": [",
+	       (unsigned long long)v->head->denied, (unsigned long long)v->head->unrecorded,
+	       (unsigned long long)v->head->now_ms, v->head->per_reason);
+	for (uint32_t i = 0; i < v->head->reasons; i++) {
+		const struct zctl_deny_reason *r = &v->reasons[i];
+		printf("%s\n  {\"reason\": ", i ? "," : "");
+		print_json_string(r->reason);
+		printf(", \"count\": %llu, \"first_ms\": %llu, \"last_ms\": %llu, \"kept\": %u, "
+		       "\"last\": ",
+		       (unsigned long long)r->count, (unsigned long long)r->first_ms,
+		       (unsigned long long)r->last_ms, r->kept);
+		print_json_frame(&r->last);
+		printf("}");
+	}
+	printf("],\n \"records\": [");
+	for (uint32_t i = 0; i < v->head->records; i++) {
+		const struct zctl_deny_record *r = &v->records[i];
+		printf("%s\n  {\"time_ms\": %llu, \"reason\": ", i ? "," : "",
+		       (unsigned long long)r->time_ms);
+		print_json_string(r->reason);
+		if (r->name[0] && zc_json_string(r->name, name, sizeof(name)) >= 0)
+			printf(", \"name\": %s, \"frame\": ", name);
+		else
+			printf(", \"name\": null, \"frame\": ");
+		print_json_frame(&r->frame);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static int cmd_denials(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"uplink", no_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct denials_view v;
+	const char *name = NULL;
+	int c, json = 0, uplink = 0;
+
+	while ((c = next_option("denials", argc, argv, "+:h", longs)) != -1) {
+		if (c == 'h')
+			usage_exit(usage_denials, 0);
+		json |= c == 'j';
+		uplink |= c == 'u';
+	}
+	if (uplink && optind < argc)
+		usage_error("denials", "--uplink takes no zone name (got '%s')", argv[optind]);
+	if (!uplink)
+		name = name_operand("denials", argc, argv);
+	channel_open();
+	v = fetch_denials(name);
+	if (json)
+		denials_json(&v);
+	else
+		denials_table(&v);
+	return 0;
+}
+
 /* ---- stop, rm ---------------------------------------------------------------- */
 
 static int cmd_stop(int argc, char **argv)
@@ -736,7 +895,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{"run", cmd_run},   {"ps", cmd_ps}, {"logs", cmd_logs},
+	{"run", cmd_run},   {"ps", cmd_ps}, {"logs", cmd_logs},	  {"denials", cmd_denials},
 	{"stop", cmd_stop}, {"rm", cmd_rm}, {"stats", cmd_stats},
 };
 
