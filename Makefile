@@ -100,6 +100,8 @@ help:
 	@echo "make run        build and boot the agent host in QEMU"
 	@echo "make test       unit tests (ASan/UBSan) then QEMU integration tests"
 	@echo "make unit       host unit tests only"
+	@echo "make zonectl    the control zone's CLI, build/zonectl/zonectl (static)"
+	@echo "make fuzz       build every libFuzzer target and run each 30 s"
 	@echo "make check      clang-format check, cppcheck and unit tests"
 	@echo "make esp CONF=file IMAGES='a b' OUT=dir   an ESP with another config"
 	@echo "make bench      Linux boot to /init in a zone vs. direct QEMU (-icount; docs/benchmarks.md)"
@@ -155,6 +157,7 @@ run: deps all kernel initramfs
 # ---- tests ---------------------------------------------------------------
 include mk/host.mk
 
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
@@ -192,19 +195,19 @@ integration: all kernel initramfs $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
-bench: all kernel initramfs $(BUILD)/bench/bench_policy
+bench: all kernel initramfs $(BENCH_BINS)
 	@tools/bench
 	@tools/bench-control
 	@$(BUILD)/bench/bench_policy
 
-# Native policy lookups per second as the rule count grows (docs/network.md).
-# Host tools link the optimised, uninstrumented library (mk/host.mk): a figure
-# measured under the sanitizers would measure the sanitizers.
-.PHONY: bench-policy
-BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+# Host tools, one per tests/bench/*.c, link the optimised, uninstrumented library
+# (mk/host.mk): a figure measured under the sanitizers would measure the sanitizers.
 $(BUILD)/bench/%: $(NATIVE_OBJ)/tests/bench/%.o $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(NATIVE_CFLAGS) -o $@ $^
+
+# Native policy lookups per second as the rule count grows (docs/network.md).
+.PHONY: bench-policy
 bench-policy: $(BUILD)/bench/bench_policy
 	@$<
 
