@@ -32,7 +32,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic \
 # Pure logic: compiled into the hypervisor, the loader (some) and, once, into
 # the host libraries every unit test, fuzzer and benchmark links (mk/host.mk).
 # An explicit list: pure files share folders with hypervisor-only ones (hv/npt.c
-# beside hv/vmrun.c), so the split cannot be read off the tree; a source goes here
+# beside hv/mmio.c), so the split cannot be read off the tree; a source goes here
 # when it needs nothing but other pure sources and has a host test.
 PURE_SRCS := \
 	drivers/acpi.c \
