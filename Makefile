@@ -154,9 +154,10 @@ integration: all kernel initramfs $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
-bench: all kernel initramfs $(BUILD)/bench/bench_policy
+bench: all kernel initramfs $(TEST_TOOLS) $(BUILD)/bench/bench_policy
 	@tools/bench
 	@tools/bench-control
+	@tools/bench-net-flood
 	@$(BUILD)/bench/bench_policy
 
 # Native policy lookups per second as the rule count grows (docs/network.md).
