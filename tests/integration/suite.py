@@ -22,11 +22,18 @@ def all_tests():
                 yield name[5:], getattr(mod, name)
 
 
+def selected(only=()):
+    """The tests run_all runs, in its order: all of them, or those named in only."""
+    return [(name, fn) for name, fn in all_tests() if not only or name in only]
+
+
+def selected_names(only=()):
+    return [name for name, _ in selected(only)]
+
+
 def run_all(only=()):
     passed = failed = 0
-    for name, fn in all_tests():
-        if only and name not in only:
-            continue
+    for name, fn in selected(only):
         t0 = time.monotonic()
         try:
             fn(name)
