@@ -3,6 +3,7 @@ import time
 import traceback
 
 from harness import Boot, TestFailure, make_esp
+import registry
 import test_boot
 import test_control
 import test_linux
@@ -11,15 +12,16 @@ import test_network
 import test_vmx
 import test_zones
 
+# Importing a module registers its tests (registry.py); the log lists them
+# module by module in this order, by name within each.
 MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_network,
            test_vmx]
 
 
 def all_tests():
-    for mod in MODULES:
-        for name in sorted(dir(mod)):
-            if name.startswith("test_"):
-                yield name[5:], getattr(mod, name)
+    order = [m.__name__ for m in MODULES]
+    for t in sorted(registry.TESTS, key=lambda t: (order.index(t.module), t.name)):
+        yield t.name, t.run
 
 
 def selected(only=()):
