@@ -26,7 +26,7 @@ def test_bad_linux_images_are_refused(name):
              zone("bigrd", image="vmlinuz", initrd="big.cpio", memory="96M", cpu=1),
              zone("ok", image="hello.elf", memory="16M", cpu=2)]
     esp = linux_esp(name, zones, {"trunc.bz": kernel[:len(kernel) // 2],
-                                 "big.cpio": b"\0" * (20 << 20)})
+                                  "big.cpio": b"\0" * (20 << 20)})
     with Boot(name, esp, smp=4, mem=1024, timeout=120) as b:
         b.expect_seen(r"^zone trunc: refused: bzImage is truncated \(\d+ bytes, setup and kernel need \d+\)$")
         b.expect_seen(r"^zone small: refused: kernel needs \d+ MiB \(\d+ MiB init_size at \d+ MiB\) but the zone has 66 MiB$")
