@@ -218,6 +218,7 @@ check: unit
 		$(wildcard tests/integration/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
+	pyflakes3 tests/integration/*.py tools/run-suite
 
 clean:
 	rm -rf $(BUILD)

@@ -7,10 +7,7 @@ import shutil
 import subprocess
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(TOP, "build")
-ESP = os.path.join(BUILD, "esp")
-LOGS = os.path.join(BUILD, "test-logs")
+from paths import ESP, LOGS, TEST_ESPS, TOOLS
 
 
 class TestFailure(Exception):
@@ -19,7 +16,7 @@ class TestFailure(Exception):
 
 def make_esp(name, conf, images=()):
     """A copy of build/esp with its own zonevisor.conf and extra image files."""
-    out = os.path.join(BUILD, "test-esp", name)
+    out = os.path.join(TEST_ESPS, name)
     if os.path.exists(out):
         shutil.rmtree(out)
     shutil.copytree(ESP, out)
@@ -41,7 +38,7 @@ class Boot:
         self.log_path = os.path.join(LOGS, name + ".log")
         self.log = open(self.log_path, "w")
         tool = "zv-bochs" if emu == "bochs" else "zv-qemu"
-        cmd = [os.path.join(TOP, "tools", tool), "--smp", str(smp), "--mem", str(mem),
+        cmd = [os.path.join(TOOLS, tool), "--smp", str(smp), "--mem", str(mem),
                "--timeout", str(timeout)]
         if cpu:
             cmd += ["--cpu", cpu]

@@ -3,6 +3,7 @@ import time
 import traceback
 
 from harness import Boot, TestFailure, make_esp
+import registry
 import test_boot
 import test_control
 import test_linux
@@ -11,22 +12,30 @@ import test_network
 import test_vmx
 import test_zones
 
+# Importing a module registers its tests (registry.py); the log lists them
+# module by module in this order, by name within each.
 MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_network,
            test_vmx]
 
 
 def all_tests():
-    for mod in MODULES:
-        for name in sorted(dir(mod)):
-            if name.startswith("test_"):
-                yield name[5:], getattr(mod, name)
+    order = [m.__name__ for m in MODULES]
+    for t in sorted(registry.TESTS, key=lambda t: (order.index(t.module), t.name)):
+        yield t.name, t.run
+
+
+def selected(only=()):
+    """The tests run_all runs, in its order: all of them, or those named in only."""
+    return [(name, fn) for name, fn in all_tests() if not only or name in only]
+
+
+def selected_names(only=()):
+    return [name for name, _ in selected(only)]
 
 
 def run_all(only=()):
     passed = failed = 0
-    for name, fn in all_tests():
-        if only and name not in only:
-            continue
+    for name, fn in selected(only):
         t0 = time.monotonic()
         try:
             fn(name)

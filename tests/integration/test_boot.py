@@ -1,9 +1,13 @@
 """Foundation: UEFI -> loader -> hypervisor on every CPU; bad config; exceptions."""
+import os
+
 from harness import Boot, make_esp
+from registry import integration_test
+from zoneconf import conf, zone
 
 VERSION_LINE = r"^zonevisor \d+\.\d+\.\d+ booting$"
 READY = r"^zonevisor: ready \((\d+) cpus, (\d+) MiB free\)$"
-BASE_CONF = "[zonevisor]\non_idle = poweroff\n"
+BASE_CONF = conf()
 
 
 def check_boot(name, smp):
@@ -30,14 +34,17 @@ def check_boot(name, smp):
             b.fail("QEMU did not power off cleanly")
 
 
+@integration_test
 def test_boot_smp1(name):
     check_boot(name, 1)
 
 
+@integration_test
 def test_boot_smp4(name):
     check_boot(name, 4)
 
 
+@integration_test
 def test_smt_siblings_are_reported(name):
     """docs/security.md, "Speculative execution": two threads of one core
     would let zones share a core's predictors and buffers; the hypervisor
@@ -50,8 +57,9 @@ def test_smt_siblings_are_reported(name):
         b.expect(r"^zonevisor: powering off$")
 
 
+@integration_test
 def test_malformed_config_stops_boot(name):
-    esp = make_esp(name, "[zonevisor]\ncolour = blue\n")
+    esp = make_esp(name, conf(on_idle=None, colour="blue"))
     with Boot(name, esp, smp=1) as b:
         b.expect(r"zonevisor loader: error: /zonevisor/zonevisor.conf: line 2: .*colour")
         b.expect(r"boot stopped; powering off")
@@ -60,8 +68,8 @@ def test_malformed_config_stops_boot(name):
             b.fail("the hypervisor started despite a bad config")
 
 
+@integration_test
 def test_missing_hypervisor_stops_boot(name):
-    import os
     esp = make_esp(name, BASE_CONF)
     os.remove(os.path.join(esp, "zonevisor", "hypervisor.elf"))
     with Boot(name, esp, smp=1) as b:
@@ -69,8 +77,8 @@ def test_missing_hypervisor_stops_boot(name):
         b.wait_exit(30)
 
 
+@integration_test
 def test_corrupt_hypervisor_stops_boot(name):
-    import os
     esp = make_esp(name, BASE_CONF)
     with open(os.path.join(esp, "zonevisor", "hypervisor.elf"), "wb") as f:
         f.write(b"not an elf file at all")
@@ -80,7 +88,7 @@ def test_corrupt_hypervisor_stops_boot(name):
 
 
 def check_fault(name, kind, mnemonic, vector):
-    esp = make_esp(name, "[zonevisor]\ndebug_fault = %s\n" % kind)
+    esp = make_esp(name, conf(on_idle=None, debug_fault=kind))
     with Boot(name, esp, smp=2) as b:
         b.expect(READY)
         b.expect(r"^zonevisor: debug_fault: ")
@@ -97,20 +105,24 @@ def check_fault(name, kind, mnemonic, vector):
         return b
 
 
+@integration_test
 def test_exception_ud_dumps_registers(name):
     check_fault(name, "ud", "#UD", 6)
 
 
+@integration_test
 def test_exception_pf_dumps_registers(name):
     b = check_fault(name, "pf", "#PF", 14)
     if not b.seen(r"cr2 0000700000000000"):
         b.fail("cr2 does not hold the faulting address")
 
 
+@integration_test
 def test_exception_gp_dumps_registers(name):
     check_fault(name, "gp", "#GP", 13)
 
 
+@integration_test
 def test_cpu_without_svm_gets_clear_message(name):
     esp = make_esp(name, BASE_CONF)
     with Boot(name, esp, smp=2, cpu="EPYC,-svm") as b:
@@ -120,8 +132,8 @@ def test_cpu_without_svm_gets_clear_message(name):
         b.wait_exit(30)
 
 
+@integration_test
 def test_missing_config_stops_boot(name):
-    import os
     esp = make_esp(name, BASE_CONF)
     os.remove(os.path.join(esp, "zonevisor", "zonevisor.conf"))
     with Boot(name, esp, smp=1) as b:
@@ -130,8 +142,9 @@ def test_missing_config_stops_boot(name):
         b.wait_exit(30)
 
 
+@integration_test
 def test_missing_zone_image_stops_boot(name):
-    esp = make_esp(name, BASE_CONF + "[zone a]\nimage = nope.elf\nmemory = 16M\ncpu = 1\n")
+    esp = make_esp(name, conf(zone("a", image="nope.elf", memory="16M", cpu=1)))
     with Boot(name, esp, smp=2) as b:
         b.expect(r"zonevisor loader: error: cannot open /zonevisor/nope.elf on the ESP")
         b.wait_exit(30)

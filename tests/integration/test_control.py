@@ -6,39 +6,19 @@ import re
 import threading
 import time
 
-from harness import BUILD, Boot, make_esp
-
-KERNEL = os.path.join(BUILD, "linux", "vmlinuz")
-AGENT_INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")
-CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
-ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
-GUESTS = os.path.join(BUILD, "guests")
-NET_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net-check.sh")
-BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
-def msr_module():
-    with open(os.path.join(BUILD, "linux", "version")) as f:
-        kver = f.read().strip()
-    return os.path.join(BUILD, "linux", "root", "lib", "modules", kver, "kernel", "arch", "x86",
-                        "kernel", "msr.ko")
-
+from harness import Boot, make_esp
+from paths import (AGENT_INITRD, BAD_VIRTIO, CONTROL_INITRD, KERNEL, NET_CHECK, TEST_ESPS,
+                   ZONECTL, guest, kernel_module)
+from registry import integration_test
+from zoneconf import conf, zone
 
 X2APIC_ICR = 0x830  # Intel SDM vol. 3A, 11.12.9: the x2APIC ICR is one 64-bit MSR
 ICR_LEVEL_ASSERT = 1 << 14
 ICR_MODES = {"INIT": 0x500, "STARTUP": 0x600 | 0x10, "NMI": 0x400}
 
-CONF = """[zonevisor]
-on_idle = poweroff
-verify_wipe = yes
-agent_kernel = vmlinuz
-agent_initrd = agent.cpio.gz
-
-[zone control]
-control = yes
-image = vmlinuz
-initrd = control-test.cpio
-memory = 512M
-args = console=ttyS0 panic=1 quiet
-"""
+CONF = conf(zone("control", control="yes", image="vmlinuz", initrd="control-test.cpio",
+                 memory="512M", args="console=ttyS0 panic=1 quiet"),
+            verify_wipe="yes", agent_kernel="vmlinuz", agent_initrd="agent.cpio.gz")
 
 
 def cpio_newc(files):
@@ -83,13 +63,13 @@ def control_esp(name):
                    ("bin/net-check", 0o755, read(NET_CHECK)),
                    ("bin/zv-badvirtio", 0o755, read(BAD_VIRTIO))]), mtime=0)
     extra = cpio_newc([
-        ("lib/zv-test/hello.elf", 0o644, read(os.path.join(GUESTS, "hello.elf"))),
-        ("lib/zv-test/marker.elf", 0o644, read(os.path.join(GUESTS, "marker.elf"))),
-        ("lib/zv-test/scan.elf", 0o644, read(os.path.join(GUESTS, "scan.elf"))),
+        ("lib/zv-test/hello.elf", 0o644, read(guest("hello"))),
+        ("lib/zv-test/marker.elf", 0o644, read(guest("marker"))),
+        ("lib/zv-test/scan.elf", 0o644, read(guest("scan"))),
         ("lib/zv-test/agent-zonectl.cpio", 0o644, agent_with_zonectl),
-        ("lib/zv-test/msr.ko", 0o644, read(msr_module())),
+        ("lib/zv-test/msr.ko", 0o644, read(kernel_module("arch/x86/kernel/msr.ko"))),
     ])
-    combined = os.path.join(BUILD, "test-esp", name + "-control-test.cpio")
+    combined = os.path.join(TEST_ESPS, name + "-control-test.cpio")
     os.makedirs(os.path.dirname(combined), exist_ok=True)
     with open(combined, "wb") as f:
         f.write(read(CONTROL_INITRD) + gzip.compress(extra, mtime=0))
@@ -141,6 +121,7 @@ def pool_free(s):
     return int(m.group(1))
 
 
+@integration_test
 def test_zonectl_runs_lists_stops_and_removes_agent_zones(name):
     with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=400) as b:
         s = Session(b)
@@ -194,6 +175,7 @@ def write_msr_command(msr, value):
             "2>/dev/null" % (octal, msr // 8))
 
 
+@integration_test
 def test_control_zone_cannot_read_memory_or_signal_agent_cpus(name):
     with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=300) as b:
         s = Session(b)
@@ -291,6 +273,7 @@ def bar_sizing_stays_virtual(b, s, bdf, web):
         b.fail("BAR4 of %s did not read back its boot value" % bdf)
 
 
+@integration_test
 def test_control_zone_drives_its_passed_through_nic_and_disk(name):
     with PageServer("zonevisor passthrough page %d\n" % os.getpid()) as web, \
             Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=300,
@@ -346,6 +329,7 @@ def test_control_zone_drives_its_passed_through_nic_and_disk(name):
                    "\n".join(b.seen(r"used index")))
 
 
+@integration_test
 def test_bad_requests_fail_clearly_and_spawn_cycles_return_the_pool(name):
     with Boot(name, esp=control_esp(name), smp=4, mem=2048, timeout=600) as b:
         s = Session(b)
@@ -391,6 +375,7 @@ def test_bad_requests_fail_clearly_and_spawn_cycles_return_the_pool(name):
         s.must("zonectl rm -f keep")
 
 
+@integration_test
 def test_agent_zones_sit_on_the_switch_which_denies_by_default(name):
     """Issue 7, the part without the uplink: every zonectl zone has a virtio-net
     NIC (Debian's virtio_mmio + virtio_net) on the hypervisor's switch; with no

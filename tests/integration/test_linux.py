@@ -3,29 +3,30 @@ boot-protocol loader and starts; bad images are refused before any CPU runs."""
 import os
 import time
 
-from harness import BUILD, Boot, make_esp
+from harness import Boot, make_esp
+from paths import AGENT_INITRD, KERNEL, kernel_release
+from registry import integration_test
+from zoneconf import conf, zone
 
-KERNEL = os.path.join(BUILD, "linux", "vmlinuz")
-BASE = "[zonevisor]\non_idle = poweroff\n"
 
-
-def linux_esp(name, conf, extra_files):
-    esp = make_esp(name, BASE + conf, [KERNEL])
+def linux_esp(name, zones, extra_files):
+    esp = make_esp(name, conf(*zones), [KERNEL])
     for fname, data in extra_files.items():
         with open(os.path.join(esp, "zonevisor", fname), "wb") as f:
             f.write(data)
     return esp
 
 
+@integration_test
 def test_bad_linux_images_are_refused(name):
     with open(KERNEL, "rb") as f:
         kernel = f.read()
-    conf = ("[zone trunc]\nimage = trunc.bz\nmemory = 256M\ncpu = 1\n"
-            "[zone small]\nimage = vmlinuz\nmemory = 66M\ncpu = 1\n"
-            "[zone bigrd]\nimage = vmlinuz\ninitrd = big.cpio\nmemory = 96M\ncpu = 1\n"
-            "[zone ok]\nimage = hello.elf\nmemory = 16M\ncpu = 2\n")
-    esp = linux_esp(name, conf, {"trunc.bz": kernel[:len(kernel) // 2],
-                                 "big.cpio": b"\0" * (20 << 20)})
+    zones = [zone("trunc", image="trunc.bz", memory="256M", cpu=1),
+             zone("small", image="vmlinuz", memory="66M", cpu=1),
+             zone("bigrd", image="vmlinuz", initrd="big.cpio", memory="96M", cpu=1),
+             zone("ok", image="hello.elf", memory="16M", cpu=2)]
+    esp = linux_esp(name, zones, {"trunc.bz": kernel[:len(kernel) // 2],
+                                  "big.cpio": b"\0" * (20 << 20)})
     with Boot(name, esp, smp=4, mem=1024, timeout=120) as b:
         b.expect_seen(r"^zone trunc: refused: bzImage is truncated \(\d+ bytes, setup and kernel need \d+\)$")
         b.expect_seen(r"^zone small: refused: kernel needs \d+ MiB \(\d+ MiB init_size at \d+ MiB\) but the zone has 66 MiB$")
@@ -36,10 +37,11 @@ def test_bad_linux_images_are_refused(name):
             b.fail("refused zones leaked pool memory")
 
 
+@integration_test
 def test_debian_kernel_starts_in_a_zone(name):
-    conf = ("[zone lin]\nimage = vmlinuz\nmemory = 256M\ncpu = 1\n"
-            "args = console=ttyS0 earlyprintk=serial,ttyS0,115200\n")
-    esp = linux_esp(name, conf, {})
+    lin = zone("lin", image="vmlinuz", memory="256M", cpu=1,
+               args="console=ttyS0 earlyprintk=serial,ttyS0,115200")
+    esp = linux_esp(name, [lin], {})
     with Boot(name, esp, smp=2, mem=1024, timeout=120) as b:
         b.expect(r"^zone lin: started \(cpu 1, 256 MiB\)$")
         b.expect(r"^\[lin\] \[ +0\.000000\] Linux version 6\.\d+\.\d+-\d+-amd64 ")
@@ -49,25 +51,18 @@ def test_debian_kernel_starts_in_a_zone(name):
 
 
 # ---- agent zones running the Debian kernel with the agent initramfs ------
-INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")
 ARGS = "console=ttyS0 panic=1 quiet"
-
-
-def kernel_release():
-    with open(os.path.join(BUILD, "linux", "version")) as f:
-        return f.read().split()[0]
 
 
 def agent_zone(zname, cpu, command, memory="128M", after=None, console=False):
     """A [zone] section: the Debian kernel + agent initramfs running command."""
-    conf = (f"[zone {zname}]\nimage = vmlinuz\ninitrd = agent.cpio.gz\n"
-            f"memory = {memory}\ncpu = {cpu}\nargs = {ARGS} -- {command}\n")
-    conf += "console = yes\n" if console else ""
-    return conf + (f"after = {after}\n" if after else "")
+    return zone(zname, image="vmlinuz", initrd="agent.cpio.gz", memory=memory, cpu=cpu,
+                args=f"{ARGS} -- {command}", console="yes" if console else None,
+                after=after or None)
 
 
-def agent_esp(name, conf):
-    return make_esp(name, BASE + conf, [KERNEL, INITRD])
+def agent_esp(name, *zones):
+    return make_esp(name, conf(*zones), [KERNEL, AGENT_INITRD])
 
 
 def zone_output(b, zname):
@@ -80,15 +75,16 @@ def zone_output(b, zname):
     b.fail(f"zone {zname} never ran its command")
 
 
+@integration_test
 def test_linux_zones_run_commands_and_report_status(name):
     """1 vCPU (uname, one processor), exit status 7 beside it on another CPU
     at the same time, then a 2-vCPU zone that runs a command on each CPU."""
-    conf = (agent_zone("one", 1, "uname -r; grep -c ^processor /proc/cpuinfo; date -u +%s")
-            + agent_zone("seven", 2, "sh -c 'sleep 1; exit 7'")
-            + agent_zone("two", "1,2", "grep -c ^processor /proc/cpuinfo; "
-                         "for c in 0 1; do taskset -c $c cut -d' ' -f39 /proc/self/stat; done",
-                         after="one"))
-    with Boot(name, agent_esp(name, conf), smp=4, mem=1024, timeout=240) as b:
+    zones = [agent_zone("one", 1, "uname -r; grep -c ^processor /proc/cpuinfo; date -u +%s"),
+             agent_zone("seven", 2, "sh -c 'sleep 1; exit 7'"),
+             agent_zone("two", "1,2", "grep -c ^processor /proc/cpuinfo; "
+                        "for c in 0 1; do taskset -c $c cut -d' ' -f39 /proc/self/stat; done",
+                        after="one")]
+    with Boot(name, agent_esp(name, *zones), smp=4, mem=1024, timeout=240) as b:
         b.expect(r"^zone one: started \(cpu 1, 128 MiB\)$")
         b.expect(r"^zone seven: started \(cpu 2, 128 MiB\)$")
         # both run at once: neither stopped before the second started
@@ -111,14 +107,15 @@ def test_linux_zones_run_commands_and_report_status(name):
             b.fail("zone seven's /init did not report 7")
 
 
+@integration_test
 def test_linux_zone_panic_reboot_and_poweroff(name):
     """A zone that panics ends (panic=1 reboots it), a neighbour finishes its
     work undisturbed; reboot and poweroff end zones with their reasons."""
-    conf = (agent_zone("crash", 1, "sleep 1; echo c > /proc/sysrq-trigger")
-            + agent_zone("calm", 2, "sleep 12; echo calm finished")
-            + agent_zone("off", 3, "poweroff -f")
-            + agent_zone("rb", 1, "reboot -f", after="crash"))
-    with Boot(name, agent_esp(name, conf), smp=4, mem=1024, timeout=240) as b:
+    zones = [agent_zone("crash", 1, "sleep 1; echo c > /proc/sysrq-trigger"),
+             agent_zone("calm", 2, "sleep 12; echo calm finished"),
+             agent_zone("off", 3, "poweroff -f"),
+             agent_zone("rb", 1, "reboot -f", after="crash")]
+    with Boot(name, agent_esp(name, *zones), smp=4, mem=1024, timeout=240) as b:
         b.expect_seen(r"^\[crash\] .*Kernel panic - not syncing: sysrq triggered crash")
         m = b.expect_seen(r"^zone crash: stopped \((.*)\)$")
         if not m.group(1).startswith("reboot"):
@@ -135,12 +132,13 @@ def test_linux_zone_panic_reboot_and_poweroff(name):
             b.fail("calm ended before crash: the neighbour test proves nothing")
 
 
+@integration_test
 def test_linux_zone_reads_the_console(name):
     """Typed input reaches the console zone's UART (receive FIFO and IRQ 4)
     and its shell; a zone without console = yes beside it gets none."""
-    conf = (agent_zone("rx", 1, "read a; read b; echo \"got [$a] [$b]\"", console=True)
-            + agent_zone("deaf", 2, "sleep 6; read -t 1 x; echo \"deaf read [$x]\""))
-    with Boot(name, agent_esp(name, conf), smp=4, mem=1024, timeout=180) as b:
+    zones = [agent_zone("rx", 1, "read a; read b; echo \"got [$a] [$b]\"", console=True),
+             agent_zone("deaf", 2, "sleep 6; read -t 1 x; echo \"deaf read [$x]\"")]
+    with Boot(name, agent_esp(name, *zones), smp=4, mem=1024, timeout=180) as b:
         b.expect_seen(r"^\[rx\] init: running: ")
         b.expect_seen(r"^\[deaf\] init: running: ")
         b.send("hello zone\n")

@@ -10,11 +10,10 @@ import os
 import re
 import subprocess
 
-from harness import BUILD, LOGS, TestFailure
+from harness import TestFailure
+from paths import AGENT_INITRD, KERNEL, KERNEL_VERSION, LOGS
+from registry import integration_test
 
-KERNEL = os.path.join(BUILD, "linux", "vmlinuz")
-KVERSION = os.path.join(BUILD, "linux", "version")
-INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")
 COMMAND = "sh -c 'uname -r; grep -c ^processor /proc/cpuinfo; exit 7'"
 
 
@@ -24,7 +23,7 @@ class DirectBootFailure(TestFailure, AssertionError):
 
 def boot_direct(name, command, smp=2, mem=256, timeout=120, extra_args=(), append_extra=""):
     """Boots the kernel and initramfs under plain QEMU; returns (exit status, lines)."""
-    for path, how in ((KERNEL, "tools/fetch-kernel"), (INITRD, "tools/mkinitramfs")):
+    for path, how in ((KERNEL, "tools/fetch-kernel"), (AGENT_INITRD, "tools/mkinitramfs")):
         if not os.path.isfile(path):
             raise DirectBootFailure(f"{path} is missing: run {how} first")
     os.makedirs(LOGS, exist_ok=True)
@@ -34,7 +33,7 @@ def boot_direct(name, command, smp=2, mem=256, timeout=120, extra_args=(), appen
         append += " " + append_extra
     append += " -- " + command
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", str(mem),
-           "-smp", str(smp), "-kernel", KERNEL, "-initrd", INITRD, "-append", append,
+           "-smp", str(smp), "-kernel", KERNEL, "-initrd", AGENT_INITRD, "-append", append,
            "-serial", "stdio", "-display", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *extra_args]
     try:
@@ -55,8 +54,9 @@ def _fail(msg, lines, log_path):
     raise DirectBootFailure(f"{msg} (log {log_path})\n--- console tail ---\n{tail}")
 
 
+@integration_test
 def test_debian_kernel_boots_directly_under_qemu(name):
-    want_version = open(KVERSION).read().strip() if os.path.isfile(KVERSION) else None
+    want_version = open(KERNEL_VERSION).read().strip() if os.path.isfile(KERNEL_VERSION) else None
     rc, lines, log = boot_direct(name, COMMAND)
     if rc is None:
         _fail("QEMU did not exit within 120 s", lines, log)

@@ -2,8 +2,11 @@
 switch, the control zone as uplink (nftables NAT, dnsmasq), allowlists."""
 import os
 import re
+import subprocess
 
-from harness import Boot
+from harness import Boot, TestFailure
+from paths import UPLINK_NFT_CHECK
+from registry import integration_test
 from test_control import NIC, PageServer, Session, control_esp
 
 # The host's HTTP servers are 10.0.2.2 to the control zone (QEMU's user
@@ -48,6 +51,7 @@ def wait_for_address(s, zone):
     return re.search(r"(10\.77\.0\.\d+)/24", "\n".join(out)).group(1)
 
 
+@integration_test
 def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(name):
     stamp = "zonevisor page %d" % os.getpid()
     with PageServer(stamp + " A\n", slow_s=TTL_S + 3) as web_a, \
@@ -149,6 +153,7 @@ def test_agent_zone_reaches_its_allowlist_through_the_uplink_and_nothing_else(na
 NEIGHBOUR_FETCHES = 40
 
 
+@integration_test
 def test_malformed_virtio_descriptors_stop_only_that_nic_while_a_neighbour_transfers(name):
     stamp = "%d" % os.getpid()
     with PageServer("zonevisor page %s\n" % stamp) as web, \
@@ -200,15 +205,13 @@ def test_malformed_virtio_descriptors_stop_only_that_nic_while_a_neighbour_trans
         s.must("zonectl rm c")
 
 
+@integration_test
 def test_uplink_rules_hold_in_network_namespaces(name):
     """tools/initramfs/uplink.nft on the build machine, no QEMU: a zone's
     namespace behind zvup reaches the resolver and a public address, not an
     internal one, the gateway's other services or the control zone's other
     address, until the operator adds an exception (docs/network.md)."""
-    import subprocess
-    from harness import TOP, TestFailure
-    script = os.path.join(TOP, "tests", "integration", "uplink-nft-check.sh")
-    p = subprocess.run([script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    p = subprocess.run([UPLINK_NFT_CHECK], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=120)
     lines = p.stdout.strip().splitlines()
     if p.returncode != 0 or len([l for l in lines if l.endswith(("reached", "blocked"))]) != 9:
