@@ -9,7 +9,8 @@
  * per-device locks would have to be taken two at a time in both orders;
  * one lock makes that impossible to get wrong, and the network's cost is
  * the copy, not the lock (docs/network.md, "Measured").  net_lock is taken
- * before a zone's irq_lock (zone_irq_set_line), never after.
+ * before a zone's irq_lock (zone_irq_set_line), never after.  Nothing is
+ * written to the console while it is held (net_unlock_and_print).
  */
 #include "zones/nic.h"
 #include "hv/console.h"
@@ -77,16 +78,41 @@ static int mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 	return zone_write(ctx, gpa, src, len);
 }
 
+/*
+ * Console lines made under net_lock are printed only once it is released:
+ * the UART is slow, and every other NIC and the uplink wait for the lock.
+ * One hold touches the sender and the NICs it delivers to; past HELD_LINES
+ * lines in one hold the rest are not printed (stats.refused still counts).
+ */
+#define HELD_LINES    8
+#define HELD_LINE_MAX 160
+static char held[HELD_LINES][HELD_LINE_MAX]; /* under net_lock */
+static unsigned held_count;		     /* under net_lock */
+
+static void net_unlock_and_print(void)
+{
+	char lines[HELD_LINES][HELD_LINE_MAX];
+	unsigned count = held_count;
+
+	zv_memcpy(lines, held, count * sizeof(lines[0]));
+	held_count = 0;
+	spin_unlock(&net_lock);
+	for (unsigned i = 0; i < count; i++)
+		kprintf("%s", lines[i]);
+}
+
 /* A chain the zone got wrong stopped its device (DEVICE_NEEDS_RESET, until its
- * driver resets it): say so once per refusal, the first REFUSAL_REPORTS. */
+ * driver resets it): say so once per refusal, the first REFUSAL_REPORTS.
+ * Under net_lock: the line waits in held[]. */
 static void report_refusal(struct zone_nic *n)
 {
 	if (n->dev.stats.refused == n->refusals_seen)
 		return;
-	if (n->refusals_seen < REFUSAL_REPORTS)
-		kprintf("zone %s: %s refused %s; the device needs a reset\n", n->zone->name,
-			n->port == UPLINK_PORT ? "uplink" : "nic",
-			virtio_net_refusal_text(n->dev.last_refusal));
+	if (n->refusals_seen < REFUSAL_REPORTS && held_count < HELD_LINES)
+		zv_snprintf(held[held_count++], HELD_LINE_MAX,
+			    "zone %s: %s refused %s; the device needs a reset\n", n->zone->name,
+			    n->port == UPLINK_PORT ? "uplink" : "nic",
+			    virtio_net_refusal_text(n->dev.last_refusal));
 	n->refusals_seen = n->dev.stats.refused;
 }
 
@@ -153,7 +179,7 @@ static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
 	spin_lock(&net_lock);
 	v = virtio_net_mmio_read(&n->dev, offset, size);
 	update_irq(n);
-	spin_unlock(&net_lock);
+	net_unlock_and_print();
 	return v;
 }
 
@@ -164,7 +190,7 @@ static void nic_write(void *ctx, uint64_t offset, unsigned size, uint64_t value)
 	spin_lock(&net_lock);
 	virtio_net_mmio_write(&n->dev, offset, size, (uint32_t)value);
 	update_irq(n);
-	spin_unlock(&net_lock);
+	net_unlock_and_print();
 }
 
 static void port_mac(int port, uint8_t mac[6])
