@@ -8,6 +8,7 @@
 #include "hv/vintr.h"
 #include "zones/io.h"
 #include "zones/irq.h"
+#include "zones/nic.h"
 #include "zones/zone.h"
 
 #define X86_UD	       6
@@ -211,6 +212,8 @@ enum vexit_action exit_hlt(struct vcpu *v)
 	 * CPUs kick with VECTOR_WAKEUP.  irq_enable_and_halt() cannot miss a
 	 * kick that arrives after the check (sti's shadow covers hlt). */
 	while (!hlt_should_end(v)) {
+		if (zone_nic_service(v->zone))
+			continue; /* the NIC has more to send: no sleep before it is out */
 		vcpu_arm_host_timer(v);
 		irq_enable_and_halt();
 	}

@@ -4,15 +4,24 @@
  * NIC is a switch port; the control zone's is the uplink, behind which it
  * routes, NATs and resolves (docs/network.md).
  *
- * Locking: one lock, net_lock, covers the switch and every NIC's device
- * state.  A frame crosses from one zone's device into another's, so
- * per-device locks would have to be taken two at a time in both orders;
- * one lock makes that impossible to get wrong, and the network's cost is
- * the copy, not the lock (docs/network.md, "Measured").  net_lock is taken
- * before a zone's irq_lock (zone_irq_set_line), never after.  Nothing is
- * written to the console while it is held (net_unlock_and_print).
+ * Locking (issue 16: no zone may hold the network hostage).  Three kinds of
+ * lock, all ticket locks, so CPUs are served in turn however often a zone's
+ * exits come back for one, always taken in this order:
+ *   tx_lock   per NIC: one sender at a time, so its frames keep their order
+ *             and its bounce buffer and console lines have one owner;
+ *   net_lock  the switch, ports[] and uplink: held for one frame's switch
+ *             decision and its delivery, never for a guest's descriptors;
+ *   dev_lock  per NIC: its virtio-net state (registers and both rings).
+ * A frame leaves its sender's ring under the sender's dev_lock alone, copied
+ * into the sender's bounce buffer, and the dev_lock is dropped before net_lock
+ * is taken, so no CPU holds two dev_locks.  Transmit work comes in batches
+ * (VIRTIO_NET_TX_BATCH_*), one per zone entry (zone_nic_service).  Console
+ * lines are written after the locks are released.  dev_lock is taken before
+ * a zone's irq_lock (zone_irq_set_line), never after.
  */
 #include "zones/nic.h"
+#include <stdarg.h>
+
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/lib/fmt.h"
@@ -23,28 +32,42 @@
 #include "hv/time.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
-#include "zones/net/deny_log.h"
 #include "zones/net/switch.h"
+#include "zones/net/deny_log.h"
 #include "zones/virtio/net.h"
 #include "zones/zone.h"
 
 #define REFUSAL_REPORTS 16 /* lines per NIC about malformed chains; stats.refused counts on */
 #define UPLINK_PORT	(-1)
+#define NIC_LINES	2   /* per frame: two refusals (the sender's, a receiver's) */
+#define NIC_LINE_MAX	512 /* kprintf's own buffer (hv/console.c): lines cut the same */
+
+/* Console lines made under a lock, printed once it is released. */
+struct nic_lines {
+	unsigned count;
+	char line[NIC_LINES][NIC_LINE_MAX];
+};
 
 struct zone_nic {
-	struct virtio_net dev;
+	struct virtio_net dev; /* under dev_lock */
+	struct ticket_lock dev_lock;
+	struct ticket_lock tx_lock;
+	void (*switch_frame)(struct zone_nic *n, size_t len); /* under net_lock */
+	uint8_t tx_bounce[VIRTIO_NET_FRAME_MAX];	      /* under tx_lock */
+	struct nic_lines lines;				      /* under tx_lock */
 	struct zone *zone;
-	int port;	       /* switch port, or UPLINK_PORT */
-	struct policy *policy; /* the zone's own, or &deny_all */
-	unsigned policy_order; /* pages of *policy when it is the zone's own */
-	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once taken. */
+	int port;		/* switch port, or UPLINK_PORT */
+	struct policy *policy;	/* the zone's own, or &deny_all */
+	unsigned policy_order;	/* pages of *policy when it is the zone's own */
+	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once
+	 * taken.  Under net_lock. */
 	struct deny_log *log;
-	uint64_t refusals_seen; /* dev.stats.refused when last reported */
+	uint64_t refusals_seen; /* dev.stats.refused when last reported; under dev_lock */
 	unsigned order;		/* pages of this struct */
 };
 
 static struct net_switch sw;
-static struct spinlock net_lock;
+static struct ticket_lock net_lock;
 static struct switch_out out;
 static bool switch_ready;
 static struct zone_nic *ports[SWITCH_MAX_PORTS]; /* by switch port */
@@ -78,97 +101,145 @@ static int mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 	return zone_write(ctx, gpa, src, len);
 }
 
-/*
- * Console lines made under net_lock are printed only once it is released:
- * the UART is slow, and every other NIC and the uplink wait for the lock.
- * One hold touches the sender and the NICs it delivers to; past HELD_LINES
- * lines in one hold the rest are not printed (stats.refused still counts).
- */
-#define HELD_LINES    8
-#define HELD_LINE_MAX 160
-static char held[HELD_LINES][HELD_LINE_MAX]; /* under net_lock */
-static unsigned held_count;		     /* under net_lock */
+static void lines_add(struct nic_lines *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static void net_unlock_and_print(void)
+static void lines_add(struct nic_lines *l, const char *fmt, ...)
 {
-	char lines[HELD_LINES][HELD_LINE_MAX];
-	unsigned count = held_count;
+	va_list ap;
 
-	zv_memcpy(lines, held, count * sizeof(lines[0]));
-	held_count = 0;
-	spin_unlock(&net_lock);
-	for (unsigned i = 0; i < count; i++)
-		kprintf("%s", lines[i]);
+	if (l->count == NIC_LINES) /* more than one frame's worth: cannot happen */
+		return;
+	va_start(ap, fmt);
+	zv_vsnprintf(l->line[l->count++], NIC_LINE_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Prints what was collected under a lock; called with none held but tx_lock. */
+static void lines_print(struct nic_lines *l)
+{
+	for (unsigned i = 0; i < l->count; i++)
+		kprintf("%s", l->line[i]);
+	l->count = 0;
 }
 
 /* A chain the zone got wrong stopped its device (DEVICE_NEEDS_RESET, until its
- * driver resets it): say so once per refusal, the first REFUSAL_REPORTS.
- * Under net_lock: the line waits in held[]. */
-static void report_refusal(struct zone_nic *n)
+ * driver resets it): say so once per refusal, the first REFUSAL_REPORTS, into
+ * lines.  Under n's dev_lock. */
+static void report_refusal(struct zone_nic *n, struct nic_lines *lines)
 {
 	if (n->dev.stats.refused == n->refusals_seen)
 		return;
-	if (n->refusals_seen < REFUSAL_REPORTS && held_count < HELD_LINES)
-		zv_snprintf(held[held_count++], HELD_LINE_MAX,
-			    "zone %s: %s refused %s; the device needs a reset\n", n->zone->name,
-			    n->port == UPLINK_PORT ? "uplink" : "nic",
-			    virtio_net_refusal_text(n->dev.last_refusal));
+	if (n->refusals_seen < REFUSAL_REPORTS)
+		lines_add(lines, "zone %s: %s refused %s; the device needs a reset\n",
+			  n->zone->name, n->port == UPLINK_PORT ? "uplink" : "nic",
+			  virtio_net_refusal_text(n->dev.last_refusal));
 	n->refusals_seen = n->dev.stats.refused;
 }
 
-/* After the device model ran: its interrupt line, and anything it refused. */
+/* After the device model ran: its interrupt line.  Under n's dev_lock. */
 static void update_irq(struct zone_nic *n)
 {
-	report_refusal(n);
 	zone_irq_set_line(n->zone, ZONE_NIC_GSI, virtio_net_irq_line(&n->dev));
 }
 
 /* Puts a frame into n's receive queue (dropped, and counted by the model,
- * if the zone posted no buffer) and raises its interrupt. */
-static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len)
+ * if the zone posted no buffer) and raises its interrupt; a refusal's line
+ * goes to the sender's lines.  Under net_lock. */
+static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len, struct nic_lines *lines)
 {
 	if (!n)
 		return;
+	ticket_lock(&n->dev_lock);
 	virtio_net_receive(&n->dev, frame, len);
+	report_refusal(n, lines);
 	update_irq(n);
+	ticket_unlock(&n->dev_lock);
 }
 
 /* Into the zone's deny records, never onto the console: a zone (or a user
  * of the control zone, for the uplink) would write to the operator's
- * terminal at packet rate.  zonectl denials reads them (docs/network.md). */
+ * terminal at packet rate.  zonectl denials reads them (docs/network.md).
+ * Under net_lock. */
 static void report_deny(struct zone_nic *n, const struct switch_out *o)
 {
 	if (n->log)
 		deny_log_add(n->log, o, now_ms());
 }
 
-/* A frame an agent zone sent: the switch decides.  Called with net_lock held. */
-static void on_agent_tx(void *ctx, const uint8_t *frame, size_t len)
+/* The frame in an agent zone's bounce buffer: the switch decides.  Under net_lock. */
+static void on_agent_tx(struct zone_nic *n, size_t len)
 {
-	struct zone_nic *n = ctx;
+	const uint8_t *frame = n->tx_bounce;
 	enum switch_action a =
 		switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
 
 	if (a == SWITCH_REPLY)
-		deliver(n, out.reply, out.reply_len);
+		deliver(n, out.reply, out.reply_len, &n->lines);
 	else if (a == SWITCH_TO_UPLINK)
-		deliver(uplink, frame, len);
+		deliver(uplink, frame, len, &n->lines);
 	if (out.reason != SWITCH_PASS) /* dropped, or refused with a reply */
 		report_deny(n, &out);
 }
 
-/* A frame the control zone sent into the agent network.  Called with net_lock held. */
-static void on_uplink_tx(void *ctx, const uint8_t *frame, size_t len)
+/* The frame the control zone sent into the agent network.  Under net_lock. */
+static void on_uplink_tx(struct zone_nic *n, size_t len)
 {
-	struct zone_nic *n = ctx;
+	const uint8_t *frame = n->tx_bounce;
 	enum switch_action a = switch_from_uplink(&sw, frame, len, now_ms(), &out);
 
 	if (a == SWITCH_REPLY)
-		deliver(n, out.reply, out.reply_len);
+		deliver(n, out.reply, out.reply_len, &n->lines);
 	else if (a == SWITCH_TO_PORT && out.port < SWITCH_MAX_PORTS)
-		deliver(ports[out.port], frame, len);
+		deliver(ports[out.port], frame, len, &n->lines);
 	if (out.reason != SWITCH_PASS)
 		report_deny(n, &out);
+}
+
+/* Copies n's next frame of the batch into its bounce buffer, under its
+ * dev_lock alone; 0 ends the batch.  Under n's tx_lock. */
+static size_t take_frame(struct zone_nic *n)
+{
+	size_t len;
+
+	ticket_lock(&n->dev_lock);
+	len = virtio_net_tx_next(&n->dev, n->tx_bounce);
+	if (!len) { /* the batch's interrupt, or a refused chain */
+		report_refusal(n, &n->lines);
+		update_irq(n);
+	}
+	ticket_unlock(&n->dev_lock);
+	lines_print(&n->lines);
+	return len;
+}
+
+/* One batch of n's transmit queue: each frame copied out, then switched. */
+static void tx_batch(struct zone_nic *n)
+{
+	size_t len;
+
+	ticket_lock(&n->tx_lock);
+	ticket_lock(&n->dev_lock);
+	virtio_net_tx_begin(&n->dev);
+	ticket_unlock(&n->dev_lock);
+	while ((len = take_frame(n)) != 0) {
+		ticket_lock(&net_lock);
+		n->switch_frame(n, len);
+		ticket_unlock(&net_lock);
+		lines_print(&n->lines);
+	}
+	ticket_unlock(&n->tx_lock);
+}
+
+bool zone_nic_service(struct zone *z)
+{
+	struct zone_nic *n = z->nic;
+
+	/* a racy peek: a notify that lands after it is served at the next entry */
+	if (!n || !__atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED))
+		return false;
+	tx_batch(n);
+	return __atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED);
 }
 
 static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
@@ -176,10 +247,10 @@ static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
 	struct zone_nic *n = ctx;
 	uint32_t v;
 
-	spin_lock(&net_lock);
+	ticket_lock(&n->dev_lock);
 	v = virtio_net_mmio_read(&n->dev, offset, size);
 	update_irq(n);
-	net_unlock_and_print();
+	ticket_unlock(&n->dev_lock);
 	return v;
 }
 
@@ -187,10 +258,11 @@ static void nic_write(void *ctx, uint64_t offset, unsigned size, uint64_t value)
 {
 	struct zone_nic *n = ctx;
 
-	spin_lock(&net_lock);
+	/* a transmitq notify only marks tx pending: zone_nic_service sends */
+	ticket_lock(&n->dev_lock);
 	virtio_net_mmio_write(&n->dev, offset, size, (uint32_t)value);
 	update_irq(n);
-	net_unlock_and_print();
+	ticket_unlock(&n->dev_lock);
 }
 
 static void port_mac(int port, uint8_t mac[6])
@@ -257,11 +329,12 @@ static void nic_free(struct zone_nic *n)
 }
 
 static void wire(struct zone *z, struct zone_nic *n, const uint8_t mac[6],
-		 void (*tx)(void *, const uint8_t *, size_t))
+		 void (*switch_frame)(struct zone_nic *, size_t))
 {
 	struct vq_mem mem = {mem_read, mem_write, z};
 
-	virtio_net_init(&n->dev, mac, &mem, tx, n);
+	virtio_net_init(&n->dev, mac, &mem);
+	n->switch_frame = switch_frame;
 	z->nic = n;
 	z->nic_window = (struct mmio_device){"virtio-net", ZONE_NIC_GPA, VIRTIO_MMIO_SIZE,
 					     nic_read,	   nic_write,	 n};
@@ -325,7 +398,7 @@ static int plug(struct zone *z, struct zone_nic *n)
 	uint8_t mac[6];
 	int port = -1;
 
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	switch_setup();
 	for (int p = 0; p < SWITCH_MAX_PORTS && port < 0; p++) {
 		port_mac(p, mac);
@@ -337,7 +410,7 @@ static int plug(struct zone *z, struct zone_nic *n)
 		wire(z, n, mac, on_agent_tx);
 		ports[port] = n;
 	}
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	return port;
 }
 
@@ -378,11 +451,11 @@ int zone_nic_attach_uplink(struct zone *control, const char **why)
 		return -1;
 	}
 	n->port = UPLINK_PORT;
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	switch_setup();
 	wire(control, n, gateway_mac, on_uplink_tx);
 	uplink = n;
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	return 0;
 }
 
@@ -392,7 +465,7 @@ void zone_nic_detach(struct zone *z)
 
 	if (!n)
 		return;
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	if (n == uplink)
 		uplink = NULL;
 	else {
@@ -401,7 +474,7 @@ void zone_nic_detach(struct zone *z)
 	}
 	z->nic = NULL;
 	z->nic_window.size = 0;
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	nic_free(n);
 }
 
@@ -436,14 +509,14 @@ void zone_nic_info(const struct zone *z, struct zone_nic_info *o)
 	if (!n)
 		return;
 	zone_nic_address(z, o->address, sizeof(o->address));
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	c = n == uplink ? &sw.uplink : &sw.port[n->port].count;
 	o->rules = n->policy->rule_count;
 	o->allowed = c->allowed;
 	o->denied = c->denied;
 	o->tx_bytes = c->bytes_to_uplink;
 	o->rx_bytes = c->bytes_to_zone;
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 }
 
 unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len)
@@ -452,9 +525,9 @@ unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len
 
 	if (!z->nic)
 		return 0;
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	n = (unsigned)policy_rule_text(z->nic->policy, i, buf, len);
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	return n;
 }
 
@@ -462,12 +535,12 @@ bool zone_nic_denials(const struct zone *z, struct deny_log *copy)
 {
 	bool got = false;
 
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	if (z->nic && z->nic->log) {
 		zv_memcpy(copy, z->nic->log, sizeof(*copy));
 		got = true;
 	}
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	return got;
 }
 
@@ -475,11 +548,11 @@ struct deny_log *zone_nic_take_denials(struct zone *z)
 {
 	struct deny_log *log = NULL;
 
-	spin_lock(&net_lock);
+	ticket_lock(&net_lock);
 	if (z->nic) {
 		log = z->nic->log;
 		z->nic->log = NULL;
 	}
-	spin_unlock(&net_lock);
+	ticket_unlock(&net_lock);
 	return log;
 }

@@ -35,6 +35,13 @@ int zone_nic_attach_uplink(struct zone *control, const char **why);
 /* Unplugs and frees z's NIC (or uplink), if any, and wipes its policy.
  * On the zone's CPU after it stopped. */
 void zone_nic_detach(struct zone *z);
+/*
+ * Sends one batch (VIRTIO_NET_TX_BATCH_*) of what z's NIC was notified to
+ * transmit, if anything: on each of z's vCPUs before it enters the zone, and
+ * from HLT.  The driver notifies once for what it made available, so this is
+ * how the rest of a long ring goes out.  True if tx is still pending after it.
+ */
+bool zone_nic_service(struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c);
 /* The zone's address on the agent network ("10.77.0.10"), for its command line. */

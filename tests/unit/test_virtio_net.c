@@ -71,7 +71,8 @@ static uint8_t *at(uint64_t gpa)
 static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
 static struct virtio_net net;
-static uint16_t avail_idx[2]; /* the driver's free-running avail idx per queue */
+static uint16_t avail_idx[2];		   /* the driver's free-running avail idx per queue */
+static uint16_t qsize[2] = {QSIZE, QSIZE}; /* what driver_probe sets up */
 
 static uint64_t qbase(unsigned q)
 {
@@ -98,7 +99,7 @@ static void offer(unsigned q, uint16_t head)
 {
 	uint64_t avail = qbase(q) + 0x1000;
 
-	put(avail + 4 + 2 * (avail_idx[q] % QSIZE), head, 2);
+	put(avail + 4 + 2 * (avail_idx[q] % qsize[q]), head, 2);
 	avail_idx[q]++;
 	put(avail + 2, avail_idx[q], 2);
 }
@@ -110,12 +111,12 @@ static uint64_t used_idx(unsigned q)
 
 static uint64_t used_id(unsigned q, unsigned slot)
 {
-	return get(qbase(q) + 0x2000 + 4 + 8 * (slot % QSIZE), 4);
+	return get(qbase(q) + 0x2000 + 4 + 8 * (slot % qsize[q]), 4);
 }
 
 static uint64_t used_len(unsigned q, unsigned slot)
 {
-	return get(qbase(q) + 0x2000 + 4 + 8 * (slot % QSIZE) + 4, 4);
+	return get(qbase(q) + 0x2000 + 4 + 8 * (slot % qsize[q]) + 4, 4);
 }
 
 static uint32_t rd(uint64_t off)
@@ -153,7 +154,7 @@ static void setup_queue(unsigned q)
 	wr(R_QUEUE_SEL, q);
 	CHECK_EQ_U64(rd(R_QUEUE_READY), 0);
 	CHECK_EQ_U64(rd(R_QUEUE_MAX), VIRTIO_NET_QUEUE_MAX);
-	wr(R_QUEUE_NUM, QSIZE);
+	wr(R_QUEUE_NUM, qsize[q]);
 	wr(R_DESC_LOW, (uint32_t)base);
 	wr(R_DESC_HIGH, (uint32_t)(base >> 32));
 	wr(R_DRIVER_LOW, (uint32_t)(base + 0x1000));
@@ -199,10 +200,11 @@ static void driver_probe(void)
 
 static void fresh(void)
 {
+	qsize[VIRTIO_NET_RXQ] = qsize[VIRTIO_NET_TXQ] = QSIZE;
 	tx_calls = 0;
 	tx_len = 0;
 	tx_echo = false;
-	virtio_net_init(&net, MAC, &fake, on_tx, &tx_calls);
+	virtio_net_init(&net, MAC, &fake);
 	driver_probe();
 }
 
@@ -234,9 +236,28 @@ static void post_rx(unsigned i)
 	offer(VIRTIO_NET_RXQ, (uint16_t)i);
 }
 
+/* One transmit batch, as zones/nic.c runs it: each frame to on_tx.  Frames taken. */
+static unsigned tx_batch(void)
+{
+	static uint8_t bounce[VIRTIO_NET_FRAME_MAX];
+	unsigned frames = 0;
+	size_t len;
+
+	virtio_net_tx_begin(&net);
+	while ((len = virtio_net_tx_next(&net, bounce)) != 0) {
+		CHECK(len >= VIRTIO_NET_FRAME_MIN && len <= VIRTIO_NET_FRAME_MAX);
+		on_tx(&tx_calls, bounce, len);
+		frames++;
+	}
+	return frames;
+}
+
+/* The notify, then batches until nothing is pending (nic.c's later services). */
 static void kick_tx(void)
 {
 	wr(R_NOTIFY, VIRTIO_NET_TXQ);
+	while (virtio_net_tx_pending(&net))
+		tx_batch();
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -329,7 +350,7 @@ TEST(net_tx_no_interrupt_hint)
 
 TEST(net_tx_before_driver_ok_does_nothing)
 {
-	virtio_net_init(&net, MAC, &fake, on_tx, &tx_calls);
+	virtio_net_init(&net, MAC, &fake);
 	tx_calls = 0;
 	memset(mem, 0, sizeof(mem));
 	avail_idx[1] = 0;
@@ -475,7 +496,7 @@ TEST(net_rx_used_ring_outside_memory)
 {
 	uint8_t f[60];
 
-	virtio_net_init(&net, MAC, &fake, on_tx, &tx_calls);
+	virtio_net_init(&net, MAC, &fake);
 	memset(mem, 0, sizeof(mem));
 	avail_idx[0] = 0;
 	wr(R_STATUS, S_ACK);
@@ -633,7 +654,7 @@ TEST(net_tx_stops_at_the_bad_chain)
 
 TEST(net_tx_used_ring_outside_memory)
 {
-	virtio_net_init(&net, MAC, &fake, on_tx, &tx_calls);
+	virtio_net_init(&net, MAC, &fake);
 	tx_calls = 0;
 	memset(mem, 0, sizeof(mem));
 	avail_idx[1] = 0;
@@ -722,7 +743,152 @@ TEST(refusals_have_a_text_for_the_console)
 		  "an offload that was not offered");
 	CHECK_STR(virtio_net_refusal_text(VQ_ERR_MEM),
 		  "a ring or descriptor outside the zone's memory");
+	CHECK_STR(virtio_net_refusal_text(VIRTIO_NET_REFUSE_SEGS),
+		  "a transmit chain of more than 4 segments");
 	CHECK_STR(virtio_net_refusal_text(12345), "unknown error");
 	for (int e = VQ_ERR_BROKEN; e <= VQ_ERR_MEM; e++)
 		CHECK(strcmp(vq_err_text(e), "unknown error") != 0);
+}
+
+/* ---- bounded transmit work (issue 16, section 5) ------------------------------- */
+
+#define BIG_TXQ 64 /* descriptors and avail ring fit TXQ_BASE's 0x1000-byte parts */
+
+/* A fresh device whose transmitq has BIG_TXQ entries. */
+static void fresh_big_txq(void)
+{
+	fresh();
+	qsize[VIRTIO_NET_TXQ] = BIG_TXQ;
+	driver_probe();
+}
+
+/* Chain `head` of `segs` descriptors from head on: the header, then a 60-byte
+ * frame cut into segs - 1 pieces (the last takes the rest). */
+static void tx_chain(unsigned head, unsigned segs)
+{
+	uint8_t *b = at(buf(VIRTIO_NET_TXQ, 0));
+	unsigned piece = 60 / (segs - 1), at_byte = VIRTIO_NET_HDR_LEN;
+
+	memset(b, 0, VIRTIO_NET_HDR_LEN);
+	make_frame(b + VIRTIO_NET_HDR_LEN, 60);
+	desc(VIRTIO_NET_TXQ, head, buf(VIRTIO_NET_TXQ, 0), VIRTIO_NET_HDR_LEN, NEXT, head + 1);
+	for (unsigned i = 1; i < segs; i++) {
+		unsigned len = i + 1 < segs ? piece : VIRTIO_NET_HDR_LEN + 60 - at_byte;
+
+		desc(VIRTIO_NET_TXQ, head + i, buf(VIRTIO_NET_TXQ, 0) + at_byte, len,
+		     i + 1 < segs ? NEXT : 0, head + i + 1);
+		at_byte += len;
+	}
+}
+
+TEST(net_tx_batch_takes_at_most_its_frame_budget)
+{
+	fresh_big_txq();
+	for (unsigned i = 0; i < 40; i++)
+		post_tx(i, 60); /* one descriptor each */
+	wr(R_NOTIFY, VIRTIO_NET_TXQ);
+	CHECK_EQ_U64(tx_calls, 0); /* the notify itself only marks tx pending */
+	CHECK(virtio_net_tx_pending(&net));
+	CHECK_EQ_U64(tx_batch(), VIRTIO_NET_TX_BATCH_FRAMES);
+	CHECK_EQ_U64(used_idx(VIRTIO_NET_TXQ), VIRTIO_NET_TX_BATCH_FRAMES);
+	CHECK_EQ_U64(rd(R_INT_STATUS), VIRTIO_MMIO_INT_VRING); /* the driver may reclaim */
+	/* the driver will not notify again for these: the device comes back itself */
+	CHECK(virtio_net_tx_pending(&net));
+	CHECK_EQ_U64(tx_batch(), 40 - VIRTIO_NET_TX_BATCH_FRAMES);
+	CHECK(!virtio_net_tx_pending(&net)); /* the batch found the ring empty */
+	CHECK_EQ_U64(used_idx(VIRTIO_NET_TXQ), 40);
+	CHECK_EQ_U64(tx_calls, 40);
+	CHECK_EQ_U64(tx_batch(), 0);
+	CHECK_EQ_U64(net.stats.refused, 0);
+}
+
+TEST(net_tx_batch_takes_at_most_its_descriptor_budget)
+{
+	fresh_big_txq();
+	for (unsigned i = 0; i < 12; i++) { /* 12 chains of 4 descriptors: 48 of the 64 */
+		tx_chain(4 * i, VIRTIO_NET_TX_SEGS_MAX);
+		offer(VIRTIO_NET_TXQ, (uint16_t)(4 * i));
+	}
+	for (unsigned i = 0; i < 12; i++)
+		offer(VIRTIO_NET_TXQ,
+		      (uint16_t)(4 * i)); /* each again: 24 chains, 96 descriptors */
+	wr(R_NOTIFY, VIRTIO_NET_TXQ);
+	CHECK_EQ_U64(tx_batch(), VIRTIO_NET_TX_BATCH_DESCS / VIRTIO_NET_TX_SEGS_MAX);
+	CHECK_EQ_U64(tx_len, 60);
+	CHECK(virtio_net_tx_pending(&net));
+	CHECK_EQ_U64(tx_batch(), 24 - VIRTIO_NET_TX_BATCH_DESCS / VIRTIO_NET_TX_SEGS_MAX);
+	CHECK_EQ_U64(tx_calls, 24);
+	CHECK_EQ_U64(net.stats.refused, 0);
+}
+
+TEST(net_tx_chain_of_four_segments_goes_out)
+{
+	uint8_t want[60];
+
+	fresh();
+	tx_chain(0, VIRTIO_NET_TX_SEGS_MAX);
+	offer(VIRTIO_NET_TXQ, 0);
+	kick_tx();
+	make_frame(want, 60);
+	CHECK_EQ_U64(tx_calls, 1);
+	CHECK(memcmp(tx_seen, want, 60) == 0);
+	CHECK_EQ_U64(net.stats.refused, 0);
+}
+
+TEST(net_tx_chain_of_five_segments_is_refused)
+{
+	fresh();
+	tx_chain(0, VIRTIO_NET_TX_SEGS_MAX + 1);
+	offer(VIRTIO_NET_TXQ, 0);
+	check_tx_refused(VIRTIO_NET_REFUSE_SEGS);
+}
+
+/* Descriptor-table reads through a counting view of the fake memory. */
+static unsigned desc_reads;
+
+static int counting_read(void *ctx, uint64_t gpa, void *dst, size_t len)
+{
+	if (gpa >= TXQ_BASE && gpa < TXQ_BASE + 0x1000)
+		desc_reads++;
+	return fake_read(ctx, gpa, dst, len);
+}
+
+static const struct vq_mem counting = {counting_read, fake_write, NULL};
+
+/* The flood of issue 16: every avail entry names one 64-descriptor chain of a
+ * well-formed frame.  It was 64 descriptor reads and a frame per entry, all in
+ * one notify; now the first chain is refused at its 5th descriptor. */
+TEST(net_tx_flood_of_long_chains_costs_five_descriptor_reads)
+{
+	uint8_t *b = at(buf(VIRTIO_NET_TXQ, 0));
+
+	fresh_big_txq();
+	virtio_net_init(&net, MAC, &counting);
+	driver_probe();
+	memset(b, 0, VIRTIO_NET_HDR_LEN);
+	make_frame(b + VIRTIO_NET_HDR_LEN, 64 * 24 - VIRTIO_NET_HDR_LEN);
+	for (unsigned i = 0; i < BIG_TXQ; i++)
+		desc(VIRTIO_NET_TXQ, i, buf(VIRTIO_NET_TXQ, 0) + 24 * i, 24,
+		     i + 1 < BIG_TXQ ? NEXT : 0, i + 1);
+	for (unsigned i = 0; i < BIG_TXQ; i++)
+		offer(VIRTIO_NET_TXQ, 0);
+	desc_reads = 0;
+	kick_tx();
+	CHECK_EQ_U64(desc_reads, VIRTIO_NET_TX_SEGS_MAX + 1);
+	CHECK_EQ_U64(tx_calls, 0);
+	CHECK_EQ_U64(net.last_refusal, (uint64_t)(int64_t)VIRTIO_NET_REFUSE_SEGS);
+	CHECK(rd(R_STATUS) & S_NEEDS);
+	CHECK(!virtio_net_tx_pending(&net));
+}
+
+TEST(net_tx_reset_clears_pending)
+{
+	fresh();
+	post_tx(0, 60);
+	wr(R_NOTIFY, VIRTIO_NET_TXQ);
+	CHECK(virtio_net_tx_pending(&net));
+	wr(R_STATUS, 0);
+	CHECK(!virtio_net_tx_pending(&net));
+	CHECK_EQ_U64(tx_batch(), 0);
+	CHECK_EQ_U64(tx_calls, 0);
 }

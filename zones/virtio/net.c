@@ -32,6 +32,7 @@ static void reset(void *dev)
 	struct virtio_net *n = dev;
 
 	n->vq_built[VIRTIO_NET_RXQ] = n->vq_built[VIRTIO_NET_TXQ] = false;
+	n->tx_pending = false;
 	n->stats.resets++;
 }
 
@@ -46,6 +47,8 @@ static struct virtq *queue(struct virtio_net *n, unsigned qi)
 		/* registers are frozen after DRIVER_OK, so one build lasts until reset */
 		if (virtio_mmio_queue_init(&n->mmio, qi, &n->vq[qi], &n->mem, VQ_CHAIN_LEN_NET))
 			return 0;
+		if (qi == VIRTIO_NET_TXQ)
+			vq_limit_segs(&n->vq[qi], VIRTIO_NET_TX_SEGS_MAX);
 		n->vq_built[qi] = true;
 	}
 	return &n->vq[qi];
@@ -58,6 +61,7 @@ const char *virtio_net_refusal_text(int why)
 	case VIRTIO_NET_REFUSE_LENGTH: return "a frame or receive buffer of a bad length";
 	case VIRTIO_NET_REFUSE_HEADER: return "an offload that was not offered";
 	case VIRTIO_NET_REFUSE_MEM: return "a segment or used ring outside the zone's memory";
+	case VIRTIO_NET_REFUSE_SEGS: return "a transmit chain of more than 4 segments";
 	default: return vq_err_text(why);
 	}
 }
@@ -70,16 +74,17 @@ static void refuse(struct virtio_net *n, int why)
 	virtio_mmio_needs_reset(&n->mmio);
 }
 
-/* Takes one tx chain: 1 none, 0 sent, or a refusal (< 0).  The chain goes
- * back on the used ring before the callback, so a used ring outside the zone
- * is refused before any frame leaves. */
-static int tx_one(struct virtio_net *n, struct virtq *q)
+/* Takes one tx chain into frame: 1 none, 0 taken (*len), or a refusal (< 0).
+ * The chain goes back on the used ring before the frame is handed on, so a
+ * used ring outside the zone is refused before any frame leaves. */
+static int tx_one(struct virtio_net *n, struct virtq *q, uint8_t *frame, uint32_t *len)
 {
 	struct vq_chain *c = &n->tx_chain;
 	uint8_t hdr[VIRTIO_NET_HDR_LEN];
-	uint32_t len;
 	int r = vq_pop(q, c);
 
+	if (r == VQ_ERR_SEGS)
+		return VIRTIO_NET_REFUSE_SEGS;
 	if (r)
 		return r;
 	if (c->writable_len)
@@ -87,9 +92,9 @@ static int tx_one(struct virtio_net *n, struct virtq *q)
 	if (c->readable_len < VIRTIO_NET_HDR_LEN + VIRTIO_NET_FRAME_MIN ||
 	    c->readable_len > VIRTIO_NET_HDR_LEN + VIRTIO_NET_FRAME_MAX)
 		return VIRTIO_NET_REFUSE_LENGTH;
-	len = c->readable_len - VIRTIO_NET_HDR_LEN;
+	*len = c->readable_len - VIRTIO_NET_HDR_LEN;
 	if (vq_copy_from_chain(q, c, 0, hdr, sizeof(hdr)) != (int)sizeof(hdr) ||
-	    vq_copy_from_chain(q, c, sizeof(hdr), n->tx_frame, len) != (int)len)
+	    vq_copy_from_chain(q, c, sizeof(hdr), frame, *len) != (int)*len)
 		return VIRTIO_NET_REFUSE_MEM;
 	/* 5.1.6.2: no CSUM or GSO was offered, so flags and gso_type must be 0; the
 	 * other fields mean nothing then (Linux leaves num_buffers unset) */
@@ -97,39 +102,67 @@ static int tx_one(struct virtio_net *n, struct virtq *q)
 		return VIRTIO_NET_REFUSE_HEADER;
 	if (vq_push(q, c->head, 0))
 		return VIRTIO_NET_REFUSE_MEM;
-	n->stats.tx_frames++;
-	n->stats.tx_bytes += len;
-	n->tx(n->ctx, n->tx_frame, len);
 	return 0;
 }
 
-/*
- * Sends what the transmitq holds.  At most the queue size per notify: what
- * was pending at the notify fits in that, and chains the driver adds later
- * come with a notify of their own (we never set VIRTQ_USED_F_NO_NOTIFY), so
- * a guest racing the drain cannot keep the device here.
- */
-static void tx_drain(struct virtio_net *n)
+bool virtio_net_tx_pending(const struct virtio_net *n)
 {
-	struct virtq *q = queue(n, VIRTIO_NET_TXQ);
-	bool pushed = false;
+	return n->tx_pending;
+}
 
-	if (!q)
-		return;
-	/* live again after each frame: the callback may have refused an rx chain */
-	for (unsigned i = 0; i < q->size && virtio_mmio_live(&n->mmio); i++) {
-		int r = tx_one(n, q);
+void virtio_net_tx_begin(struct virtio_net *n)
+{
+	n->tx_frames_left = VIRTIO_NET_TX_BATCH_FRAMES;
+	n->tx_descs_left = VIRTIO_NET_TX_BATCH_DESCS;
+	n->tx_batch_pushed = false;
+}
 
-		if (r == 1)
-			break;
-		if (r < 0) {
-			refuse(n, r);
-			break;
-		}
-		pushed = true;
-	}
-	if (pushed && vq_wants_interrupt(q))
+/* Ends a batch: one used-buffer interrupt for all it returned (2.6.7). */
+static size_t tx_end_batch(struct virtio_net *n, const struct virtq *q)
+{
+	if (n->tx_batch_pushed && q && vq_wants_interrupt(q))
 		virtio_mmio_raise(&n->mmio, VIRTIO_MMIO_INT_VRING);
+	n->tx_batch_pushed = false;
+	return 0;
+}
+
+/* Charges a taken chain to the batch's budget. */
+static void tx_charge(struct virtio_net *n, uint32_t len)
+{
+	unsigned segs = n->tx_chain.nsegs;
+
+	n->tx_frames_left--;
+	n->tx_descs_left -= segs < n->tx_descs_left ? segs : n->tx_descs_left;
+	n->tx_batch_pushed = true;
+	n->stats.tx_frames++;
+	n->stats.tx_bytes += len;
+}
+
+size_t virtio_net_tx_next(struct virtio_net *n, uint8_t *frame)
+{
+	struct virtq *q;
+	uint32_t len = 0;
+	int r;
+
+	if (!n->tx_pending)
+		return 0;
+	/* live again at each frame: a frame delivered to n may have refused an rx chain */
+	q = virtio_mmio_live(&n->mmio) ? queue(n, VIRTIO_NET_TXQ) : 0;
+	if (!q) {
+		n->tx_pending = false;
+		return tx_end_batch(n, q);
+	}
+	if (!n->tx_frames_left || !n->tx_descs_left)
+		return tx_end_batch(n, q); /* the rest waits for the next batch */
+	r = tx_one(n, q, frame, &len);
+	if (r) {
+		if (r < 0)
+			refuse(n, r);
+		n->tx_pending = false;
+		return tx_end_batch(n, q);
+	}
+	tx_charge(n, len);
+	return len;
 }
 
 static void notify(void *dev, unsigned qi)
@@ -137,7 +170,7 @@ static void notify(void *dev, unsigned qi)
 	/* a receiveq notify only says buffers were posted: frames are not held back
 	 * waiting for them, so there is nothing to do */
 	if (qi == VIRTIO_NET_TXQ)
-		tx_drain(dev);
+		((struct virtio_net *)dev)->tx_pending = true;
 }
 
 static const struct virtio_mmio_dev_ops net_ops = {
@@ -153,14 +186,11 @@ static const struct virtio_mmio_dev_ops net_ops = {
 	.reset = reset,
 };
 
-void virtio_net_init(struct virtio_net *n, const uint8_t mac[6], const struct vq_mem *mem,
-		     void (*tx)(void *ctx, const uint8_t *frame, size_t len), void *ctx)
+void virtio_net_init(struct virtio_net *n, const uint8_t mac[6], const struct vq_mem *mem)
 {
 	zv_memset(n, 0, sizeof(*n));
 	zv_memcpy(n->mac, mac, sizeof(n->mac));
 	n->mem = *mem;
-	n->tx = tx;
-	n->ctx = ctx;
 	virtio_mmio_init(&n->mmio, &net_ops, n);
 	n->stats.resets = 0; /* count the driver's resets, not this one */
 }

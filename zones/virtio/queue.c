@@ -93,8 +93,15 @@ int vq_init(struct virtq *q, const struct vq_mem *mem, uint16_t size, uint64_t d
 		.used = used,
 		.size = size,
 		.max_len = max_len,
+		.max_segs = VQ_MAX_SEGS,
 	};
 	return 0;
+}
+
+void vq_limit_segs(struct virtq *q, uint16_t segs)
+{
+	if (segs && segs <= VQ_MAX_SEGS)
+		q->max_segs = segs;
 }
 
 static int fail(struct virtq *q, int err)
@@ -117,7 +124,7 @@ static int add_seg(const struct virtq *q, struct vq_chain *c, const struct desc 
 		return VQ_ERR_LEN;
 	if (!writable && c->writable_len)
 		return VQ_ERR_ORDER;
-	if (c->nsegs == VQ_MAX_SEGS)
+	if (c->nsegs >= q->max_segs)
 		return VQ_ERR_SEGS;
 	if ((uint64_t)c->readable_len + c->writable_len + d->len > q->max_len)
 		return VQ_ERR_LEN;
@@ -132,10 +139,21 @@ static int add_seg(const struct virtq *q, struct vq_chain *c, const struct desc 
 	return 0;
 }
 
+/* Whether descriptor i is already in the chain (seen[0..n)). */
+static bool seen_before(const uint16_t *seen, unsigned n, uint16_t i)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (seen[k] == i)
+			return true;
+	return false;
+}
+
 /* Follows the chain from head; hops are bounded by the queue size, so a
- * loop ends in VQ_ERR_LOOP (or VQ_ERR_SEGS, whichever comes first). */
+ * loop ends in VQ_ERR_LOOP, or in VQ_ERR_SEGS at the segment limit unless the
+ * descriptor that does not fit is one the chain already has (a loop, said so). */
 static int walk(const struct virtq *q, uint16_t head, struct vq_chain *c)
 {
+	uint16_t seen[VQ_MAX_SEGS];
 	struct desc d;
 	uint16_t i = head;
 	int err;
@@ -149,8 +167,11 @@ static int walk(const struct virtq *q, uint16_t head, struct vq_chain *c)
 		if (read_desc(q, i, &d))
 			return VQ_ERR_MEM;
 		err = add_seg(q, c, &d);
+		if (err == VQ_ERR_SEGS && seen_before(seen, c->nsegs, i))
+			return VQ_ERR_LOOP;
 		if (err)
 			return err;
+		seen[c->nsegs - 1] = i;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return 0;
 		i = d.next;
@@ -262,7 +283,7 @@ const char *vq_err_text(int err)
 	case VQ_ERR_INDEX: return "a descriptor index past the queue's end";
 	case VQ_ERR_LOOP: return "a descriptor chain that loops";
 	case VQ_ERR_ORDER: return "a device-readable segment after a writable one";
-	case VQ_ERR_SEGS: return "a chain of more than 64 segments";
+	case VQ_ERR_SEGS: return "a chain of more segments than the queue takes";
 	case VQ_ERR_LEN: return "a chain too long, or a segment that wraps";
 	case VQ_ERR_FLAGS: return "an indirect descriptor or an undefined flag";
 	case VQ_ERR_ZERO: return "a zero-length descriptor";

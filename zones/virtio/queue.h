@@ -33,7 +33,7 @@ enum vq_err {
 	VQ_ERR_INDEX = -3,     /* head or next index >= queue size */
 	VQ_ERR_LOOP = -4,      /* more hops than the queue has descriptors */
 	VQ_ERR_ORDER = -5,     /* a readable segment after a writable one (2.6.4.2) */
-	VQ_ERR_SEGS = -6,      /* more than VQ_MAX_SEGS segments */
+	VQ_ERR_SEGS = -6,      /* more segments than the queue's max_segs (VQ_MAX_SEGS at most) */
 	VQ_ERR_LEN = -7,       /* total length over the queue's limit, or gpa+len wraps */
 	VQ_ERR_FLAGS = -8,     /* INDIRECT (never offered) or an undefined flag bit */
 	VQ_ERR_ZERO = -9,      /* a zero-length descriptor */
@@ -74,6 +74,7 @@ struct virtq {
 	uint16_t last_avail; /* free-running: the next avail ring entry to consume */
 	uint16_t used_idx;   /* free-running: the next used ring entry to fill */
 	uint32_t max_len;    /* bound on a chain's total length */
+	uint16_t max_segs;   /* bound on a chain's segments: VQ_MAX_SEGS unless lowered */
 	bool broken;	     /* a pop failed; only vq_init brings the queue back */
 };
 
@@ -88,6 +89,10 @@ bool vq_size_valid(uint32_t size);
  */
 int vq_init(struct virtq *q, const struct vq_mem *mem, uint16_t size, uint64_t desc, uint64_t avail,
 	    uint64_t used, uint32_t max_len);
+
+/* Lowers the segments a chain may have to segs (1..VQ_MAX_SEGS; others are
+ * ignored): pops stop reading descriptors at the first one past it. */
+void vq_limit_segs(struct virtq *q, uint16_t segs);
 
 /*
  * Takes the next available chain into *chain.  Returns 0 (a chain), 1 (none
