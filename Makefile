@@ -195,9 +195,10 @@ integration: all kernel initramfs $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
-bench: all kernel initramfs $(BENCH_BINS)
+bench: all kernel initramfs $(BENCH_BINS) $(TEST_TOOLS)
 	@tools/bench
 	@tools/bench-control
+	@tools/bench-net-flood
 	@$(BUILD)/bench/bench_policy
 
 # Host tools, one per tests/bench/*.c, link the optimised, uninstrumented library

@@ -10,6 +10,13 @@
  * then "good-frame: ok" if the switch answered an ARP request sent after
  * the last reset.  Exit 0 when every line is as it should be.
  *
+ *        zv-badvirtio --flood       (issue 16: tools/bench-net-flood)
+ * Floods the NIC until the zone is stopped: a transmit ring of 256 entries,
+ * all naming one chain of 64 descriptors that holds a 1514-byte UDP frame to
+ * a denied address, notified again and again (the device reset whenever it
+ * asks for one).  --kick-empty runs the same loop with nothing in the ring:
+ * a zone as busy, exiting as often, that asks the network for nothing.
+ *
  * Register offsets and the ring layout: VIRTIO 1.1, sections 4.2.2 (MMIO
  * device register layout), 4.2.3.1 (initialization), 2.6 (split virtqueues).
  */
@@ -191,23 +198,28 @@ static struct page locked_page(void)
 	return p;
 }
 
-static void setup_queue(unsigned i, uint64_t desc, uint64_t avail, uint64_t used)
+static void setup_queue_sized(unsigned i, uint32_t size, uint64_t desc, uint64_t avail,
+			      uint64_t used)
 {
 	wr(R_QUEUE_SEL, i);
-	if (rd(R_QUEUE_NUM_MAX) < QSIZE) {
+	if (rd(R_QUEUE_NUM_MAX) < size) {
 		errno = EINVAL;
 		die("queue too small");
 	}
-	wr(R_QUEUE_NUM, QSIZE);
+	wr(R_QUEUE_NUM, size);
 	wr64(R_QUEUE_DESC, desc);
 	wr64(R_QUEUE_DRIVER, avail);
 	wr64(R_QUEUE_DEVICE, used);
 	wr(R_QUEUE_READY, 1);
 }
 
-/* 4.2.3.1: reset, features (VERSION_1 only), both queues, DRIVER_OK.  The
- * transmit queue's rings may be placed elsewhere (the rings attack). */
-static void reset_and_start(uint64_t tx_rings)
+static void setup_queue(unsigned i, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	setup_queue_sized(i, QSIZE, desc, avail, used);
+}
+
+/* 4.2.3.1 up to FEATURES_OK: reset, then features (VERSION_1 only). */
+static void reset_and_negotiate(void)
 {
 	wr(R_STATUS, 0);
 	if (rd(R_STATUS) != 0) {
@@ -232,6 +244,13 @@ static void reset_and_start(uint64_t tx_rings)
 		errno = ENOTSUP;
 		die("FEATURES_OK refused");
 	}
+}
+
+/* 4.2.3.1: reset, features, both queues, DRIVER_OK.  The transmit queue's
+ * rings may be placed elsewhere (the rings attack). */
+static void reset_and_start(uint64_t tx_rings)
+{
+	reset_and_negotiate();
 	setup_queue(RXQ, q[RXQ].rings.gpa, q[RXQ].rings.gpa + 0x200, q[RXQ].rings.gpa + 0x400);
 	setup_queue(TXQ, tx_rings, tx_rings + 0x200, tx_rings + 0x400);
 	wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
@@ -377,6 +396,93 @@ static void good_frame(void)
 	wr(R_STATUS, 0);
 }
 
+/* ---- the flood (issue 16, section 5) ---------------------------------------- */
+#define FLOOD_QSIZE 256 /* zones/virtio/net.h: VIRTIO_NET_QUEUE_MAX */
+#define FLOOD_SEGS  64	/* descriptors in the one chain every entry names */
+#define FLOOD_FRAME 1514
+#define FLOOD_DEST  0xc6336401u /* 198.51.100.1 (RFC 5737 TEST-NET-2): no rule admits it */
+
+static struct page flood_desc, flood_avail, flood_used; /* a page each: used is 2054 bytes */
+
+/* RFC 1071: the ones' complement sum of the IPv4 header. */
+static uint16_t ip_checksum(const uint8_t *h, unsigned len)
+{
+	uint32_t sum = 0;
+
+	for (unsigned i = 0; i < len; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A 1514-byte UDP frame from us to FLOOD_DEST, with its header, in txbuf;
+ * FLOOD_SEGS descriptors cut it into 24-byte pieces (the last is shorter). */
+static void flood_chain(void)
+{
+	uint8_t *f = txbuf.va + NET_HDR_LEN, *ip = f + 14;
+	struct desc *d = (struct desc *)flood_desc.va;
+	uint32_t dst = htonl(FLOOD_DEST), total = NET_HDR_LEN + FLOOD_FRAME;
+	uint16_t sum;
+
+	memset(txbuf.va, 0, 4096);
+	memcpy(f, "\x02\x5a\x56\x00\x00\x01", 6); /* the gateway */
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	ip[0] = 0x45, ip[2] = (FLOOD_FRAME - 14) >> 8, ip[3] = (FLOOD_FRAME - 14) & 0xff;
+	ip[8] = 64, ip[9] = 17; /* TTL, UDP */
+	memcpy(ip + 12, &my_ip, 4);
+	memcpy(ip + 16, &dst, 4);
+	sum = ip_checksum(ip, 20);
+	ip[10] = sum >> 8, ip[11] = sum & 0xff;
+	ip[21] = 9, ip[23] = 9; /* UDP ports 9 (discard) */
+	ip[24] = (FLOOD_FRAME - 34) >> 8, ip[25] = (FLOOD_FRAME - 34) & 0xff;
+	for (unsigned i = 0; i < FLOOD_SEGS; i++) {
+		uint32_t at = 24 * i, len = i + 1 < FLOOD_SEGS ? 24 : total - at;
+
+		d[i] = (struct desc){txbuf.gpa + at, len, i + 1 < FLOOD_SEGS ? F_NEXT : 0,
+				     (uint16_t)(i + 1)};
+	}
+}
+
+static void flood_start(void)
+{
+	reset_and_negotiate();
+	memset(flood_avail.va, 0, 4096);
+	memset(flood_used.va, 0, 4096);
+	setup_queue(RXQ, q[RXQ].rings.gpa, q[RXQ].rings.gpa + 0x200, q[RXQ].rings.gpa + 0x400);
+	setup_queue_sized(TXQ, FLOOD_QSIZE, flood_desc.gpa, flood_avail.gpa, flood_used.gpa);
+	wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+/* Notifies for ever; with post, 256 more entries naming the chain each time. */
+static void flood(int post_entries)
+{
+	volatile uint16_t *avail_idx;
+	uint16_t *ring;
+
+	flood_desc = locked_page();
+	flood_avail = locked_page();
+	flood_used = locked_page();
+	avail_idx = (volatile uint16_t *)(flood_avail.va + 2);
+	ring = (uint16_t *)(flood_avail.va + 4);
+	flood_chain();
+	flood_start();
+	printf("flood: %s\n", post_entries ? "running" : "kicking an empty ring");
+	fflush(stdout);
+	for (;;) {
+		if (rd(R_STATUS) & S_NEEDS_RESET)
+			flood_start(); /* zeroes the rings: avail idx from 0 again */
+		if (post_entries) {
+			for (unsigned i = 0; i < FLOOD_QSIZE; i++)
+				ring[i] = 0;
+			__sync_synchronize();
+			*avail_idx = (uint16_t)(*avail_idx + FLOOD_QSIZE);
+		}
+		wr(R_QUEUE_NOTIFY, TXQ);
+	}
+}
+
 /* The zone's address, from zv_net=10.77.0.N on its command line (zones/linux_zone.c). */
 static uint32_t zone_address(void)
 {
@@ -402,8 +508,11 @@ static uint32_t zone_address(void)
 	return ip.s_addr;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int flood_mode = argc > 1 && strcmp(argv[1], "--flood") == 0;
+	int kick_mode = argc > 1 && strcmp(argv[1], "--kick-empty") == 0;
+
 	my_ip = zone_address();
 	unbind_driver();
 	map_registers();
@@ -415,6 +524,8 @@ int main(void)
 	}
 	txbuf = locked_page();
 	rxbuf = locked_page();
+	if (flood_mode || kick_mode)
+		flood(flood_mode);
 	attack_chains();
 	good_frame();
 	printf("zv-badvirtio: %d failures\n", failures);
