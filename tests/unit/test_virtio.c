@@ -199,6 +199,40 @@ TEST(vq_pop_too_many_segments)
 	CHECK_EQ_U64(c.nsegs, VQ_MAX_SEGS);
 }
 
+TEST(vq_limit_segs_lowers_the_segment_limit)
+{
+	struct virtq q;
+	struct vq_chain c;
+
+	setup_queue(&q);
+	vq_limit_segs(&q, 0);  /* out of range: ignored */
+	vq_limit_segs(&q, 65); /* above VQ_MAX_SEGS: ignored */
+	CHECK_EQ_U64(q.max_segs, VQ_MAX_SEGS);
+	vq_limit_segs(&q, 4);
+	for (unsigned i = 0; i < 5; i++)
+		desc(i, BUF + 16 * i, 16, i < 4 ? NEXT : 0, (uint16_t)(i + 1));
+	offer(0, 1); /* chain 1..4: exactly 4 segments */
+	CHECK(vq_pop(&q, &c) == 0);
+	CHECK_EQ_U64(c.nsegs, 4);
+	offer(1, 0); /* chain 0..4: 5 segments */
+	CHECK(vq_pop(&q, &c) == VQ_ERR_SEGS);
+	CHECK(q.broken);
+}
+
+TEST(vq_loop_inside_the_segment_limit_is_a_loop)
+{
+	struct virtq q;
+	struct vq_chain c;
+
+	setup_queue(&q);
+	vq_limit_segs(&q, 4);
+	desc(0, BUF, 16, NEXT, 1);
+	desc(1, BUF, 16, NEXT, 2);
+	desc(2, BUF, 16, NEXT, 1); /* 0 -> 1 -> 2 -> 1: the 5th hop is a descriptor seen */
+	offer(0, 0);
+	CHECK(vq_pop(&q, &c) == VQ_ERR_LOOP);
+}
+
 TEST(vq_pop_too_long)
 {
 	struct virtq q;
