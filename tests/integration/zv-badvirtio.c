@@ -14,8 +14,10 @@
  * Floods the NIC until the zone is stopped: a transmit ring of 256 entries,
  * all naming one chain of 64 descriptors that holds a 1514-byte UDP frame to
  * a denied address, notified again and again (the device reset whenever it
- * asks for one).  --kick-empty runs the same loop with nothing in the ring:
- * a zone as busy, exiting as often, that asks the network for nothing.
+ * asks for one).  --flood-frames keeps the same ring full of well-formed
+ * two-descriptor chains (the header, then the frame: Linux's shape), topping
+ * up what the device returned before each notify.  --kick-empty runs the loop
+ * with nothing in the ring: as busy, exiting as often, asking for nothing.
  *
  * Register offsets and the ring layout: VIRTIO 1.1, sections 4.2.2 (MMIO
  * device register layout), 4.2.3.1 (initialization), 2.6 (split virtqueues).
@@ -417,8 +419,8 @@ static uint16_t ip_checksum(const uint8_t *h, unsigned len)
 }
 
 /* A 1514-byte UDP frame from us to FLOOD_DEST, with its header, in txbuf;
- * FLOOD_SEGS descriptors cut it into 24-byte pieces (the last is shorter). */
-static void flood_chain(void)
+ * segs descriptors: 24-byte pieces (the last is longer or shorter). */
+static void flood_chain(unsigned segs)
 {
 	uint8_t *f = txbuf.va + NET_HDR_LEN, *ip = f + 14;
 	struct desc *d = (struct desc *)flood_desc.va;
@@ -437,10 +439,10 @@ static void flood_chain(void)
 	ip[10] = sum >> 8, ip[11] = sum & 0xff;
 	ip[21] = 9, ip[23] = 9; /* UDP ports 9 (discard) */
 	ip[24] = (FLOOD_FRAME - 34) >> 8, ip[25] = (FLOOD_FRAME - 34) & 0xff;
-	for (unsigned i = 0; i < FLOOD_SEGS; i++) {
-		uint32_t at = 24 * i, len = i + 1 < FLOOD_SEGS ? 24 : total - at;
+	for (unsigned i = 0; i < segs; i++) {
+		uint32_t at = 24 * i, len = i + 1 < segs ? 24 : total - at;
 
-		d[i] = (struct desc){txbuf.gpa + at, len, i + 1 < FLOOD_SEGS ? F_NEXT : 0,
+		d[i] = (struct desc){txbuf.gpa + at, len, i + 1 < segs ? F_NEXT : 0,
 				     (uint16_t)(i + 1)};
 	}
 }
@@ -455,8 +457,23 @@ static void flood_start(void)
 	wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 }
 
-/* Notifies for ever; with post, 256 more entries naming the chain each time. */
-static void flood(int post_entries)
+/* Entries to post before the next notify: all 256 for the long-chain flood
+ * (a device that took them all is ready for more; one that did not will ask
+ * for a reset), only what came back for the well-formed one. */
+static unsigned flood_room(int mode, uint16_t avail_idx)
+{
+	uint16_t used_idx = *(volatile uint16_t *)(flood_used.va + 2);
+
+	if (mode == 0)
+		return 0;
+	if (mode == 1)
+		return FLOOD_QSIZE;
+	return FLOOD_QSIZE - (uint16_t)(avail_idx - used_idx);
+}
+
+/* Notifies for ever.  mode 0: an empty ring; 1: 256 entries naming the
+ * 64-descriptor chain each time; 2: the ring kept full of 2-descriptor chains. */
+static void flood(int mode)
 {
 	volatile uint16_t *avail_idx;
 	uint16_t *ring;
@@ -466,19 +483,20 @@ static void flood(int post_entries)
 	flood_used = locked_page();
 	avail_idx = (volatile uint16_t *)(flood_avail.va + 2);
 	ring = (uint16_t *)(flood_avail.va + 4);
-	flood_chain();
+	flood_chain(mode == 2 ? 2 : FLOOD_SEGS);
 	flood_start();
-	printf("flood: %s\n", post_entries ? "running" : "kicking an empty ring");
+	printf("flood: %s\n", mode == 0 ? "kicking an empty ring" : "running");
 	fflush(stdout);
 	for (;;) {
+		unsigned room;
+
 		if (rd(R_STATUS) & S_NEEDS_RESET)
 			flood_start(); /* zeroes the rings: avail idx from 0 again */
-		if (post_entries) {
-			for (unsigned i = 0; i < FLOOD_QSIZE; i++)
-				ring[i] = 0;
-			__sync_synchronize();
-			*avail_idx = (uint16_t)(*avail_idx + FLOOD_QSIZE);
-		}
+		room = flood_room(mode, *avail_idx);
+		for (unsigned i = 0; i < room; i++)
+			ring[(uint16_t)(*avail_idx + i) % FLOOD_QSIZE] = 0;
+		__sync_synchronize();
+		*avail_idx = (uint16_t)(*avail_idx + room);
 		wr(R_QUEUE_NOTIFY, TXQ);
 	}
 }
@@ -510,8 +528,12 @@ static uint32_t zone_address(void)
 
 int main(int argc, char **argv)
 {
-	int flood_mode = argc > 1 && strcmp(argv[1], "--flood") == 0;
-	int kick_mode = argc > 1 && strcmp(argv[1], "--kick-empty") == 0;
+	static const char *const modes[] = {"--kick-empty", "--flood", "--flood-frames"};
+	int flood_mode = -1;
+
+	for (int i = 0; i < 3 && argc > 1; i++)
+		if (strcmp(argv[1], modes[i]) == 0)
+			flood_mode = i;
 
 	my_ip = zone_address();
 	unbind_driver();
@@ -524,7 +546,7 @@ int main(int argc, char **argv)
 	}
 	txbuf = locked_page();
 	rxbuf = locked_page();
-	if (flood_mode || kick_mode)
+	if (flood_mode >= 0)
 		flood(flood_mode);
 	attack_chains();
 	good_frame();
