@@ -17,7 +17,9 @@
  * asks for one).  --flood-frames keeps the same ring full of well-formed
  * two-descriptor chains (the header, then the frame: Linux's shape), topping
  * up what the device returned before each notify.  --kick-empty runs the loop
- * with nothing in the ring: as busy, exiting as often, asking for nothing.
+ * with nothing in the ring.  --spin-cpuid leaves the NIC alone and executes
+ * CPUID in a loop: a zone as busy, exiting all the time, that never touches
+ * the network (the bench's reference).
  *
  * Register offsets and the ring layout: VIRTIO 1.1, sections 4.2.2 (MMIO
  * device register layout), 4.2.3.1 (initialization), 2.6 (split virtqueues).
@@ -501,6 +503,18 @@ static void flood(int mode)
 	}
 }
 
+/* Busy for ever with an exit per iteration (CPUID is intercepted), no device touched. */
+static void spin_cpuid(void)
+{
+	printf("flood: spinning on cpuid\n");
+	fflush(stdout);
+	for (;;) {
+		uint32_t a = 0, b, c = 0, d;
+
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	}
+}
+
 /* The zone's address, from zv_net=10.77.0.N on its command line (zones/linux_zone.c). */
 static uint32_t zone_address(void)
 {
@@ -535,6 +549,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], modes[i]) == 0)
 			flood_mode = i;
 
+	if (argc > 1 && strcmp(argv[1], "--spin-cpuid") == 0)
+		spin_cpuid();
 	my_ip = zone_address();
 	unbind_driver();
 	map_registers();
