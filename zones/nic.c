@@ -239,7 +239,7 @@ bool zone_nic_service(struct zone *z)
 	if (!n || !__atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED))
 		return false;
 	tx_batch(n);
-	return __atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED);
+	return true;
 }
 
 static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
@@ -502,14 +502,17 @@ void zone_nic_address(const struct zone *z, char *buf, unsigned len)
 
 void zone_nic_info(const struct zone *z, struct zone_nic_info *o)
 {
-	const struct zone_nic *n = z->nic;
+	const struct zone_nic *n;
 	const struct switch_counters *c;
 
 	zv_memset(o, 0, sizeof(*o));
-	if (!n)
+	ticket_lock(&net_lock); /* before z->nic: zone_nic_detach clears it under the lock */
+	n = z->nic;
+	if (!n) {
+		ticket_unlock(&net_lock);
 		return;
+	}
 	zone_nic_address(z, o->address, sizeof(o->address));
-	ticket_lock(&net_lock);
 	c = n == uplink ? &sw.uplink : &sw.port[n->port].count;
 	o->rules = n->policy->rule_count;
 	o->allowed = c->allowed;

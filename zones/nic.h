@@ -39,7 +39,10 @@ void zone_nic_detach(struct zone *z);
  * Sends one batch (VIRTIO_NET_TX_BATCH_*) of what z's NIC was notified to
  * transmit, if anything: on each of z's vCPUs before it enters the zone, and
  * from HLT.  The driver notifies once for what it made available, so this is
- * how the rest of a long ring goes out.  True if tx is still pending after it.
+ * how the rest of a long ring goes out.  True if it ran a batch: the batch may
+ * have raised the zone's own interrupt line, so a halted vCPU must look for a
+ * pending interrupt again before it sleeps (a kick to its own CPU does not
+ * wake it).
  */
 bool zone_nic_service(struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */

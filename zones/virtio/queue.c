@@ -226,6 +226,12 @@ bool vq_wants_interrupt(const struct virtq *q)
 {
 	uint16_t flags;
 
+	/* A full fence between the used idx store (vq_push) and this load: the
+	 * driver clears NO_INTERRUPT, fences, then re-reads used idx (virtio 1.1
+	 * 2.6.7.1 and Linux's virtqueue_enable_cb_delayed).  x86 may move a load
+	 * ahead of an earlier store (SDM vol. 3A 8.2.3.4), and then both sides
+	 * could miss the other and the interrupt would be lost for good. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (read_u16(q, q->avail + AVAIL_FLAGS, &flags))
 		return true; /* an unreadable ring: interrupt, the driver will find out */
 	return !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
