@@ -15,11 +15,12 @@
 
 #define RFLAGS_IF (1u << 9)
 
-#define EFER_SCE  (1u << 0)
-#define EFER_LME  (1u << 8)
-#define EFER_LMA  (1u << 10)
-#define EFER_NXE  (1u << 11)
-#define EFER_SVME (1u << 12)
+#define EFER_SCE   (1u << 0)
+#define EFER_LME   (1u << 8)
+#define EFER_LMA   (1u << 10)
+#define EFER_NXE   (1u << 11)
+#define EFER_SVME  (1u << 12)
+#define EFER_FFXSR (1u << 14)
 
 #define CR0_PE	   (1ul << 0)
 #define CR0_ET	   (1ul << 4)

@@ -22,6 +22,7 @@ enum vexit_action exit_cpuid(struct vcpu *v)
 	struct cpuid_result r = {host.eax, host.ebx, host.ecx, host.edx};
 	struct cpuid_view view = {v->id, v->zone->vcpu_count};
 
+	v->exits[VEXIT_CPUID]++;
 	cpuid_policy_apply(leaf, sub, &r, &view);
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
@@ -68,10 +69,11 @@ enum vexit_action exit_msr_read(struct vcpu *v)
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
 	uint64_t val;
 
+	v->exits[VEXIT_MSR_READ]++;
 	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
 		return apic_msr(v, (uint32_t)v->regs.rcx, false);
 	switch (e->rule) {
-	case MSR_EFER_RULE: val = backend->get_sreg(v, VSREG_EFER) & ~(uint64_t)EFER_SVME; break;
+	case MSR_EFER_RULE: val = backend->get_sreg(v, VSREG_EFER); break;
 	case MSR_TSC_RULE: val = rdtsc(); break;
 	case MSR_PAT_RULE: val = backend->get_sreg(v, VSREG_PAT); break;
 	case MSR_ZERO: val = 0; break;
@@ -91,13 +93,13 @@ enum vexit_action exit_msr_read(struct vcpu *v)
 
 /* AMD APM vol. 2, 3.1.7: EFER bits a guest may set (SCE, LME, LMA, NXE,
  * FFXSR); SVME and everything else are refused with #GP. */
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1u << 14))
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_FFXSR)
 
 static int write_efer(struct vcpu *v, uint64_t val)
 {
 	if (val & ~(uint64_t)EFER_GUEST_BITS)
 		return -1;
-	backend->set_sreg(v, VSREG_EFER, val | EFER_SVME);
+	backend->set_sreg(v, VSREG_EFER, val);
 	return 0;
 }
 
@@ -118,6 +120,7 @@ enum vexit_action exit_msr_write(struct vcpu *v)
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
+	v->exits[VEXIT_MSR_WRITE]++;
 	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
 		return apic_msr(v, (uint32_t)v->regs.rcx, true);
 	switch (e->rule) {
@@ -183,13 +186,31 @@ enum vexit_action exit_cr4_write(struct vcpu *v, uint64_t val)
 	return VACT_RESUME;
 }
 
-enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value)
+/* An IN's result replaces AL or AX and keeps the rest of RAX; a 32-bit
+ * result zero-extends into RAX, as any 32-bit register write does (SDM
+ * vol. 1, 3.4.1.1). */
+static void merge_in_result(struct vcpu *v, unsigned size, uint32_t value)
 {
-	enum vexit_action act = in ? zone_io_read(v->zone, port, size, value)
-				   : zone_io_write(v->zone, port, size, *value);
+	uint64_t keep = size == 1 ? ~0xffull : size == 2 ? ~0xffffull : 0;
 
-	if (act == VACT_RESUME)
-		vcpu_skip_insn(v);
+	v->regs.rax = (v->regs.rax & keep) | (value & ~keep);
+}
+
+enum vexit_action exit_io(struct vcpu *v, const struct vexit_io *io)
+{
+	uint32_t value = (uint32_t)v->regs.rax;
+	enum vexit_action act;
+
+	v->exits[VEXIT_IO]++;
+	if (io->string)
+		return exit_unknown(v, "string port I/O", io->port);
+	act = io->in ? zone_io_read(v->zone, io->port, io->size, &value)
+		     : zone_io_write(v->zone, io->port, io->size, value);
+	if (act != VACT_RESUME)
+		return act;
+	if (io->in)
+		merge_in_result(v, io->size, value);
+	vcpu_skip_insn(v);
 	return act;
 }
 
@@ -206,6 +227,7 @@ static bool hlt_should_end(struct vcpu *v)
 
 enum vexit_action exit_hlt(struct vcpu *v)
 {
+	v->exits[VEXIT_HLT]++;
 	vcpu_skip_insn(v);
 	/* Sleep on this CPU until the vCPU has something to do; the host
 	 * timer is set for the zone's next APIC timer deadline, and other
@@ -225,6 +247,7 @@ enum vexit_action exit_hlt(struct vcpu *v)
 enum vexit_action exit_hypercall(struct vcpu *v)
 {
 	/* No hypercalls are offered to zones: report "unknown" in rax. */
+	v->exits[VEXIT_HYPERCALL]++;
 	v->regs.rax = (uint64_t)-1;
 	vcpu_skip_insn(v);
 	return VACT_RESUME;
@@ -234,6 +257,7 @@ enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 {
 	const struct mmio_device *dev = fetch ? NULL : zone_mmio_device(v->zone, gpa);
 
+	v->exits[VEXIT_NPF]++;
 	if (dev) {
 		v->exits[VEXIT_MMIO]++;
 		return mmio_emulate(v, gpa, dev);
@@ -246,6 +270,7 @@ enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 
 enum vexit_action exit_shutdown(struct vcpu *v)
 {
+	v->exits[VEXIT_SHUTDOWN]++;
 	return zone_stop(v->zone, "triple fault");
 }
 
@@ -290,8 +315,15 @@ enum vexit_action exit_xsetbv(struct vcpu *v)
 	return exit_virt_insn(v, "XSETBV (no XSAVE in zones)");
 }
 
-enum vexit_action exit_interrupt(struct vcpu *v)
+enum vexit_action exit_counted(struct vcpu *v, enum vexit why)
 {
+	v->exits[why]++;
+	return VACT_RESUME;
+}
+
+enum vexit_action exit_interrupt(struct vcpu *v, enum vexit why)
+{
+	v->exits[why]++;
 	/* Let the pending host interrupt (a wake-up or stop IPI) be taken. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;

@@ -182,7 +182,7 @@ static void set_entry_state(void *vmcb, const struct vcpu_entry *e)
 	VMCB64(vmcb, VMCB_CR0) = CR0_PE | CR0_ET | (lm ? CR0_PG : 0);
 	VMCB64(vmcb, VMCB_CR4) = lm ? CR4_PAE : 0;
 	VMCB64(vmcb, VMCB_CR3) = lm ? e->cr3 : 0;
-	/* APM 15.5.1: guest EFER.SVME must be set for VMRUN; hidden by the MSR policy. */
+	/* APM 15.5.1: guest EFER.SVME must be set for VMRUN; svm_get_sreg hides it. */
 	VMCB64(vmcb, VMCB_EFER) = EFER_SVME | (lm ? EFER_LME | EFER_LMA : 0);
 	VMCB64(vmcb, VMCB_RFLAGS) = 2;
 	VMCB64(vmcb, VMCB_DR6) = 0xffff0ff0;
@@ -332,34 +332,22 @@ static void requeue_interrupted_event(void *vmcb)
 	VMCB64(vmcb, VMCB_EVENTINJ) = (info & EVENTINJ_VALID) ? info : 0;
 }
 
-static void write_io_result(struct vcpu *v, unsigned size, uint32_t value)
-{
-	if (size == 1)
-		v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
-	else if (size == 2)
-		v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
-	else
-		v->regs.rax = value; /* 32-bit results zero-extend */
-}
-
 static enum vexit_action handle_ioio(struct vcpu *v, void *vmcb)
 {
 	uint32_t info = (uint32_t)VMCB64(vmcb, VMCB_EXITINFO1);
-	uint16_t port = (uint16_t)(info >> 16);
 	unsigned size = (info >> IOIO_SIZE_SHIFT) & 7; /* 1, 2 or 4 as bit flags */
-	bool in = info & IOIO_IN;
-	uint32_t value = (uint32_t)v->regs.rax;
-	enum vexit_action act;
+	struct vexit_io io = {
+		.port = (uint16_t)(info >> 16),
+		.size = size == 4   ? 4
+			: size == 2 ? 2
+				    : 1,
+		.in = info & IOIO_IN,
+		.string = info & IOIO_STRING,
+	};
 
-	size = size == 4 ? 4 : size == 2 ? 2 : 1;
 	/* APM 15.10.2: EXITINFO2 holds the RIP of the next instruction. */
 	v->insn_len = (uint32_t)(VMCB64(vmcb, VMCB_EXITINFO2) - v->regs.rip);
-	if (info & IOIO_STRING)
-		return exit_unknown(v, "string port I/O", port);
-	act = exit_io(v, port, size, in, &value);
-	if (in && act == VACT_RESUME)
-		write_io_result(v, size, value);
-	return act;
+	return exit_io(v, &io);
 }
 
 /* No decode assists (TESTING.md): the source register comes from the
@@ -369,7 +357,7 @@ static enum vexit_action handle_cr4_write(struct vcpu *v)
 {
 	uint64_t val;
 
-	v->exits[VEXIT_OTHER]++;
+	exit_counted(v, VEXIT_OTHER);
 	if (vcpu_decode_mov_to_cr4(v, &val) != 0)
 		return exit_unknown(v, "MOV to CR4 not decodable at rip", v->regs.rip);
 	return exit_cr4_write(v, val);
@@ -380,7 +368,7 @@ static enum vexit_action handle_cr4_write(struct vcpu *v)
  * was requeued: that one goes first and the exception recurs. */
 static enum vexit_action reflect_exception(struct vcpu *v, void *vmcb, uint8_t vector)
 {
-	v->exits[VEXIT_EXCEPTION]++;
+	exit_counted(v, VEXIT_EXCEPTION);
 	if (!svm_event_queued(v))
 		svm_inject_exception(v, vector, vector == X86_AC,
 				     (uint32_t)VMCB64(vmcb, VMCB_EXITINFO1));
@@ -406,34 +394,20 @@ static void measure(struct vcpu *v, enum x86_op op, uint32_t plain_len)
 static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 {
 	switch (code) {
-	case SVM_EXIT_CPUID:
-		v->exits[VEXIT_CPUID]++;
-		measure(v, X86_OP_CPUID, 2);
-		return exit_cpuid(v);
+	case SVM_EXIT_CPUID: measure(v, X86_OP_CPUID, 2); return exit_cpuid(v);
 	case SVM_EXIT_MSR:
 		measure(v, VMCB64(vmcb, VMCB_EXITINFO1) ? X86_OP_WRMSR : X86_OP_RDMSR, 2);
-		if (VMCB64(vmcb, VMCB_EXITINFO1)) {
-			v->exits[VEXIT_MSR_WRITE]++;
-			return exit_msr_write(v);
-		}
-		v->exits[VEXIT_MSR_READ]++;
-		return exit_msr_read(v);
-	case SVM_EXIT_IOIO: v->exits[VEXIT_IO]++; return handle_ioio(v, vmcb);
-	case SVM_EXIT_HLT:
-		v->exits[VEXIT_HLT]++;
-		measure(v, X86_OP_HLT, 1);
-		return exit_hlt(v);
-	case SVM_EXIT_VMMCALL:
-		v->exits[VEXIT_HYPERCALL]++;
-		measure(v, X86_OP_VMMCALL, 3);
-		return exit_hypercall(v);
-	case SVM_EXIT_NPF: v->exits[VEXIT_NPF]++; return handle_npf(v, vmcb);
-	case SVM_EXIT_SHUTDOWN: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
-	case SVM_EXIT_INTR: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
-	case SVM_EXIT_VINTR: v->exits[VEXIT_IRQ_WINDOW]++; return VACT_RESUME;
-	case SVM_EXIT_NMI: v->exits[VEXIT_NMI]++; return exit_interrupt(v);
-	case SVM_EXIT_SMI: v->exits[VEXIT_OTHER]++; return VACT_RESUME;
-	case SVM_EXIT_INIT: v->exits[VEXIT_INIT]++; return exit_interrupt(v);
+		return VMCB64(vmcb, VMCB_EXITINFO1) ? exit_msr_write(v) : exit_msr_read(v);
+	case SVM_EXIT_IOIO: return handle_ioio(v, vmcb);
+	case SVM_EXIT_HLT: measure(v, X86_OP_HLT, 1); return exit_hlt(v);
+	case SVM_EXIT_VMMCALL: measure(v, X86_OP_VMMCALL, 3); return exit_hypercall(v);
+	case SVM_EXIT_NPF: return handle_npf(v, vmcb);
+	case SVM_EXIT_SHUTDOWN: return exit_shutdown(v);
+	case SVM_EXIT_INTR: return exit_interrupt(v, VEXIT_INTR);
+	case SVM_EXIT_VINTR: return exit_counted(v, VEXIT_IRQ_WINDOW);
+	case SVM_EXIT_NMI: return exit_interrupt(v, VEXIT_NMI);
+	case SVM_EXIT_SMI: return exit_counted(v, VEXIT_OTHER);
+	case SVM_EXIT_INIT: return exit_interrupt(v, VEXIT_INIT);
 	case SVM_EXIT_VMRUN: return exit_virt_insn(v, "VMRUN");
 	case SVM_EXIT_VMLOAD: return exit_virt_insn(v, "VMLOAD");
 	case SVM_EXIT_VMSAVE: return exit_virt_insn(v, "VMSAVE");
@@ -441,11 +415,7 @@ static enum vexit_action dispatch(struct vcpu *v, void *vmcb, uint32_t code)
 	case SVM_EXIT_CLGI: return exit_virt_insn(v, "CLGI");
 	case SVM_EXIT_SKINIT: return exit_virt_insn(v, "SKINIT");
 	case SVM_EXIT_INVLPGA: return exit_virt_insn(v, "INVLPGA");
-	case SVM_EXIT_INVD:
-		v->exits[VEXIT_OTHER]++;
-		measure(v, X86_OP_INVD, 2);
-		vcpu_skip_insn(v);
-		return VACT_RESUME;
+	case SVM_EXIT_INVD: measure(v, X86_OP_INVD, 2); return exit_wbinvd(v);
 	case SVM_EXIT_XSETBV: return exit_xsetbv(v);
 	case SVM_EXIT_CR4_WRITE: return handle_cr4_write(v);
 	case SVM_EXIT_EXCP_BASE + X86_DB: return reflect_exception(v, vmcb, X86_DB);
@@ -525,10 +495,14 @@ static const uint32_t sreg_offsets[VSREG_COUNT] = {
 	[VSREG_CR4] = VMCB_CR4, [VSREG_EFER] = VMCB_EFER, [VSREG_PAT] = VMCB_GPAT,
 };
 
+/* APM 15.5.1: VMRUN needs the guest's EFER.SVME set, so it always is in
+ * the VMCB; the zone neither sees it nor can clear it. */
 static uint64_t svm_get_sreg(struct vcpu *v, enum vcpu_sreg r)
 {
 	if (r == VSREG_CS_BASE)
 		return VMCB64(vmcb_of(v), VMCB_CS + 8);
+	if (r == VSREG_EFER)
+		return VMCB64(vmcb_of(v), VMCB_EFER) & ~(uint64_t)EFER_SVME;
 	return VMCB64(vmcb_of(v), sreg_offsets[r]);
 }
 
@@ -536,7 +510,7 @@ static void svm_set_sreg(struct vcpu *v, enum vcpu_sreg r, uint64_t val)
 {
 	if (r == VSREG_CS_BASE)
 		return; /* read only */
-	VMCB64(vmcb_of(v), sreg_offsets[r]) = val;
+	VMCB64(vmcb_of(v), sreg_offsets[r]) = r == VSREG_EFER ? val | EFER_SVME : val;
 }
 
 /* APM 15.5.1 packed attributes: bit 9 = L, bit 10 = D/B. */

@@ -132,6 +132,8 @@ struct vcpu_backend {
 	void (*vcpu_free)(struct vcpu *v);
 	/* Runs v on the calling CPU until a handler returns VACT_STOP. */
 	void (*vcpu_run)(struct vcpu *v);
+	/* VSREG_EFER is the EFER the guest sees: a backend keeps its own bits
+	 * (SVM's SVME) out of it and in the control block. */
 	uint64_t (*get_sreg)(struct vcpu *v, enum vcpu_sreg r);
 	void (*set_sreg)(struct vcpu *v, enum vcpu_sreg r, uint64_t val);
 	/* The decoding mode of the code the guest runs: an enum x86_mode (16,
@@ -162,26 +164,38 @@ extern const struct vcpu_backend *backend;
 /* The backend for this machine's CPU vendor, or NULL with why filled in. */
 const struct vcpu_backend *vcpu_backend_select(char *why, size_t len);
 
-/* Vendor-neutral exit handlers (hv/exits.c), called by the backends. */
+/* Vendor-neutral exit handlers (hv/exits.c), called by the backends.  Each
+ * counts its exit in v->exits; the backend counts only what it handles
+ * itself (exit_counted). */
 enum vexit_action exit_cpuid(struct vcpu *v);
 enum vexit_action exit_msr_read(struct vcpu *v);
 enum vexit_action exit_msr_write(struct vcpu *v);
-/* Port I/O; for IN, *value receives the result the backend writes to rax. */
-enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
+/* A port access as the backend decoded it: size 1, 2 or 4 bytes. */
+struct vexit_io {
+	uint16_t port;
+	uint8_t size;
+	bool in, string;
+};
+/* Port I/O: the value of an OUT comes from rax, an IN's result is merged
+ * into it; string I/O (INS/OUTS) is not emulated and stops the zone. */
+enum vexit_action exit_io(struct vcpu *v, const struct vexit_io *io);
 enum vexit_action exit_hlt(struct vcpu *v);
 enum vexit_action exit_hypercall(struct vcpu *v);
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch);
 enum vexit_action exit_shutdown(struct vcpu *v);
 enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic);
-/* A host interrupt or a stop request made the guest exit. */
-enum vexit_action exit_interrupt(struct vcpu *v);
+/* A host interrupt, NMI or INIT (counted as why) or a stop request made the guest exit. */
+enum vexit_action exit_interrupt(struct vcpu *v, enum vexit why);
+/* An exit that needs no more than its count (an interrupt window, an SMI,
+ * an exception the backend reflected itself): re-enter. */
+enum vexit_action exit_counted(struct vcpu *v, enum vexit why);
 /* MOV to CR4 of val (the backend decoded it and set insn_len): #GP for a
  * bit of a feature the zone is not offered (hv/cr4_policy.c), else done. */
 enum vexit_action exit_cr4_write(struct vcpu *v, uint64_t val);
 /* The CR4 bits any zone may set (the same on every CPU). */
 uint64_t zone_cr4_allowed(void);
-/* WBINVD/WBNOINVD: a no-op, so no zone can flush every cache of the machine
- * in a loop (its memory is write-back and coherent, so nothing is lost). */
+/* WBINVD/WBNOINVD/INVD: a no-op, so no zone can flush every cache of the
+ * machine in a loop (its memory is write-back and coherent, so nothing is lost). */
 enum vexit_action exit_wbinvd(struct vcpu *v);
 /* RDPMC: zones get no performance counters (CPUID leaf 0Ah is hidden): #GP. */
 enum vexit_action exit_rdpmc(struct vcpu *v);

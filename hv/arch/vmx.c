@@ -698,31 +698,17 @@ static void requeue_vectored_event(void)
 
 /* ---- exit handlers ---- */
 
-static void write_io_result(struct vcpu *v, unsigned size, uint32_t value)
-{
-	if (size == 1)
-		v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
-	else if (size == 2)
-		v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
-	else
-		v->regs.rax = value; /* 32-bit results zero-extend */
-}
-
 static enum vexit_action handle_io(struct vcpu *v)
 {
 	uint32_t q = (uint32_t)vmread(VMCS_EXIT_QUALIFICATION);
-	uint16_t port = (uint16_t)(q >> IO_QUAL_PORT_SHIFT);
-	unsigned size = (q & IO_QUAL_SIZE_MASK) + 1; /* 1, 2 or 4 */
-	bool in = q & IO_QUAL_IN;
-	uint32_t value = (uint32_t)v->regs.rax;
-	enum vexit_action act;
+	struct vexit_io io = {
+		.port = (uint16_t)(q >> IO_QUAL_PORT_SHIFT),
+		.size = (q & IO_QUAL_SIZE_MASK) + 1, /* 1, 2 or 4 */
+		.in = q & IO_QUAL_IN,
+		.string = q & IO_QUAL_STRING,
+	};
 
-	if (q & IO_QUAL_STRING)
-		return exit_unknown(v, "string port I/O", port);
-	act = exit_io(v, port, size, in, &value);
-	if (in && act == VACT_RESUME)
-		write_io_result(v, size, value);
-	return act;
+	return exit_io(v, &io);
 }
 
 static enum vexit_action handle_ept_violation(struct vcpu *v)
@@ -751,7 +737,7 @@ static void update_dr6_for_db(void)
  * interrupted was requeued and goes first; the exception then recurs. */
 static enum vexit_action reflect_exception(struct vcpu *v, uint32_t info)
 {
-	v->exits[VEXIT_EXCEPTION]++;
+	exit_counted(v, VEXIT_EXCEPTION);
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_DB)
 		update_dr6_for_db();
 	if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
@@ -770,10 +756,8 @@ static enum vexit_action handle_exception_nmi(struct vcpu *v)
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 	uint32_t vector = info & INTR_INFO_VECTOR_MASK;
 
-	if ((info >> INTR_INFO_TYPE_SHIFT & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
-		v->exits[VEXIT_NMI]++;
-		return exit_interrupt(v);
-	}
+	if ((info >> INTR_INFO_TYPE_SHIFT & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		return exit_interrupt(v, VEXIT_NMI);
 	if (vector < 32 && (REFLECTED_EXCEPTIONS & (1u << vector)))
 		return reflect_exception(v, info);
 	return exit_unknown(v, "exception vector", vector);
@@ -846,7 +830,7 @@ static enum vexit_action handle_cr_access(struct vcpu *v)
 	/* SDM table 28-3 numbers the GPRs as ModRM does (vcpu_gpr). */
 	uint64_t *reg = vcpu_gpr(v, q >> CR_QUAL_GPR_SHIFT & CR_QUAL_GPR_MASK);
 
-	v->exits[VEXIT_OTHER]++;
+	exit_counted(v, VEXIT_OTHER);
 	if (type == CR_ACCESS_MOV_TO)
 		return mov_to_cr(v, cr, *reg);
 	if (type != CR_ACCESS_MOV_FROM || (cr != 3 && cr != 8))
@@ -875,25 +859,22 @@ static enum vexit_action other_exit(struct vcpu *v, uint32_t reason)
 static enum vexit_action dispatch(struct vcpu *v, uint32_t reason)
 {
 	switch (reason) {
-	case EXIT_CPUID: v->exits[VEXIT_CPUID]++; return exit_cpuid(v);
-	case EXIT_RDMSR: v->exits[VEXIT_MSR_READ]++; return exit_msr_read(v);
-	case EXIT_WRMSR: v->exits[VEXIT_MSR_WRITE]++; return exit_msr_write(v);
-	case EXIT_IO: v->exits[VEXIT_IO]++; return handle_io(v);
-	case EXIT_HLT: v->exits[VEXIT_HLT]++; return exit_hlt(v);
-	case EXIT_VMCALL: v->exits[VEXIT_HYPERCALL]++; return exit_hypercall(v);
-	case EXIT_EPT_VIOLATION: v->exits[VEXIT_NPF]++; return handle_ept_violation(v);
+	case EXIT_CPUID: return exit_cpuid(v);
+	case EXIT_RDMSR: return exit_msr_read(v);
+	case EXIT_WRMSR: return exit_msr_write(v);
+	case EXIT_IO: return handle_io(v);
+	case EXIT_HLT: return exit_hlt(v);
+	case EXIT_VMCALL: return exit_hypercall(v);
+	case EXIT_EPT_VIOLATION: return handle_ept_violation(v);
 	case EXIT_EPT_MISCONFIG:
 		return exit_unknown(v, "EPT misconfiguration at GPA", vmread(VMCS_GUEST_PHYS_ADDR));
-	case EXIT_TRIPLE_FAULT: v->exits[VEXIT_SHUTDOWN]++; return exit_shutdown(v);
-	case EXIT_EXTERNAL_INT: v->exits[VEXIT_INTR]++; return exit_interrupt(v);
-	case EXIT_INTR_WINDOW: v->exits[VEXIT_IRQ_WINDOW]++; return VACT_RESUME;
+	case EXIT_TRIPLE_FAULT: return exit_shutdown(v);
+	case EXIT_EXTERNAL_INT: return exit_interrupt(v, VEXIT_INTR);
+	case EXIT_INTR_WINDOW: return exit_counted(v, VEXIT_IRQ_WINDOW);
 	case EXIT_EXCEPTION_NMI: return handle_exception_nmi(v);
-	case EXIT_INIT: v->exits[VEXIT_INIT]++; return exit_interrupt(v);
+	case EXIT_INIT: return exit_interrupt(v, VEXIT_INIT);
 	case EXIT_CR_ACCESS: return handle_cr_access(v);
-	case EXIT_INVD:
-		v->exits[VEXIT_OTHER]++;
-		vcpu_skip_insn(v);
-		return VACT_RESUME;
+	case EXIT_INVD: return exit_wbinvd(v);
 	case EXIT_XSETBV: return exit_xsetbv(v);
 	case EXIT_WBINVD: return exit_wbinvd(v);
 	case EXIT_RDPMC: return exit_rdpmc(v);
@@ -1043,13 +1024,12 @@ static uint64_t vmx_get_sreg(struct vcpu *v, enum vcpu_sreg r)
 	}
 }
 
-/* EFER.SVME (which exit_msr_write adds for SVM) is reserved on Intel, and
- * LMA is the processor's to change, as on a real WRMSR (SDM 2.2.1). */
+/* LMA is the processor's to change, as on a real WRMSR (SDM 2.2.1). */
 static void set_guest_efer(uint64_t val)
 {
 	uint64_t lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
 
-	vmwrite(VMCS_GUEST_EFER, (val & ~(uint64_t)(EFER_SVME | EFER_LMA)) | lma);
+	vmwrite(VMCS_GUEST_EFER, (val & ~(uint64_t)EFER_LMA) | lma);
 }
 
 static void vmx_set_sreg(struct vcpu *v, enum vcpu_sreg r, uint64_t val)
