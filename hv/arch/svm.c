@@ -1,5 +1,5 @@
 /* AMD SVM backend (AMD APM vol. 2, ch. 15 "Secure Virtual Machine"). */
-#include "hv/arch/svm_regs.h"
+#include "hv/arch/guest_gprs.h"
 #include "hv/arch/svm_vmcb.h"
 #include "hv/arch/vcpu.h"
 #include "hv/console.h"
@@ -26,9 +26,6 @@
 #define TLB_FLUSH_ALL 1
 #define X86_DB	      1
 #define X86_AC	      17
-
-_Static_assert(__builtin_offsetof(struct vcpu_regs, r15) == REGS_R15, "regs layout");
-_Static_assert(__builtin_offsetof(struct vcpu_regs, rdi) == REGS_RDI, "regs layout");
 
 void svm_enter(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_area_pa);
 

@@ -1,5 +1,5 @@
 /* Intel VT-x backend (Intel SDM vol. 3C, ch. 24-31, section numbers of the 2023 edition). */
-#include "hv/arch/svm_regs.h"
+#include "hv/arch/guest_gprs.h"
 #include "hv/arch/vcpu.h"
 #include "hv/arch/vmx_defs.h"
 #include "hv/console.h"
@@ -18,9 +18,6 @@
 #define GUEST_VPID   1 /* one tag for every zone: INVEPT runs at each first launch */
 #define CR0_NW	     (1ul << 29)
 #define CR0_CD	     (1ul << 30)
-
-_Static_assert(__builtin_offsetof(struct vcpu_regs, r15) == REGS_R15, "regs layout");
-_Static_assert(__builtin_offsetof(struct vcpu_regs, rdi) == REGS_RDI, "regs layout");
 
 int vmx_enter(struct vcpu_regs *regs, uint64_t launched, uint64_t *cr2);
 extern char vmx_exit[];
