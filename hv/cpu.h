@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "hv/x86_bits.h"
+
 /* Intel SDM vol. 4 / AMD APM vol. 2 MSR numbers. */
 #define MSR_APIC_BASE	   0x1b
 #define MSR_TSC_AUX	   0xc0000103
@@ -12,25 +14,6 @@
 #define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_PAT		   0x277
-
-#define RFLAGS_IF (1u << 9)
-
-#define EFER_SCE   (1u << 0)
-#define EFER_LME   (1u << 8)
-#define EFER_LMA   (1u << 10)
-#define EFER_NXE   (1u << 11)
-#define EFER_SVME  (1u << 12)
-#define EFER_FFXSR (1u << 14)
-
-#define CR0_PE	   (1ul << 0)
-#define CR0_ET	   (1ul << 4)
-#define CR0_NE	   (1ul << 5)
-#define CR0_WP	   (1ul << 16)
-#define CR0_PG	   (1ul << 31)
-#define CR4_PAE	   (1ul << 5)
-#define CR4_PGE	   (1ul << 7)
-#define CR4_OSFXSR (1ul << 9)
-#define CR4_VMXE   (1ul << 13)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -139,21 +122,23 @@ static inline void port_out_sized(uint16_t port, unsigned size, uint32_t v)
 		outl(port, v);
 }
 
-/* TSC_AUX exists with RDTSCP or RDPID (CPUID 8000_0001h EDX bit 27, 7 ECX bit 22). */
+/* TSC_AUX exists with RDTSCP or RDPID. */
 static inline int cpu_has_tsc_aux(void)
 {
-	return (cpuid(0x80000001, 0).edx & (1u << 27)) || (cpuid(7, 0).ecx & (1u << 22));
+	return (cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP) ||
+	       (cpuid(7, 0).ecx & CPUID_7_ECX_RDPID);
 }
 
-/* IBPB: Intel CPUID.(7,0):EDX[26] (IBRS/IBPB); AMD CPUID 8000_0008 EBX[12]
- * (SDM vol. 4 and AMD "Software techniques for managing speculation"). */
+/* IBPB: Intel's IBRS/IBPB bit, AMD's IBPB bit (SDM vol. 4 and AMD
+ * "Software techniques for managing speculation"). */
 #define MSR_PRED_CMD  0x49
 #define PRED_CMD_IBPB 1
 static inline int cpu_has_ibpb(void)
 {
-	if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).edx & (1u << 26)))
+	if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).edx & CPUID_7_EDX_SPEC_CTRL))
 		return 1;
-	return cpuid(0x80000000, 0).eax >= 0x80000008 && (cpuid(0x80000008, 0).ebx & (1u << 12));
+	return cpuid(0x80000000, 0).eax >= 0x80000008 &&
+	       (cpuid(0x80000008, 0).ebx & CPUID_80000008_EBX_IBPB);
 }
 
 static inline void cpu_relax(void)

@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "hv/cr4_policy.h"
+#include "hv/x86_bits.h"
 
 enum leaf_reg { L1_ECX, L1_EDX, L7_EBX, L7_ECX, L7_EDX, ALWAYS };
 
@@ -40,10 +41,6 @@ static const struct {
 	{25, L7_EDX, 5},  /* UINTR */
 };
 /* clang-format on */
-
-#define CR4_PAE	  (1ull << 5)
-#define CR4_LA57  (1ull << 12)
-#define CR4_PCIDE (1ull << 17)
 
 static uint32_t reg_value(enum leaf_reg reg, const struct cpuid_result *l1,
 			  const struct cpuid_result *l7)

@@ -3,14 +3,9 @@
 #include "hv/fpu.h"
 #include "hv/cpu.h"
 
-#define CR0_EM	       (1ul << 2)
-#define CR0_MP	       (1ul << 1)
-#define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_OSXSAVE    (1ul << 18)
-#define CPUID1_XSAVE   (1u << 26) /* SDM vol. 2A, CPUID leaf 1 ECX */
-#define CPUID_XSTATE   0xd	  /* SDM vol. 1, 13.2: leaf 0Dh, sub-leaf 0 */
-#define MXCSR_DEFAULT  0x1f80	  /* SDM vol. 1, 10.2.3.1: all exceptions masked */
-#define FCW_DEFAULT    0x037f	  /* SDM vol. 1, 8.1.5: FNINIT's control word */
+#define CPUID_XSTATE  0xd    /* SDM vol. 1, 13.2: leaf 0Dh, sub-leaf 0 */
+#define MXCSR_DEFAULT 0x1f80 /* SDM vol. 1, 10.2.3.1: all exceptions masked */
+#define FCW_DEFAULT   0x037f /* SDM vol. 1, 8.1.5: FNINIT's control word */
 
 /*
  * The image every vCPU's extended state starts from.  SDM vol. 1, 13.8.1:
@@ -60,7 +55,7 @@ void fpu_cpu_init(void)
 {
 	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (cpuid(1, 0).ecx & CPUID1_XSAVE)
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE)
 		enable_xsave();
 }
 

@@ -1,23 +1,6 @@
 /* Guest page-table walker: no paging, 32-bit, PAE, 4-level and 5-level paging (pure C). */
 #include "hv/guest_walk.h"
-
-/* SDM vol. 3A, 2.5 (CR0, CR4) and 2.2.1 (EFER); AMD APM vol. 2, 3.1. */
-#define CR0_WP	 (1ull << 16)
-#define CR0_PG	 (1ull << 31)
-#define CR4_PSE	 (1ull << 4)
-#define CR4_PAE	 (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-
-/* SDM vol. 3A, 4.3-4.5 (tables 4-4..4-20); APM vol. 2, 5.3-5.4. */
-#define PTE_P  (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_PS (1ull << 7)
-#define PTE_XD (1ull << 63)
+#include "hv/x86_bits.h"
 
 #define PAGE_4K	 0x1000ull
 #define INSN_MAX 15 /* SDM vol. 2, 2.3.11 */

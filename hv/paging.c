@@ -2,11 +2,7 @@
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/mem.h"
-
-/* AMD APM vol. 2, 5.3: long-mode page-table entry bits. */
-#define PTE_P  (1ull << 0)
-#define PTE_W  (1ull << 1)
-#define PTE_PS (1ull << 7) /* 2 MiB page in a PDE */
+#include "hv/x86_bits.h"
 
 #define MAX_MAPPED_GIB 64
 #define GIB	       (1024 * MIB)
@@ -39,10 +35,10 @@ void paging_init(const struct zv_bootinfo *bi)
 	}
 	for (uint64_t g = 0; g < gib; g++) {
 		for (uint64_t i = 0; i < 512; i++)
-			pd[g][i] = (g * GIB + i * 2 * MIB) | PTE_P | PTE_W | PTE_PS;
-		pdpt[g] = (uint64_t)pd[g] | PTE_P | PTE_W;
+			pd[g][i] = (g * GIB + i * 2 * MIB) | PTE_P | PTE_RW | PTE_PS;
+		pdpt[g] = (uint64_t)pd[g] | PTE_P | PTE_RW;
 	}
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W;
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_RW;
 	/* Caching of the MMIO holes comes from the firmware's MTRRs. */
 	write_cr3((uint64_t)pml4);
 }

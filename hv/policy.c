@@ -3,6 +3,7 @@
 
 #include "hv/lib/string.h"
 #include "hv/policy.h"
+#include "hv/x86_bits.h"
 
 enum cpuid_reg { EAX, EBX, ECX, EDX };
 
@@ -16,38 +17,51 @@ enum cpuid_reg { EAX, EBX, ECX, EDX };
  * (DS, DTES64, DS-CPL), performance and thermal control (PDCM, EST, TM2,
  * PBE) and xTPR.  Set: the virtual platform (x2APIC, TSC-deadline,
  * HYPERVISOR, invariant TSC, ARAT).  docs/zones.md has the whole table. */
-#define L1_ECX_CLEAR                                                                         \
-	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
-	 (1u << 12) | (1u << 14) | (1u << 15) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
-#define L1_EDX_CLEAR ((1u << 18) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))
-#define L1_ECX_SET   ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC, TSC-deadline, hypervisor */
-/* Leaf 7 EBX also loses RDT monitoring and allocation (bits 12, 15). */
-#define L7_EBX_CLEAR                                                                              \
-	((1u << 2) | (1u << 5) | (1u << 12) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 21) | \
-	 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
-#define L7_ECX_CLEAR                                                                          \
-	((1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 10) | \
-	 (1u << 11) | (1u << 12) | (1u << 14))
-#define L7_EDX_CLEAR                                                                             \
-	((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25) | \
-	 (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31))
+#define L1_ECX_CLEAR                                                                       \
+	(CPUID_1_ECX_DTES64 | CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX | \
+	 CPUID_1_ECX_SMX | CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_FMA |           \
+	 CPUID_1_ECX_XTPR | CPUID_1_ECX_PDCM | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE |   \
+	 CPUID_1_ECX_AVX | CPUID_1_ECX_F16C)
+#define L1_EDX_CLEAR \
+	(CPUID_1_EDX_PSN | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE)
+#define L1_ECX_SET (CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_HYPERVISOR)
+/* Leaf 7 EBX also loses RDT monitoring and allocation. */
+#define L7_EBX_CLEAR                                                                             \
+	(CPUID_7_EBX_SGX | CPUID_7_EBX_AVX2 | CPUID_7_EBX_RDT_M | CPUID_7_EBX_RDT_A |            \
+	 CPUID_7_EBX_AVX512F | CPUID_7_EBX_AVX512DQ | CPUID_7_EBX_AVX512_IFMA | CPUID_7_EBX_PT | \
+	 CPUID_7_EBX_AVX512PF | CPUID_7_EBX_AVX512ER | CPUID_7_EBX_AVX512CD |                    \
+	 CPUID_7_EBX_AVX512BW | CPUID_7_EBX_AVX512VL)
+#define L7_ECX_CLEAR                                                                           \
+	(CPUID_7_ECX_AVX512_VBMI | CPUID_7_ECX_PKU | CPUID_7_ECX_OSPKE | CPUID_7_ECX_WAITPKG | \
+	 CPUID_7_ECX_AVX512_VBMI2 | CPUID_7_ECX_VAES | CPUID_7_ECX_VPCLMULQDQ |                \
+	 CPUID_7_ECX_AVX512_VNNI | CPUID_7_ECX_AVX512_BITALG | CPUID_7_ECX_AVX512_VPOPCNTDQ)
+#define L7_EDX_CLEAR                                                                               \
+	(CPUID_7_EDX_AVX512_4VNNIW | CPUID_7_EDX_AVX512_4FMAPS | CPUID_7_EDX_AVX512_VP2INTERSECT | \
+	 CPUID_7_EDX_AMX_BF16 | CPUID_7_EDX_AVX512_FP16 | CPUID_7_EDX_AMX_TILE |                   \
+	 CPUID_7_EDX_AMX_INT8 | CPUID_7_EDX_SPEC_CTRL | CPUID_7_EDX_STIBP |                        \
+	 CPUID_7_EDX_L1D_FLUSH | CPUID_7_EDX_ARCH_CAPABILITIES | CPUID_7_EDX_SSBD)
 /* AMD 8000_0008 EBX: IBPB, IBRS, STIBP, SSBD, VIRT_SSBD and the rest of
  * the speculation-control family (APM vol. 3, E.4.7). */
-#define X8_EBX_CLEAR                                                                   \
-	((1u << 12) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 18) | \
-	 (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26))
-/* AMD 8000_0001 ECX (APM vol. 3, E.4.2): SVM (2), XOP (11), SKINIT (12),
- * WDT (13), FMA4 (16) as above; the extended APIC space the virtual x2APIC
- * lacks (3); OS-visible workarounds (9), IBS (10), LWP (15), the
- * core/NB/LLC counter extensions (23, 24, 28), breakpoint address masks
- * (26, 30) and PerfTsc (27), whose MSRs zones do not get; TCE (17), whose
- * EFER bit the EFER rule refuses; MONITORX (29), as MONITOR. */
-#define X1_ECX_CLEAR                                                                             \
-	((1u << 2) | (1u << 3) | (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | \
-	 (1u << 15) | (1u << 16) | (1u << 17) | (1u << 23) | (1u << 24) | (1u << 26) |           \
-	 (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30))
-/* AMD 8000_0021 EAX bit 8, AutomaticIBRS: its EFER bit (21) is refused. */
-#define X21_EAX_CLEAR (1u << 8)
+#define X8_EBX_CLEAR                                                                    \
+	(CPUID_80000008_EBX_IBPB | CPUID_80000008_EBX_IBRS | CPUID_80000008_EBX_STIBP | \
+	 CPUID_80000008_EBX_IBRS_ALWAYS_ON | CPUID_80000008_EBX_STIBP_ALWAYS_ON |       \
+	 CPUID_80000008_EBX_IBRS_PREFERRED | CPUID_80000008_EBX_IBRS_SAME_MODE |        \
+	 CPUID_80000008_EBX_SSBD | CPUID_80000008_EBX_VIRT_SSBD | CPUID_80000008_EBX_SSB_NO)
+/* AMD 8000_0001 ECX (APM vol. 3, E.4.2): SVM, XOP, SKINIT, WDT, FMA4 as
+ * above; the extended APIC space the virtual x2APIC lacks; OS-visible
+ * workarounds, IBS, LWP, the core/NB/LLC counter extensions, breakpoint
+ * address masks and PerfTsc, whose MSRs zones do not get; TCE, whose EFER
+ * bit the EFER rule refuses; MONITORX, as MONITOR. */
+#define X1_ECX_CLEAR                                                                            \
+	(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_EXT_APIC_SPACE | CPUID_80000001_ECX_OSVW | \
+	 CPUID_80000001_ECX_IBS | CPUID_80000001_ECX_XOP | CPUID_80000001_ECX_SKINIT |          \
+	 CPUID_80000001_ECX_WDT | CPUID_80000001_ECX_LWP | CPUID_80000001_ECX_FMA4 |            \
+	 CPUID_80000001_ECX_TCE | CPUID_80000001_ECX_PERFCTR_CORE |                             \
+	 CPUID_80000001_ECX_PERFCTR_NB | CPUID_80000001_ECX_DATA_BP_EXT |                       \
+	 CPUID_80000001_ECX_PERF_TSC | CPUID_80000001_ECX_PERFCTR_LLC |                         \
+	 CPUID_80000001_ECX_MONITORX | CPUID_80000001_ECX_ADDR_MASK_EXT)
+/* AMD 8000_0021 EAX, AutomaticIBRS: its EFER bit (21) is refused. */
+#define X21_EAX_CLEAR CPUID_80000021_EAX_AUTO_IBRS
 
 static const struct {
 	uint32_t leaf;
@@ -134,7 +148,7 @@ static void apply_topology(uint32_t leaf, uint32_t sub, struct cpuid_result *r,
 		/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 		r->ebx = (r->ebx & 0x0000ff00u) | (v->vcpu_id << 24) |
 			 ((v->vcpu_count & 0xff) << 16); /* brand index [7:0] = 0: none */
-		r->edx |= 1u << 28;			 /* HTT: the count field is valid */
+		r->edx |= CPUID_1_EDX_HTT;		 /* the count field is valid */
 	}
 	if (leaf == 0xb || leaf == 0x1f)
 		topology_leaf_b(sub, r, v);
@@ -149,10 +163,6 @@ static void apply_topology(uint32_t leaf, uint32_t sub, struct cpuid_result *r,
 	if (leaf == 0x8000001e)
 		*r = (struct cpuid_result){v->vcpu_id, v->vcpu_id & 0xff, 0, 0};
 }
-
-/* Leaf 6: only ARAT (EAX bit 2, the APIC timer keeps running in deep
- * C-states), so Linux needs no broadcast timer. */
-#define L6_ARAT (1u << 2)
 
 static void brand_string(uint32_t leaf, struct cpuid_result *r)
 {
@@ -195,7 +205,9 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 		return;
 	}
 	if (leaf == 0x6) {
-		*r = (struct cpuid_result){L6_ARAT, 0, 0, 0};
+		/* Only ARAT (the APIC timer keeps running in deep C-states),
+		 * so Linux needs no broadcast timer. */
+		*r = (struct cpuid_result){CPUID_6_EAX_ARAT, 0, 0, 0};
 		return;
 	}
 	if (leaf >= 0x80000002 && leaf <= 0x80000004) {
@@ -203,10 +215,10 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 		return;
 	}
 	if (leaf == 0x80000007) {
-		/* Only invariant TSC (EDX bit 8): the zone's TSC is the host's,
+		/* Only invariant TSC: the zone's TSC is the host's,
 		 * constant.  No RAS (EBX: SMCA would send Linux to MCA MSRs it
 		 * cannot read), no power reporting (ECX, the rest of EDX). */
-		*r = (struct cpuid_result){0, 0, 0, 1u << 8};
+		*r = (struct cpuid_result){0, 0, 0, CPUID_80000007_EDX_INVARIANT_TSC};
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cpuid_masks) / sizeof(cpuid_masks[0]); i++) {
@@ -216,7 +228,7 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r,
 		*reg = (*reg & ~cpuid_masks[i].clear) | cpuid_masks[i].set;
 	}
 	if (leaf == 0x7 && subleaf == 1)
-		r->eax &= ~((1u << 4) | (1u << 5)); /* AVX-VNNI, AVX512_BF16 */
+		r->eax &= ~(CPUID_7_1_EAX_AVX_VNNI | CPUID_7_1_EAX_AVX512_BF16);
 	apply_topology(leaf, subleaf, r, view);
 }
 

@@ -3,6 +3,7 @@
 
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
+#include "hv/x86_bits.h"
 #include "zones/bzimage.h"
 
 #define KIB  1024ull
@@ -380,11 +381,7 @@ void bzimage_build_gdt(uint64_t gdt[BZIMAGE_GDT_ENTRIES])
 	gdt[3] = 0x00CF93000000FFFFull; /* __BOOT_DS: read/write */
 }
 
-/* Intel SDM vol.3 4.5 / AMD APM vol.2 5.3: P | RW, plus PS for a 2 MiB page. */
-#define PTE_P	(1ull << 0)
-#define PTE_RW	(1ull << 1)
-#define PTE_PS	(1ull << 7)
-#define ENTRIES 512
+#define ENTRIES 512 /* entries per table (SDM vol. 3A, 4.5) */
 
 void bzimage_build_page_tables(uint64_t pml4_gpa, uint64_t *tables)
 {

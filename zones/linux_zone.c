@@ -93,7 +93,7 @@ static const char *load_all(struct zone *z, const struct bzimage_info *bi, const
 /*
  * The platform's own parameters go first, so the zone's args (which end with
  * " -- command" for the agent /init) can still override them: the TSC rate,
- * because a zone has no PIT or HPET to calibrate against (TESTING.md); and
+ * because a zone has no PIT or HPET to calibrate against (docs/zones.md); and
  * reboot=k, because with a hardware-reduced FADT and no EFI Linux would
  * otherwise pick EFI reboot, fall back to a real-mode jump to the BIOS reset
  * vector, and never reach a reset the zone can see (the i8042 pulse ends

@@ -12,7 +12,6 @@
 #include "hv/percpu.h"
 
 #define CPUID_EXT_FEATURES 0x80000001
-#define CPUID_EXT_SVM	   (1u << 2) /* ECX: SVM */
 #define CPUID_SVM_FEATURES 0x8000000a
 #define CPUID_SVM_NP	   (1u << 0) /* EDX: nested paging */
 #define MSR_VM_CR	   0xc0010114
@@ -42,7 +41,7 @@ struct svm_vcpu {
 static bool svm_probe(char *why, size_t len)
 {
 	if (cpuid(0x80000000, 0).eax < CPUID_SVM_FEATURES ||
-	    !(cpuid(CPUID_EXT_FEATURES, 0).ecx & CPUID_EXT_SVM)) {
+	    !(cpuid(CPUID_EXT_FEATURES, 0).ecx & CPUID_80000001_ECX_SVM)) {
 		zv_snprintf(why, len, "no SVM (CPUID 8000_0001 ECX.SVM = 0)");
 		return false;
 	}
@@ -347,7 +346,7 @@ static enum vexit_action handle_ioio(struct vcpu *v, void *vmcb)
 	return exit_io(v, &io);
 }
 
-/* No decode assists (TESTING.md): the source register comes from the
+/* No decode assists (docs/testing.md): the source register comes from the
  * instruction itself.  One that cannot be read back as a MOV to CR4 (another
  * vCPU rewrote it, or its page went away) stops the zone. */
 static enum vexit_action handle_cr4_write(struct vcpu *v)
@@ -379,7 +378,7 @@ static enum vexit_action handle_npf(struct vcpu *v, void *vmcb)
 	return exit_npf(v, VMCB64(vmcb, VMCB_EXITINFO2), err & NPF_WRITE, err & NPF_FETCH);
 }
 
-/* TESTING.md: TCG offers no next-RIP save, so the exiting instruction is
+/* docs/testing.md: TCG offers no next-RIP save, so the exiting instruction is
  * fetched through the guest's page tables and measured (prefixes count);
  * the plain encoding's length (CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30, HLT
  * F4, VMMCALL 0F 01 D9, INVD 0F 08) is the fallback. */
@@ -474,7 +473,7 @@ static void svm_vcpu_run(struct vcpu *v)
 		svm_enter(&v->regs, v->arch_pa, v->arch_aux_pa);
 		regs_from_vmcb(v);
 		prev = code;
-		/* TESTING.md: compare the exit code on its low 32 bits. */
+		/* docs/testing.md: compare the exit code on its low 32 bits. */
 		code = (uint32_t)VMCB64(vmcb, VMCB_EXITCODE);
 		if (host_state_as_guest(vmcb))
 			return (void)stop_lost_state(v, code, prev, false);

@@ -16,8 +16,6 @@
 #define X86_DB	     1
 #define X86_GP	     13
 #define GUEST_VPID   1 /* one tag for every zone: INVEPT runs at each first launch */
-#define CR0_NW	     (1ul << 29)
-#define CR0_CD	     (1ul << 30)
 
 int vmx_enter(struct vcpu_regs *regs, uint64_t launched, uint64_t *cr2);
 extern char vmx_exit[];

@@ -5,9 +5,6 @@
 /* vmx_entry.S includes this file: only plain #defines, and the ones it expands
  * (VMCS_HOST_RSP) must stay plain integers. */
 
-/* SDM vol. 2B CPUID leaf 1: ECX bit 5 = VMX. */
-#define CPUID_1_ECX_VMX 0x20
-
 /* SDM vol. 3C, 24.7 / appendix A: capability MSRs. */
 #define MSR_FEATURE_CONTROL	    0x3a
 #define FEATURE_CONTROL_LOCK	    0x1

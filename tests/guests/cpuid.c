@@ -1,11 +1,11 @@
 /* cpuid: what a zone sees of CPUID and the virtualization MSRs; tests compare these lines. */
+#include "hv/x86_bits.h"
 #include "lib.h"
 
 #define MSR_EFER	0xc0000080u
 #define MSR_VM_CR	0xc0010114u /* APM vol.2 15.30.1 */
 #define MSR_VM_HSAVE_PA 0xc0010117u /* APM vol.2 15.30.4 */
 #define MSR_UNKNOWN	0xc0011fffu /* no CPU defines it */
-#define EFER_SVME	(1u << 12)
 
 static uint32_t bit(uint32_t v, unsigned n)
 {

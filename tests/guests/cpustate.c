@@ -1,11 +1,7 @@
 /* cpustate: plants values in registers no VMCB/VMCS holds, or checks a new zone finds none. */
+#include "hv/x86_bits.h"
 #include "lib.h"
 
-#define CR0_EM	      (1u << 2)
-#define CR0_MP	      (1u << 1)
-#define CR4_OSFXSR    (1u << 9)
-#define CR4_OSXSAVE   (1u << 18)
-#define CR4_PKE	      (1u << 22)
 #define MXCSR_PLANTED 0x9f80u /* FZ set: differs from the reset value 0x1F80 */
 #define FCW_PLANTED   0x027fu /* 53-bit precision: differs from FNINIT's 0x037F */
 #define PKRU_PLANTED  0x55555554u

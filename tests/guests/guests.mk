@@ -10,7 +10,7 @@ GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
 
 GUEST_CC ?= gcc
 GUEST_LD ?= ld
-GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-stack-protector \
+GUEST_CFLAGS := -I. -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-builtin -nostdlib -O2 -Wall -Wextra -Werror -mgeneral-regs-only \
 	-fcf-protection=none -fno-asynchronous-unwind-tables
 GUEST_LDFLAGS := -m elf_i386 -T $(GUEST_DIR)/linker.ld -nostdlib -z noexecstack
@@ -19,7 +19,7 @@ GUEST_LIB_OBJS := $(GUEST_OUT)/boot.o $(GUEST_OUT)/lib.o
 .PHONY: guests
 guests: $(GUEST_ELFS)
 
-$(GUEST_OUT)/%.o: $(GUEST_DIR)/%.c $(GUEST_DIR)/lib.h $(GUEST_DIR)/guests.mk
+$(GUEST_OUT)/%.o: $(GUEST_DIR)/%.c $(GUEST_DIR)/lib.h hv/x86_bits.h $(GUEST_DIR)/guests.mk
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 

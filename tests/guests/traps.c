@@ -1,9 +1,9 @@
 /* traps: #DB and #AC reach the zone's own handlers; WBINVD returns; MONITOR, MWAIT, RDPMC fault. */
+#include "hv/x86_bits.h"
 #include "lib.h"
 
 #define VEC_DB	 1
 #define VEC_AC	 17
-#define CR0_AM	 (1u << 18)
 #define EFL_AC	 (1u << 18)
 #define EFL_IOPL (3u << 12)
 #define SEL_TSS	 0x28

@@ -65,7 +65,7 @@ class Boot:
     def check_no_alarm(self):
         """Fails the test on a line that reports a hypervisor bug even when
         the scenario itself passed (Bochs keeps the VMCS in memory, so a
-        VMCS caching bug shows only as such a line: TESTING.md)."""
+        VMCS caching bug shows only as such a line: docs/testing.md)."""
         for l in self.lines:
             if any(rx.search(l) for rx in ALARMS):
                 self.fail("the hypervisor reported a bug: %s" % l)

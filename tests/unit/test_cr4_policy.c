@@ -1,15 +1,8 @@
 /* Unit tests of which CR4 bits a zone may set (hv/cr4_policy.c) given the zone's CPUID. */
 #include "hv/cr4_policy.h"
 #include "hv/policy.h"
+#include "hv/x86_bits.h"
 #include "tests/unit/test.h"
-
-#define CR4_PAE	    (1ull << 5)
-#define CR4_OSFXSR  (1ull << 9)
-#define CR4_LA57    (1ull << 12)
-#define CR4_VMXE    (1ull << 13)
-#define CR4_PCIDE   (1ull << 17)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE	    (1ull << 22)
 
 static const struct cpuid_view one = {0, 1};
 

@@ -4,19 +4,9 @@
 
 #include "hv/guest_walk.h"
 #include "hv/npt.h"
+#include "hv/x86_bits.h"
 #include "hv/x86_decode.h"
 #include "tests/unit/test.h"
-
-#define CR0_PE	 (1ull << 0)
-#define CR0_WP	 (1ull << 16)
-#define CR0_PG	 (1ull << 31)
-#define CR4_PSE	 (1ull << 4)
-#define CR4_PAE	 (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 
 #define P  (1ull << 0)
 #define RW (1ull << 1)
