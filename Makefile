@@ -38,6 +38,7 @@ PURE_SRCS := \
 	drivers/acpi.c \
 	hv/bootinfo.c \
 	hv/config.c \
+	hv/cpuid_msr.c \
 	hv/cr4_policy.c \
 	hv/guest_walk.c \
 	hv/lib/civil.c \
@@ -45,7 +46,6 @@ PURE_SRCS := \
 	hv/lib/string.c \
 	hv/npt.c \
 	hv/palloc.c \
-	hv/policy.c \
 	hv/x86_decode.c \
 	zones/acpi_build.c \
 	zones/bzimage.c \

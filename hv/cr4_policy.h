@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "hv/policy.h"
+#include "hv/cpuid_msr.h"
 
 /*
  * The CR4 bits a zone may set, given the CPUID leaves 1 and 7 (sub-leaf 0)

@@ -47,7 +47,7 @@
 #define PTE_PS (1ull << 7) /* a large page in a PDE or PDPTE */
 #define PTE_XD (1ull << 63)
 
-/* CPUID feature bits a zone's view changes (hv/policy.c), by leaf and
+/* CPUID feature bits a zone's view changes (hv/cpuid_msr.c), by leaf and
  * register: Intel SDM vol. 2A, CPUID; AMD APM vol. 3, appendix E. */
 #define CPUID_1_ECX_DTES64		   (1u << 2)
 #define CPUID_1_ECX_MONITOR		   (1u << 3)

@@ -202,7 +202,7 @@ enum vexit_action exit_rdpmc(struct vcpu *v);
 /* An instruction of a feature the zone is not offered (MONITOR, MWAIT and
  * the virtualization instructions): #UD, reported a bounded number of times. */
 enum vexit_action exit_refused_insn(struct vcpu *v, const char *mnemonic);
-/* XSETBV: the zone sees no XSAVE (hv/policy.c), so it gets #UD. */
+/* XSETBV: the zone sees no XSAVE (hv/cpuid_msr.c), so it gets #UD. */
 enum vexit_action exit_xsetbv(struct vcpu *v);
 /* Runs before every entry (hv/vintr.c): INIT/STARTUP handling, timer,
  * interrupt and NMI injection, the host timer for the next guest deadline.

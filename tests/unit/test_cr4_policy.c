@@ -1,6 +1,6 @@
 /* Unit tests of which CR4 bits a zone may set (hv/cr4_policy.c) given the zone's CPUID. */
+#include "hv/cpuid_msr.h"
 #include "hv/cr4_policy.h"
-#include "hv/policy.h"
 #include "hv/x86_bits.h"
 #include "tests/unit/test.h"
 

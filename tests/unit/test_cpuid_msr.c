@@ -1,7 +1,7 @@
-/* Unit tests of the zone CPUID/MSR policy (hv/policy.c) and the virtual UART (zones/uart.c). */
+/* Unit tests of the zone CPUID/MSR policy (hv/cpuid_msr.c) and the virtual UART (zones/uart.c). */
 #include <string.h>
 
-#include "hv/policy.h"
+#include "hv/cpuid_msr.h"
 #include "tests/unit/test.h"
 #include "zones/uart.h"
 

@@ -1,6 +1,6 @@
 /* CPUID and MSR policy for zones: what a guest may see and touch (pure; host-tested). */
-#ifndef ZV_POLICY_H
-#define ZV_POLICY_H
+#ifndef ZV_CPUID_MSR_H
+#define ZV_CPUID_MSR_H
 
 #include <stdint.h>
 

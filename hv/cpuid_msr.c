@@ -1,8 +1,8 @@
 /* CPUID and MSR policy tables for zones. */
 #include <stdbool.h>
 
+#include "hv/cpuid_msr.h"
 #include "hv/lib/string.h"
-#include "hv/policy.h"
 #include "hv/x86_bits.h"
 
 enum cpuid_reg { EAX, EBX, ECX, EDX };
