@@ -186,8 +186,9 @@ enum vexit_action exit_shutdown(struct vcpu *v);
 enum vexit_action exit_virt_insn(struct vcpu *v, const char *mnemonic);
 /* A host interrupt, NMI or INIT (counted as why) or a stop request made the guest exit. */
 enum vexit_action exit_interrupt(struct vcpu *v, enum vexit why);
-/* An exit that needs no more than its count (an interrupt window, an SMI,
- * an exception the backend reflected itself): re-enter. */
+/* An exit that needs no more than its count (an interrupt window, an SMI):
+ * re-enter.  A backend that handles an exit itself (a reflected exception,
+ * a CR access) calls it for the count alone. */
 enum vexit_action exit_counted(struct vcpu *v, enum vexit why);
 /* MOV to CR4 of val (the backend decoded it and set insn_len): #GP for a
  * bit of a feature the zone is not offered (hv/cr4_policy.c), else done. */
