@@ -32,8 +32,8 @@
 #include "hv/time.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
-#include "zones/net/switch.h"
 #include "zones/net/deny_log.h"
+#include "zones/net/switch.h"
 #include "zones/virtio/net.h"
 #include "zones/zone.h"
 
@@ -56,9 +56,9 @@ struct zone_nic {
 	uint8_t tx_bounce[VIRTIO_NET_FRAME_MAX];	      /* under tx_lock */
 	struct nic_lines lines;				      /* under tx_lock */
 	struct zone *zone;
-	int port;		/* switch port, or UPLINK_PORT */
-	struct policy *policy;	/* the zone's own, or &deny_all */
-	unsigned policy_order;	/* pages of *policy when it is the zone's own */
+	int port;	       /* switch port, or UPLINK_PORT */
+	struct policy *policy; /* the zone's own, or &deny_all */
+	unsigned policy_order; /* pages of *policy when it is the zone's own */
 	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once
 	 * taken.  Under net_lock. */
 	struct deny_log *log;
