@@ -3,6 +3,7 @@
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/cr4_policy.h"
+#include "hv/devio.h"
 #include "hv/mmio.h"
 #include "hv/policy.h"
 #include "hv/vintr.h"
@@ -50,13 +51,16 @@ static uint64_t apic_base(const struct vcpu *v)
 	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id == 0 ? 1u << 8 : 0);
 }
 
-/* The zone's x2APIC registers and TSC deadline (zones/irq.c). */
-static enum vexit_action apic_msr(struct vcpu *v, uint32_t msr, bool write)
+/* An MSR a device registered (the zone's x2APIC and TSC deadline, zones/irq.c). */
+static enum vexit_action device_msr(struct vcpu *v, const struct io_range *r, bool write)
 {
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	enum io_result res = io_range_access(r, v, (uint32_t)v->regs.rcx, 8, write, &val);
 
-	if (write ? zone_irq_wrmsr(v, msr, val) : zone_irq_rdmsr(v, msr, &val))
+	if (res == IO_FAULT)
 		return inject_gp(v);
+	if (res == IO_STOP)
+		return VACT_STOP;
 	if (!write)
 		set_edx_eax(v, val);
 	vcpu_skip_insn(v);
@@ -66,10 +70,11 @@ static enum vexit_action apic_msr(struct vcpu *v, uint32_t msr, bool write)
 enum vexit_action exit_msr_read(struct vcpu *v)
 {
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
+	const struct io_range *dev = devio_msr(v, (uint32_t)v->regs.rcx);
 	uint64_t val;
 
-	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
-		return apic_msr(v, (uint32_t)v->regs.rcx, false);
+	if (dev)
+		return device_msr(v, dev, false);
 	switch (e->rule) {
 	case MSR_EFER_RULE: val = backend->get_sreg(v, VSREG_EFER) & ~(uint64_t)EFER_SVME; break;
 	case MSR_TSC_RULE: val = rdtsc(); break;
@@ -116,10 +121,11 @@ static int pat_is_valid(uint64_t pat)
 enum vexit_action exit_msr_write(struct vcpu *v)
 {
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
+	const struct io_range *dev = devio_msr(v, (uint32_t)v->regs.rcx);
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
-	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
-		return apic_msr(v, (uint32_t)v->regs.rcx, true);
+	if (dev)
+		return device_msr(v, dev, true);
 	switch (e->rule) {
 	case MSR_APIC_BASE_RULE:
 		if (val != apic_base(v)) /* no xAPIC mode, no relocation, no disable */
@@ -185,8 +191,7 @@ enum vexit_action exit_cr4_write(struct vcpu *v, uint64_t val)
 
 enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value)
 {
-	enum vexit_action act = in ? zone_io_read(v->zone, port, size, value)
-				   : zone_io_write(v->zone, port, size, *value);
+	enum vexit_action act = devio_port(v, port, size, in, value);
 
 	if (act == VACT_RESUME)
 		vcpu_skip_insn(v);
@@ -232,7 +237,7 @@ enum vexit_action exit_hypercall(struct vcpu *v)
 
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 {
-	const struct mmio_device *dev = fetch ? NULL : zone_mmio_device(v->zone, gpa);
+	const struct io_range *dev = fetch ? NULL : devio_mmio(v, gpa);
 
 	if (dev) {
 		v->exits[VEXIT_MMIO]++;

@@ -71,3 +71,12 @@ const struct io_range *io_map_find(const struct io_map *m, enum io_kind k, uint6
 		return r;
 	return holds(&m->fallback[k], addr) ? &m->fallback[k] : NULL;
 }
+
+enum io_result io_range_access(const struct io_range *r, struct vcpu *v, uint64_t addr,
+			       unsigned size, int write, uint64_t *value)
+{
+	if (write)
+		return r->write ? r->write(r->ctx, v, addr - r->base, size, *value) : IO_DONE;
+	*value = ~0ull;
+	return r->read ? r->read(r->ctx, v, addr - r->base, size, value) : IO_DONE;
+}

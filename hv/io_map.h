@@ -53,4 +53,9 @@ void io_map_set_fallback(struct io_map *m, enum io_kind k, const struct io_range
 const struct io_range *io_map_find(const struct io_map *m, enum io_kind k, uint64_t addr,
 				   unsigned size);
 
+/* Calls r's handler for an access at addr (a read when !write), or does
+ * what absent hardware does: a read gives all-ones, a write is dropped. */
+enum io_result io_range_access(const struct io_range *r, struct vcpu *v, uint64_t addr,
+			       unsigned size, int write, uint64_t *value);
+
 #endif

@@ -128,6 +128,8 @@ static void run_control(const struct zv_bootinfo *bi, const struct zv_config *co
 
 	if (!z)
 		return refuse(b, NULL, why);
+	if (control_attach(z) != 0)
+		return refuse(b, z, "the control channel's ports are taken");
 	if (pci_pass_attach(z) != 0)
 		return refuse(b, z, "no memory to map the PCI devices");
 	attach_uplink(z);

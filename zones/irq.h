@@ -16,14 +16,10 @@ struct zone;
  * interrupt while running on another CPU is kicked with VECTOR_WAKEUP.
  */
 
-/* Power-on state: every APIC reset, the IOAPIC masked. */
-void zone_irq_init(struct zone *z);
-
-/* Whether msr is one of the virtual APIC's (x2APIC range, TSC deadline). */
-bool zone_irq_owns_msr(uint32_t msr);
-/* RDMSR / WRMSR of such an MSR by v: 0, or -1 for #GP. */
-int zone_irq_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
-int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* Power-on state: every APIC reset, the IOAPIC masked; registers the
+ * IOAPIC's window and the x2APIC's MSRs (and TSC deadline) in z->io.  0, or
+ * -1 when the registry refused one. */
+int zone_irq_init(struct zone *z);
 
 /* Sets IOAPIC input `pin` (active high) of the zone. */
 void zone_irq_set_line(struct zone *z, unsigned pin, bool level);
@@ -37,9 +33,5 @@ int zone_irq_pending(struct vcpu *v);
 void zone_irq_ack(struct vcpu *v, uint8_t vector);
 /* TSC at which v's APIC timer fires next (VLAPIC_NO_DEADLINE if never). */
 uint64_t zone_irq_deadline(struct vcpu *v);
-
-/* The IOAPIC's MMIO window (zones/vioapic.h), for hv/mmio.c. */
-uint64_t zone_ioapic_read(void *zone, uint64_t offset, unsigned size);
-void zone_ioapic_write(void *zone, uint64_t offset, unsigned size, uint64_t value);
 
 #endif

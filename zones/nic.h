@@ -32,9 +32,6 @@ int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_l
 /* Gives the control zone the switch's uplink port (the gateway, 10.77.0.1).
  * 0, or -1 with *why set. */
 int zone_nic_attach_uplink(struct zone *control, const char **why);
-/* Unplugs and frees z's NIC (or uplink), if any, and wipes its policy.
- * On the zone's CPU after it stopped. */
-void zone_nic_detach(struct zone *z);
 /*
  * Sends one batch (VIRTIO_NET_TX_BATCH_*) of what z's NIC was notified to
  * transmit, if anything: on each of z's vCPUs before it enters the zone, and

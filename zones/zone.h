@@ -7,7 +7,8 @@
 
 #include "hv/arch/vcpu.h"
 #include "hv/config.h"
-#include "hv/mmio.h"
+#include "hv/hook_list.h"
+#include "hv/io_map.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
 #include "zones/console_budget.h"
@@ -46,13 +47,12 @@ struct zone {
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
-	struct mmio_device ioapic_window;
-	struct mmio_device hole;       /* control zone: what is outside its partition */
-	struct zone_nic *nic;	       /* agent zone: its NIC (zones/nic.h), or NULL */
-	struct mmio_device nic_window; /* the NIC's registers; size 0 without one */
-	uint64_t hole_reports;	       /* such accesses logged so far (rate limit) */
-	uint32_t pci_address;	       /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
-	uint32_t pci_refusals;	       /* config writes refused so far */
+	struct io_map io;	     /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
+	struct hook_list on_destroy; /* what its devices undo in zone_destroy */
+	struct zone_nic *nic;	     /* agent zone: its NIC (zones/nic.h), or NULL */
+	uint64_t hole_reports;	     /* control zone: unassigned MMIO logged (rate limit) */
+	uint32_t pci_address;	     /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
+	uint32_t pci_refusals;	     /* config writes refused so far */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */

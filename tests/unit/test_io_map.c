@@ -120,3 +120,35 @@ TEST(hook_list_runs_newest_first_once)
 		CHECK(hook_list_add(&l, note, NULL) == 0);
 	CHECK(hook_list_add(&l, note, NULL) == -1);
 }
+
+static enum io_result offset_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+				  uint64_t *value)
+{
+	(void)v;
+	*value = offset * 0x100 + size;
+	return ctx ? IO_FAULT : IO_DONE;
+}
+
+static enum io_result offset_write(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+				   uint64_t value)
+{
+	(void)v;
+	*(uint64_t *)ctx = offset + size + value;
+	return IO_STOP;
+}
+
+TEST(io_range_access_passes_offsets_and_results_and_plays_absent_hardware)
+{
+	uint64_t seen = 0, value = 7;
+	struct io_range r = {"dev", 0x40, 4, offset_read, offset_write, &seen};
+	struct io_range absent = {"absent", 0xf4, 4, NULL, NULL, NULL};
+
+	CHECK(io_range_access(&r, NULL, 0x42, 1, 0, &value) == IO_FAULT);
+	CHECK_EQ_U64(value, 0x201);
+	value = 5;
+	CHECK(io_range_access(&r, NULL, 0x41, 2, 1, &value) == IO_STOP);
+	CHECK_EQ_U64(seen, 8);
+	CHECK(io_range_access(&absent, NULL, 0xf4, 1, 0, &value) == IO_DONE);
+	CHECK_EQ_U64(value, ~0ull);
+	CHECK(io_range_access(&absent, NULL, 0xf4, 1, 1, &value) == IO_DONE);
+}
