@@ -7,10 +7,7 @@
 #include "hv/mmio.h"
 #include "hv/policy.h"
 #include "hv/vintr.h"
-#include "zones/io.h"
-#include "zones/irq.h"
-#include "zones/nic.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 #define X86_UD	       6
 #define X86_GP	       13
@@ -21,7 +18,7 @@ enum vexit_action exit_cpuid(struct vcpu *v)
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs host = cpuid(leaf, sub);
 	struct cpuid_result r = {host.eax, host.ebx, host.ecx, host.edx};
-	struct cpuid_view view = {v->id, v->zone->vcpu_count};
+	struct cpuid_view view = {v->id, zone_vcpu_count(v->zone)};
 
 	cpuid_policy_apply(leaf, sub, &r, &view);
 	v->regs.rax = r.eax;
@@ -202,7 +199,7 @@ enum vexit_action exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
  * with RFLAGS.IF set, as on hardware), an NMI, INIT, or the zone stopping. */
 static bool hlt_should_end(struct vcpu *v)
 {
-	if (v->zone->stop_requested || v->nmi_pending || v->wait_sipi)
+	if (zone_stop_requested(v->zone) || v->nmi_pending || v->wait_sipi)
 		return true;
 	if (v->id == 0)
 		zone_console_pull(v->zone); /* a key may raise the UART's interrupt */
@@ -224,7 +221,7 @@ enum vexit_action exit_hlt(struct vcpu *v)
 		vcpu_arm_host_timer(v);
 		irq_enable_and_halt();
 	}
-	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;
+	return zone_stop_requested(v->zone) ? VACT_STOP : VACT_RESUME;
 }
 
 enum vexit_action exit_hypercall(struct vcpu *v)
@@ -258,8 +255,8 @@ static enum vexit_action inject_ud(struct vcpu *v, const char *mnemonic)
 {
 	struct zone *z = v->zone;
 
-	if (z->ud_reports++ < UD_REPORTS_MAX)
-		kprintf("zone %s: #UD injected for %s at rip 0x%lx\n", z->name, mnemonic,
+	if (zone_count_ud(z) < UD_REPORTS_MAX)
+		kprintf("zone %s: #UD injected for %s at rip 0x%lx\n", zone_name(z), mnemonic,
 			v->regs.rip);
 	backend->inject_exception(v, X86_UD, false, 0);
 	return VACT_RESUME;
@@ -299,7 +296,7 @@ enum vexit_action exit_interrupt(struct vcpu *v)
 {
 	/* Let the pending host interrupt (a wake-up or stop IPI) be taken. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
-	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;
+	return zone_stop_requested(v->zone) ? VACT_STOP : VACT_RESUME;
 }
 
 void vcpu_dump(struct vcpu *v)
@@ -318,7 +315,7 @@ void vcpu_dump(struct vcpu *v)
 enum vexit_action exit_unknown(struct vcpu *v, const char *what, uint64_t code)
 {
 	v->exits[VEXIT_OTHER]++;
-	kprintf("zone %s: unexpected exit (%s 0x%lx) on vcpu %u\n", v->zone->name, what, code,
+	kprintf("zone %s: unexpected exit (%s 0x%lx) on vcpu %u\n", zone_name(v->zone), what, code,
 		v->id);
 	vcpu_dump(v);
 	return zone_stop(v->zone, "unexpected exit: %s 0x%lx", what, code);

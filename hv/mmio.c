@@ -3,7 +3,7 @@
 #include "hv/mmio.h"
 #include "hv/insn.h"
 #include "hv/x86_decode.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 static void load_gprs(struct vcpu *v, uint64_t gpr[16])
 {

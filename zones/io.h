@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "hv/zone_api.h"
+
 struct zone;
 
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit compatible */
@@ -11,9 +13,6 @@ struct zone;
 /* Registers the zone's legacy ports in z->io (and, for the control zone,
  * its unassigned MMIO as the fallback): 0, or -1 when one was refused. */
 int zone_io_attach(struct zone *z);
-/* Moves queued console input (hv/console_input.h) into the zone's UART, if
- * the zone owns the console; called on the zone's vCPU 0. */
-void zone_console_pull(struct zone *z);
 /* Emits the zone's partial console line, under the UART's lock (any vCPU). */
 void zone_console_flush(struct zone *z);
 

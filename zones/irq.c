@@ -6,6 +6,8 @@
 #include "hv/percpu.h"
 #include "zones/zone.h"
 
+_Static_assert(VLAPIC_NO_DEADLINE == ZONE_NO_DEADLINE, "one \"never\" for the APIC timer");
+
 static struct vlapic *apic_of(struct vcpu *v)
 {
 	return &v->zone->lapic[v->id];

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hv/arch/vcpu.h"
+#include "hv/zone_api.h"
 
 struct zone;
 
@@ -27,11 +28,5 @@ void zone_irq_set_line(struct zone *z, unsigned pin, bool level);
 /* Raises a fixed, edge-triggered interrupt `vector` at v (a passed-through
  * device's MSI); any CPU, interrupts off or on. */
 void zone_irq_raise(struct vcpu *v, uint8_t vector);
-/* Fires v's APIC timer if due; the vector v may take now, or -1. */
-int zone_irq_pending(struct vcpu *v);
-/* v is being given `vector` (IRR -> ISR). */
-void zone_irq_ack(struct vcpu *v, uint8_t vector);
-/* TSC at which v's APIC timer fires next (VLAPIC_NO_DEADLINE if never). */
-uint64_t zone_irq_deadline(struct vcpu *v);
 
 #endif

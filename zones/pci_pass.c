@@ -6,6 +6,7 @@
 #include "hv/percpu.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
+#include "zones/pci_filter.h"
 #include "zones/zone.h"
 
 #define CF8_PORT	0xcf8
@@ -21,6 +22,21 @@ static uint64_t stray_irqs;
  * its vCPU 0 touches config space.  Cleared when it attaches. */
 static struct pci_view views[PCI_MAX_FUNCS];
 static uint32_t bar_restores;
+
+static const char *const access_names[] = {"hidden", "read-only", "passed to the control zone"};
+
+void pci_pass_scan(void)
+{
+	unsigned n;
+	struct pci_func *f = pci_scan(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		f[i].access = pci_access_for(f[i].class_code, f[i].header_type);
+	pci_show_function_zero(f, n);
+	for (unsigned i = 0; i < n; i++)
+		kprintf("pci: 00:%02x.%u %04x:%04x class %06x: %s\n", f[i].dev, f[i].fn,
+			f[i].vendor, f[i].device, f[i].class_code, access_names[f[i].access]);
+}
 
 static struct pci_view *view_of(const struct pci_func *f)
 {

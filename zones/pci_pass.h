@@ -6,10 +6,14 @@
 #include <stdint.h>
 
 #include "hv/arch/vcpu.h"
+#include "hv/zone_api.h"
 
 struct zone;
 struct zone_acpi_config;
 
+/* Scans bus 0 (drivers/pci.h) and decides, and lists, what the control
+ * zone gets of each function (pci_access_for).  At boot, before any zone. */
+void pci_pass_scan(void);
 /* Maps the memory BARs of every passed-through function (drivers/pci.h)
  * into the control zone's nested page table at their own addresses, makes
  * z the target of device interrupts and registers the config ports and I/O
@@ -23,10 +27,5 @@ bool pci_pass_decodes(uint64_t lo, uint64_t hi);
 
 /* Describes the PCI root bridge and the BAR windows in the zone's ACPI tables. */
 void pci_pass_acpi(struct zone_acpi_config *c);
-
-/* A device interrupt (vector 0x20-0xee) taken on this CPU: an MSI the
- * control zone's driver programmed.  Goes to the control zone's vCPU when
- * taken on its CPU; anywhere else it is counted and dropped. */
-void pci_pass_irq(uint8_t vector);
 
 #endif

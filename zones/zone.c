@@ -468,3 +468,33 @@ void zone_vcpu_returned(struct vcpu *v)
 	if (on_ended)
 		on_ended(ctx, status);
 }
+
+const char *zone_name(const struct zone *z)
+{
+	return z->name;
+}
+
+uint32_t zone_vcpu_count(const struct zone *z)
+{
+	return z->vcpu_count;
+}
+
+bool zone_stop_requested(const struct zone *z)
+{
+	return z->stop_requested;
+}
+
+struct io_map *zone_io(struct zone *z)
+{
+	return &z->io;
+}
+
+bool zone_polls_console(const struct zone *z)
+{
+	return z->control && z->console_input;
+}
+
+uint32_t zone_count_ud(struct zone *z)
+{
+	return z->ud_reports++;
+}

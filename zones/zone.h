@@ -11,6 +11,7 @@
 #include "hv/io_map.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
+#include "hv/zone_api.h"
 #include "zones/console_budget.h"
 #include "zones/rtc.h"
 #include "zones/uart.h"
@@ -81,14 +82,9 @@ struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const cha
 /* Copies len bytes into guest-physical memory; -1 (nothing copied) if any
  * byte is outside the zone's RAM: a hole or a passed device's BAR page. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
-/* Copies len bytes out of guest-physical memory; -1 (nothing copied) as zone_write. */
-int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);
 /* Sets the first vCPU's entry state; the others wait for INIT/STARTUP
  * from it.  0, or -1 when out of memory. */
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
-/* Asks the zone to stop; the first reason given is kept.  Any CPU. */
-enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Zeroes every page the zone owned, frees its tables and itself.  Returns
  * the bytes of zone memory wiped. */
 uint64_t zone_destroy(struct zone *z);
@@ -102,8 +98,5 @@ void zone_print_memory(struct zone *z);
 /* Hands the zone to the given CPU, which runs it from its idle loop; its
  * clock (start_tsc) starts now. */
 void zone_start(struct zone *z);
-/* Called by each CPU whose vCPU left its run loop; the last one reports
- * the stop, wipes and frees the zone, then calls on_ended. */
-void zone_vcpu_returned(struct vcpu *v);
 
 #endif
