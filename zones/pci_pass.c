@@ -189,7 +189,6 @@ static enum io_result config_read(void *zone, struct vcpu *vc, uint64_t off, uns
 	unsigned reg;
 
 	(void)vc;
-
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		/* Only a 32-bit access reaches CONFIG_ADDRESS (3.2.2.3.2). */
 		*v = port == CF8_PORT && size == 4 ? z->pci_address : 0xffffffffu;
@@ -248,7 +247,6 @@ static enum io_result config_write(void *zone, struct vcpu *vc, uint64_t off, un
 	unsigned reg;
 
 	(void)vc;
-
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		if (port == CF8_PORT && size == 4)
 			z->pci_address = (uint32_t)v;

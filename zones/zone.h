@@ -69,6 +69,9 @@ struct zone {
 	void *on_ended_ctx;
 };
 
+/* What the core calls (zone_stop, zone_read, zone_vcpu_returned, the
+ * accessors): hv/zone_api.h. */
+
 /* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
  * vCPU on each of cpus[0..n); the image is loaded by the caller.  NULL with
  * *why set on failure; nothing is left allocated then. */
