@@ -41,6 +41,8 @@ PURE_SRCS := \
 	hv/cpuid_msr.c \
 	hv/cr4_policy.c \
 	hv/guest_walk.c \
+	hv/hook_list.c \
+	hv/io_map.c \
 	hv/lib/civil.c \
 	hv/lib/fmt.c \
 	hv/lib/string.c \

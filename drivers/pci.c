@@ -1,7 +1,6 @@
 /* PCI configuration mechanism #1 and the boot-time scan of bus 0 (PCI Local Bus 3.0, 3.2.2.3.2, 6).
  */
 #include "drivers/pci.h"
-#include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/spinlock.h"
 
@@ -98,8 +97,6 @@ static void size_bars(struct pci_func *f)
 	pci_cfg_write(f->bus, f->dev, f->fn, PCI_REG_COMMAND, 2, cmd);
 }
 
-static const char *const access_names[] = {"hidden", "read-only", "passed to the control zone"};
-
 static void add_func(uint8_t dev, uint8_t fn, uint32_t id, uint8_t header)
 {
 	struct pci_func *f = &funcs[func_count++];
@@ -109,12 +106,11 @@ static void add_func(uint8_t dev, uint8_t fn, uint32_t id, uint8_t header)
 	f->device = (uint16_t)(id >> 16);
 	f->class_code = rd32(f, PCI_REG_CLASS) >> 8;
 	f->header_type = header & 0x7f;
-	f->access = pci_access_for(f->class_code, f->header_type);
 	if (f->header_type == 0)
 		size_bars(f);
 }
 
-unsigned pci_scan(void)
+struct pci_func *pci_scan(unsigned *count)
 {
 	func_count = 0;
 	for (uint8_t dev = 0; dev < 32; dev++) {
@@ -133,12 +129,8 @@ unsigned pci_scan(void)
 				break;
 		}
 	}
-	pci_show_function_zero(funcs, func_count);
-	for (unsigned i = 0; i < func_count; i++)
-		kprintf("pci: 00:%02x.%u %04x:%04x class %06x: %s\n", funcs[i].dev, funcs[i].fn,
-			funcs[i].vendor, funcs[i].device, funcs[i].class_code,
-			access_names[funcs[i].access]);
-	return func_count;
+	*count = func_count;
+	return funcs;
 }
 
 const struct pci_func *pci_funcs(unsigned *count)

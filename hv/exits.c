@@ -4,12 +4,10 @@
 #include "hv/cpu.h"
 #include "hv/cpuid_msr.h"
 #include "hv/cr4_policy.h"
+#include "hv/devio.h"
 #include "hv/mmio.h"
 #include "hv/vintr.h"
-#include "zones/io.h"
-#include "zones/irq.h"
-#include "zones/nic.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 #define X86_UD	       6
 #define X86_GP	       13
@@ -20,7 +18,7 @@ enum vexit_action exit_cpuid(struct vcpu *v)
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs host = cpuid(leaf, sub);
 	struct cpuid_result r = {host.eax, host.ebx, host.ecx, host.edx};
-	struct cpuid_view view = {v->id, v->zone->vcpu_count};
+	struct cpuid_view view = {v->id, zone_vcpu_count(v->zone)};
 
 	v->exits[VEXIT_CPUID]++;
 	cpuid_policy_apply(leaf, sub, &r, &view);
@@ -51,13 +49,16 @@ static uint64_t apic_base(const struct vcpu *v)
 	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id == 0 ? 1u << 8 : 0);
 }
 
-/* The zone's x2APIC registers and TSC deadline (zones/irq.c). */
-static enum vexit_action apic_msr(struct vcpu *v, uint32_t msr, bool write)
+/* An MSR a device registered (the zone's x2APIC and TSC deadline, zones/irq.c). */
+static enum vexit_action device_msr(struct vcpu *v, const struct io_range *r, bool write)
 {
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	enum io_result res = io_range_access(r, v, (uint32_t)v->regs.rcx, 8, write, &val);
 
-	if (write ? zone_irq_wrmsr(v, msr, val) : zone_irq_rdmsr(v, msr, &val))
+	if (res == IO_FAULT)
 		return inject_gp(v);
+	if (res == IO_STOP)
+		return VACT_STOP;
 	if (!write)
 		set_edx_eax(v, val);
 	vcpu_skip_insn(v);
@@ -67,11 +68,12 @@ static enum vexit_action apic_msr(struct vcpu *v, uint32_t msr, bool write)
 enum vexit_action exit_msr_read(struct vcpu *v)
 {
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
+	const struct io_range *dev = devio_msr(v, (uint32_t)v->regs.rcx);
 	uint64_t val;
 
 	v->exits[VEXIT_MSR_READ]++;
-	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
-		return apic_msr(v, (uint32_t)v->regs.rcx, false);
+	if (dev)
+		return device_msr(v, dev, false);
 	switch (e->rule) {
 	case MSR_EFER_RULE: val = backend->get_sreg(v, VSREG_EFER); break;
 	case MSR_TSC_RULE: val = rdtsc(); break;
@@ -118,11 +120,12 @@ static int pat_is_valid(uint64_t pat)
 enum vexit_action exit_msr_write(struct vcpu *v)
 {
 	const struct msr_policy_entry *e = msr_policy_lookup((uint32_t)v->regs.rcx);
+	const struct io_range *dev = devio_msr(v, (uint32_t)v->regs.rcx);
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
 	v->exits[VEXIT_MSR_WRITE]++;
-	if (zone_irq_owns_msr((uint32_t)v->regs.rcx))
-		return apic_msr(v, (uint32_t)v->regs.rcx, true);
+	if (dev)
+		return device_msr(v, dev, true);
 	switch (e->rule) {
 	case MSR_APIC_BASE_RULE:
 		if (val != apic_base(v)) /* no xAPIC mode, no relocation, no disable */
@@ -204,8 +207,7 @@ enum vexit_action exit_io(struct vcpu *v, const struct vexit_io *io)
 	v->exits[VEXIT_IO]++;
 	if (io->string)
 		return exit_unknown(v, "string port I/O", io->port);
-	act = io->in ? zone_io_read(v->zone, io->port, io->size, &value)
-		     : zone_io_write(v->zone, io->port, io->size, value);
+	act = devio_port(v, io->port, io->size, io->in, &value);
 	if (act != VACT_RESUME)
 		return act;
 	if (io->in)
@@ -218,7 +220,7 @@ enum vexit_action exit_io(struct vcpu *v, const struct vexit_io *io)
  * with RFLAGS.IF set, as on hardware), an NMI, INIT, or the zone stopping. */
 static bool hlt_should_end(struct vcpu *v)
 {
-	if (v->zone->stop_requested || v->nmi_pending || v->wait_sipi)
+	if (zone_stop_requested(v->zone) || v->nmi_pending || v->wait_sipi)
 		return true;
 	if (v->id == 0)
 		zone_console_pull(v->zone); /* a key may raise the UART's interrupt */
@@ -241,7 +243,7 @@ enum vexit_action exit_hlt(struct vcpu *v)
 		vcpu_arm_host_timer(v);
 		irq_enable_and_halt();
 	}
-	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;
+	return zone_stop_requested(v->zone) ? VACT_STOP : VACT_RESUME;
 }
 
 enum vexit_action exit_hypercall(struct vcpu *v)
@@ -255,7 +257,7 @@ enum vexit_action exit_hypercall(struct vcpu *v)
 
 enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 {
-	const struct mmio_device *dev = fetch ? NULL : zone_mmio_device(v->zone, gpa);
+	const struct io_range *dev = fetch ? NULL : devio_mmio(v, gpa);
 
 	v->exits[VEXIT_NPF]++;
 	if (dev) {
@@ -278,8 +280,8 @@ static enum vexit_action inject_ud(struct vcpu *v, const char *mnemonic)
 {
 	struct zone *z = v->zone;
 
-	if (z->ud_reports++ < UD_REPORTS_MAX)
-		kprintf("zone %s: #UD injected for %s at rip 0x%lx\n", z->name, mnemonic,
+	if (zone_count_ud(z) < UD_REPORTS_MAX)
+		kprintf("zone %s: #UD injected for %s at rip 0x%lx\n", zone_name(z), mnemonic,
 			v->regs.rip);
 	backend->inject_exception(v, X86_UD, false, 0);
 	return VACT_RESUME;
@@ -326,7 +328,7 @@ enum vexit_action exit_interrupt(struct vcpu *v, enum vexit why)
 	v->exits[why]++;
 	/* Let the pending host interrupt (a wake-up or stop IPI) be taken. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
-	return v->zone->stop_requested ? VACT_STOP : VACT_RESUME;
+	return zone_stop_requested(v->zone) ? VACT_STOP : VACT_RESUME;
 }
 
 void vcpu_dump(struct vcpu *v)
@@ -345,7 +347,7 @@ void vcpu_dump(struct vcpu *v)
 enum vexit_action exit_unknown(struct vcpu *v, const char *what, uint64_t code)
 {
 	v->exits[VEXIT_OTHER]++;
-	kprintf("zone %s: unexpected exit (%s 0x%lx) on vcpu %u\n", v->zone->name, what, code,
+	kprintf("zone %s: unexpected exit (%s 0x%lx) on vcpu %u\n", zone_name(v->zone), what, code,
 		v->id);
 	vcpu_dump(v);
 	return zone_stop(v->zone, "unexpected exit: %s 0x%lx", what, code);

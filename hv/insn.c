@@ -1,7 +1,7 @@
 /* Instruction fetch through guest paging plus decode, for exits without next-RIP save. */
 #include "hv/insn.h"
 #include "hv/guest_walk.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 #define REG(name) __builtin_offsetof(struct vcpu_regs, name)
 

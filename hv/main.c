@@ -10,7 +10,7 @@
 #include "hv/platform.h"
 #include "hv/smp.h"
 #include "hv/time.h"
-#include "zones/boot_zones.h"
+#include "hv/zone_api.h"
 
 void hv_main(struct zv_bootinfo *bi);
 

@@ -3,7 +3,7 @@
 #include "hv/mmio.h"
 #include "hv/insn.h"
 #include "hv/x86_decode.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 static void load_gprs(struct vcpu *v, uint64_t gpr[16])
 {
@@ -35,20 +35,22 @@ static bool is_store(const struct x86_insn *in)
 	return in->op == X86_OP_MOV && in->dir == X86_DIR_TO_RM;
 }
 
-static void do_load(struct vcpu *v, const struct x86_insn *in, const struct mmio_device *dev,
-		    uint64_t off)
+static enum io_result do_load(struct vcpu *v, const struct x86_insn *in, const struct io_range *dev,
+			      uint64_t gpa)
 {
-	uint64_t gpr[16], value = dev->read(dev->ctx, off, in->memsize);
+	uint64_t gpr[16], value;
+	enum io_result r = io_range_access(dev, v, gpa, in->memsize, 0, &value);
 
 	if (in->op == X86_OP_MOVSX || in->op == X86_OP_MOVSXD)
 		value = sign_extend(value, in->memsize);
 	load_gprs(v, gpr);
 	x86_reg_write(gpr, in->reg, in->opsize, in->reg_high8, value);
 	store_gprs(v, gpr);
+	return r;
 }
 
-static void do_store(struct vcpu *v, const struct x86_insn *in, const struct mmio_device *dev,
-		     uint64_t off)
+static enum io_result do_store(struct vcpu *v, const struct x86_insn *in,
+			       const struct io_range *dev, uint64_t gpa)
 {
 	uint64_t gpr[16], value;
 
@@ -57,10 +59,10 @@ static void do_store(struct vcpu *v, const struct x86_insn *in, const struct mmi
 			    : x86_reg_read(gpr, in->reg, in->opsize, in->reg_high8);
 	if (in->memsize < 8)
 		value &= (1ull << (in->memsize * 8)) - 1;
-	dev->write(dev->ctx, off, in->memsize, value);
+	return io_range_access(dev, v, gpa, in->memsize, 1, &value);
 }
 
-enum vexit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct mmio_device *dev)
+enum vexit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct io_range *dev)
 {
 	struct x86_insn in;
 	uint64_t off = gpa - dev->base;
@@ -77,10 +79,8 @@ enum vexit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct mmio_d
 	if (in.memsize == 0 || off >= dev->size || in.memsize > dev->size - off)
 		return zone_stop(v->zone, "%s access at GPA 0x%lx of %u bytes crosses the window",
 				 dev->name, gpa, in.memsize);
-	if (is_load(&in))
-		do_load(v, &in, dev, off);
-	else
-		do_store(v, &in, dev, off);
+	if ((is_load(&in) ? do_load(v, &in, dev, gpa) : do_store(v, &in, dev, gpa)) != IO_DONE)
+		return VACT_STOP; /* the device stopped the zone */
 	v->insn_len = in.len;
 	vcpu_skip_insn(v);
 	return VACT_RESUME;

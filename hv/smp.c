@@ -10,7 +10,7 @@
 #include "hv/percpu.h"
 #include "hv/time.h"
 #include "hv/trampoline.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 #define PERCPU_ORDER	    1 /* struct percpu fits in 8 KiB */
 #define STACK_ORDER	    2 /* HV_STACK_SIZE */

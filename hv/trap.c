@@ -4,7 +4,7 @@
 #include "hv/cpu.h"
 #include "hv/idt.h"
 #include "hv/percpu.h"
-#include "zones/pci_pass.h"
+#include "hv/zone_api.h"
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",

@@ -4,11 +4,7 @@
 #include "drivers/lapic.h"
 #include "hv/cpu.h"
 #include "hv/time.h"
-#include "zones/io.h"
-#include "zones/irq.h"
-#include "zones/nic.h"
-#include "zones/vlapic.h"
-#include "zones/zone.h"
+#include "hv/zone_api.h"
 
 #define CONSOLE_POLL_MS 10 /* keyboard latency of the control zone's console */
 
@@ -19,7 +15,7 @@ void vcpu_arm_host_timer(struct vcpu *v)
 
 	/* The control zone's CPU also polls the physical UART (zone_console_pull):
 	 * it never sleeps longer than CONSOLE_POLL_MS. */
-	if (v->zone->control && v->zone->console_input) {
+	if (zone_polls_console(v->zone)) {
 		uint64_t poll = now + tsc_khz() * CONSOLE_POLL_MS;
 
 		if (deadline > poll)
@@ -27,10 +23,10 @@ void vcpu_arm_host_timer(struct vcpu *v)
 	}
 	/* Re-arm only when the deadline moved or the armed timer is no longer
 	 * counting (it fired, possibly a little early, or was stopped). */
-	if (deadline == v->timer_armed && (deadline == VLAPIC_NO_DEADLINE || lapic_timer_running()))
+	if (deadline == v->timer_armed && (deadline == ZONE_NO_DEADLINE || lapic_timer_running()))
 		return;
 	v->timer_armed = deadline;
-	if (deadline == VLAPIC_NO_DEADLINE)
+	if (deadline == ZONE_NO_DEADLINE)
 		lapic_timer_stop();
 	else
 		lapic_timer_oneshot(deadline > now ? deadline - now : 1);
@@ -46,7 +42,7 @@ static enum vexit_action wait_for_startup(struct vcpu *v)
 	struct vcpu_entry e;
 
 	while (v->sipi_vector < 0) {
-		if (v->zone->stop_requested)
+		if (zone_stop_requested(v->zone))
 			return VACT_STOP;
 		lapic_timer_stop();
 		irq_enable_and_halt();
@@ -82,7 +78,7 @@ static void deliver_interrupt(struct vcpu *v)
 
 enum vexit_action vcpu_before_entry(struct vcpu *v)
 {
-	if (v->zone->stop_requested)
+	if (zone_stop_requested(v->zone))
 		return VACT_STOP;
 	if (v->wait_sipi && wait_for_startup(v) == VACT_STOP)
 		return VACT_STOP;

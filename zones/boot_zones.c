@@ -1,7 +1,5 @@
 /* Runs the zones declared in zonevisor.conf, in dependency order, from the BSP. */
-#include "zones/boot_zones.h"
 #include "drivers/lapic.h"
-#include "drivers/pci.h"
 #include "hv/console.h"
 #include "hv/console_input.h"
 #include "hv/cpu.h"
@@ -12,6 +10,7 @@
 #include "hv/percpu.h"
 #include "hv/smp.h"
 #include "hv/time.h"
+#include "hv/zone_api.h"
 #include "zones/control.h"
 #include "zones/isolation.h"
 #include "zones/nic.h"
@@ -128,6 +127,8 @@ static void run_control(const struct zv_bootinfo *bi, const struct zv_config *co
 
 	if (!z)
 		return refuse(b, NULL, why);
+	if (control_attach(z) != 0)
+		return refuse(b, z, "the control channel's ports are taken");
 	if (pci_pass_attach(z) != 0)
 		return refuse(b, z, "no memory to map the PCI devices");
 	attach_uplink(z);
@@ -238,7 +239,7 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf)
 		struct boot_zone *cb = find(zv_config_control(conf)->name, conf->zone_count);
 
 		control_init(bi, conf);
-		pci_scan();
+		pci_pass_scan();
 		start_ready(bi, conf); /* boot-time agent zones first, then the operator's */
 		run_control(bi, conf, cb);
 		kprintf("zones: the control zone ended\n");

@@ -798,24 +798,36 @@ static void serve(struct zone *cz, uint32_t len)
 		kprintf("zonectl: reply does not fit the window\n");
 }
 
-enum vexit_action control_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v)
+static enum io_result port_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+				uint64_t *v)
 {
-	(void)z;
+	(void)zone;
+	(void)vc;
 	if (size != 4)
-		return VACT_RESUME; /* all-ones, as for any port without a device */
-	switch (port) {
+		return IO_DONE; /* all-ones, as for any port without a device */
+	switch (ZCTL_PORT_BASE + off) {
 	case ZCTL_PORT_ID: *v = ZCTL_ID; break;
 	case ZCTL_PORT_VERSION: *v = ZCTL_VERSION; break;
 	case ZCTL_PORT_WINDOW: *v = ZCTL_WINDOW_GPA; break;
 	case ZCTL_PORT_WINDOW_SIZE: *v = ZCTL_WINDOW_SIZE; break;
 	default: break;
 	}
-	return VACT_RESUME;
+	return IO_DONE;
 }
 
-enum vexit_action control_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v)
+static enum io_result port_write(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+				 uint64_t v)
 {
-	if (port == ZCTL_PORT_DOORBELL && size == 4)
-		serve(z, v);
-	return VACT_RESUME;
+	(void)vc;
+	if (ZCTL_PORT_BASE + off == ZCTL_PORT_DOORBELL && size == 4)
+		serve(zone, (uint32_t)v);
+	return IO_DONE;
+}
+
+int control_attach(struct zone *z)
+{
+	const struct io_range ports = {"control-channel", ZCTL_PORT_BASE, ZCTL_PORT_COUNT,
+				       port_read,	  port_write,	  z};
+
+	return io_map_add(&z->io, IO_PORT, &ports);
 }

@@ -15,13 +15,8 @@ struct zone;
 /* Remembers the boot files and the agent images zonectl defaults to. */
 void control_init(const struct zv_bootinfo *bi, const struct zv_config *conf);
 
-static inline bool control_port(uint16_t port)
-{
-	return port >= ZCTL_PORT_BASE && port < ZCTL_PORT_BASE + ZCTL_PORT_COUNT;
-}
-
-/* The channel's registers (zones/control_proto.h), control zone only. */
-enum vexit_action control_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v);
-enum vexit_action control_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v);
+/* Registers the channel's ports (zones/control_proto.h) in the control
+ * zone's z->io: 0, or -1 when refused. */
+int control_attach(struct zone *z);
 
 #endif

@@ -6,6 +6,8 @@
 #include "hv/percpu.h"
 #include "zones/zone.h"
 
+_Static_assert(VLAPIC_NO_DEADLINE == ZONE_NO_DEADLINE, "one \"never\" for the APIC timer");
+
 static struct vlapic *apic_of(struct vcpu *v)
 {
 	return &v->zone->lapic[v->id];
@@ -97,24 +99,7 @@ static void route_ioapic(void *ctx, const struct vioapic_msg *m)
 	}
 }
 
-void zone_irq_init(struct zone *z)
-{
-	for (uint32_t i = 0; i < z->vcpu_count; i++) {
-		vlapic_reset(&z->lapic[i], i);
-		z->vcpus[i].sipi_vector = -1;
-		z->vcpus[i].wait_sipi = i != 0; /* APs wait for the BSP's STARTUP */
-	}
-	vioapic_reset(&z->ioapic, z->vcpu_count, route_ioapic, z);
-	z->ioapic_window = (struct mmio_device){"ioapic",	  VIOAPIC_BASE,	     VIOAPIC_SIZE,
-						zone_ioapic_read, zone_ioapic_write, z};
-}
-
-bool zone_irq_owns_msr(uint32_t msr)
-{
-	return (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) || msr == MSR_TSC_DEADLINE;
-}
-
-int zone_irq_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
+static int apic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	int rc;
 
@@ -124,7 +109,7 @@ int zone_irq_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return rc;
 }
 
-int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+static int apic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct zone *z = v->zone;
 	struct vlapic_effects fx;
@@ -138,6 +123,67 @@ int zone_irq_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 		vioapic_eoi(&z->ioapic, (uint8_t)fx.eoi_vector);
 	spin_unlock(&z->irq_lock);
 	return rc;
+}
+
+/* The x2APIC's MSRs and TSC deadline: ctx is the range's first MSR (the
+ * vCPU gives the zone).  #GP for what the APIC refuses (vlapic_rdmsr). */
+static enum io_result msr_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+			       uint64_t *val)
+{
+	(void)size;
+	return apic_rdmsr(v, (uint32_t)((uintptr_t)ctx + offset), val) ? IO_FAULT : IO_DONE;
+}
+
+static enum io_result msr_write(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+				uint64_t val)
+{
+	(void)size;
+	return apic_wrmsr(v, (uint32_t)((uintptr_t)ctx + offset), val) ? IO_FAULT : IO_DONE;
+}
+
+static enum io_result ioapic_read(void *zone, struct vcpu *v, uint64_t offset, unsigned size,
+				  uint64_t *value)
+{
+	struct zone *z = zone;
+
+	(void)v;
+	spin_lock(&z->irq_lock);
+	*value = vioapic_mmio_read(&z->ioapic, offset, size);
+	spin_unlock(&z->irq_lock);
+	return IO_DONE;
+}
+
+static enum io_result ioapic_write(void *zone, struct vcpu *v, uint64_t offset, unsigned size,
+				   uint64_t value)
+{
+	struct zone *z = zone;
+
+	(void)v;
+	spin_lock(&z->irq_lock);
+	vioapic_mmio_write(&z->ioapic, offset, size, (uint32_t)value);
+	spin_unlock(&z->irq_lock);
+	return IO_DONE;
+}
+
+int zone_irq_init(struct zone *z)
+{
+	const struct io_range ioapic = {"ioapic",    VIOAPIC_BASE, VIOAPIC_SIZE,
+					ioapic_read, ioapic_write, z};
+	const struct io_range x2apic = {
+		"x2apic", VLAPIC_MSR_FIRST, VLAPIC_MSR_LAST - VLAPIC_MSR_FIRST + 1,
+		msr_read, msr_write,	    (void *)(uintptr_t)VLAPIC_MSR_FIRST};
+	const struct io_range deadline = {
+		"tsc-deadline", MSR_TSC_DEADLINE, 1,
+		msr_read,	msr_write,	  (void *)(uintptr_t)MSR_TSC_DEADLINE};
+
+	for (uint32_t i = 0; i < z->vcpu_count; i++) {
+		vlapic_reset(&z->lapic[i], i);
+		z->vcpus[i].sipi_vector = -1;
+		z->vcpus[i].wait_sipi = i != 0; /* APs wait for the BSP's STARTUP */
+	}
+	vioapic_reset(&z->ioapic, z->vcpu_count, route_ioapic, z);
+	return io_map_add(&z->io, IO_MMIO, &ioapic) | io_map_add(&z->io, IO_MSR, &x2apic) |
+	       io_map_add(&z->io, IO_MSR, &deadline);
 }
 
 void zone_irq_raise(struct vcpu *v, uint8_t vector)
@@ -180,24 +226,4 @@ uint64_t zone_irq_deadline(struct vcpu *v)
 	t = vlapic_next_event(apic_of(v));
 	spin_unlock(&v->zone->irq_lock);
 	return t;
-}
-
-uint64_t zone_ioapic_read(void *zone, uint64_t offset, unsigned size)
-{
-	struct zone *z = zone;
-	uint32_t v;
-
-	spin_lock(&z->irq_lock);
-	v = vioapic_mmio_read(&z->ioapic, offset, size);
-	spin_unlock(&z->irq_lock);
-	return v;
-}
-
-void zone_ioapic_write(void *zone, uint64_t offset, unsigned size, uint64_t value)
-{
-	struct zone *z = zone;
-
-	spin_lock(&z->irq_lock);
-	vioapic_mmio_write(&z->ioapic, offset, size, (uint32_t)value);
-	spin_unlock(&z->irq_lock);
 }

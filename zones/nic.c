@@ -242,27 +242,31 @@ bool zone_nic_service(struct zone *z)
 	return true;
 }
 
-static uint64_t nic_read(void *ctx, uint64_t offset, unsigned size)
+static enum io_result nic_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+			       uint64_t *value)
 {
 	struct zone_nic *n = ctx;
-	uint32_t v;
 
+	(void)v;
 	ticket_lock(&n->dev_lock);
-	v = virtio_net_mmio_read(&n->dev, offset, size);
+	*value = virtio_net_mmio_read(&n->dev, offset, size);
 	update_irq(n);
 	ticket_unlock(&n->dev_lock);
-	return v;
+	return IO_DONE;
 }
 
-static void nic_write(void *ctx, uint64_t offset, unsigned size, uint64_t value)
+static enum io_result nic_write(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
+				uint64_t value)
 {
 	struct zone_nic *n = ctx;
 
+	(void)v;
 	/* a transmitq notify only marks tx pending: zone_nic_service sends */
 	ticket_lock(&n->dev_lock);
 	virtio_net_mmio_write(&n->dev, offset, size, (uint32_t)value);
 	update_irq(n);
 	ticket_unlock(&n->dev_lock);
+	return IO_DONE;
 }
 
 static void port_mac(int port, uint8_t mac[6])
@@ -284,13 +288,21 @@ static struct deny_log *denials_alloc(void)
 	return log;
 }
 
+static void nic_free(struct zone_nic *n);
+static void nic_detach(void *zone);
+
+/* A NIC for z, its registers registered in z->io and its detach in
+ * z->on_destroy (a no-op should the attach fail after this). */
 static struct zone_nic *nic_alloc(struct zone *z)
 {
 	unsigned order = palloc_order_for(sizeof(struct zone_nic));
 	uint64_t pa;
 	struct zone_nic *n;
+	struct io_range window = {"virtio-net", ZONE_NIC_GPA, VIRTIO_MMIO_SIZE,
+				  nic_read,	nic_write,    NULL};
 
-	if (z->mem_bytes > ZONE_NIC_GPA && !z->control)
+	if ((z->mem_bytes > ZONE_NIC_GPA && !z->control) ||
+	    hook_list_add(&z->on_destroy, nic_detach, z) != 0)
 		return NULL;
 	pa = page_alloc(order);
 	if (!pa)
@@ -301,8 +313,9 @@ static struct zone_nic *nic_alloc(struct zone *z)
 	n->order = order;
 	n->policy = &deny_all;
 	n->log = denials_alloc();
-	if (!n->log) {
-		page_free(pa, order);
+	window.ctx = n;
+	if (!n->log || io_map_add(&z->io, IO_MMIO, &window) != 0) {
+		nic_free(n);
 		return NULL;
 	}
 	return n;
@@ -322,6 +335,10 @@ void zone_nic_free_denials(struct deny_log *log)
 
 static void nic_free(struct zone_nic *n)
 {
+	const struct io_range *r = io_map_find(&n->zone->io, IO_MMIO, ZONE_NIC_GPA, 1);
+
+	if (r && r->ctx == n) /* not another NIC's window */
+		io_map_remove(&n->zone->io, IO_MMIO, ZONE_NIC_GPA);
 	if (n->policy != &deny_all) /* learned addresses and flows are the zone's */
 		free_pages_wiped(n->policy, sizeof(*n->policy), n->policy_order);
 	zone_nic_free_denials(n->log);
@@ -336,8 +353,6 @@ static void wire(struct zone *z, struct zone_nic *n, const uint8_t mac[6],
 	virtio_net_init(&n->dev, mac, &mem);
 	n->switch_frame = switch_frame;
 	z->nic = n;
-	z->nic_window = (struct mmio_device){"virtio-net", ZONE_NIC_GPA, VIRTIO_MMIO_SIZE,
-					     nic_read,	   nic_write,	 n};
 }
 
 /* Copies the next line of *text (without its '\n') into buf, cut to len - 1
@@ -459,8 +474,11 @@ int zone_nic_attach_uplink(struct zone *control, const char **why)
 	return 0;
 }
 
-void zone_nic_detach(struct zone *z)
+/* Unplugs and frees z's NIC (or uplink), if any, and wipes its policy: a
+ * destroy hook, on the zone's CPU after it stopped. */
+static void nic_detach(void *zone)
 {
+	struct zone *z = zone;
 	struct zone_nic *n = z->nic;
 
 	if (!n)
@@ -473,7 +491,6 @@ void zone_nic_detach(struct zone *z)
 		ports[n->port] = NULL;
 	}
 	z->nic = NULL;
-	z->nic_window.size = 0;
 	ticket_unlock(&net_lock);
 	nic_free(n);
 }

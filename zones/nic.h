@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/zone_api.h"
+
 struct deny_log;
 struct zone;
 struct zone_acpi_config;
@@ -32,19 +34,6 @@ int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_l
 /* Gives the control zone the switch's uplink port (the gateway, 10.77.0.1).
  * 0, or -1 with *why set. */
 int zone_nic_attach_uplink(struct zone *control, const char **why);
-/* Unplugs and frees z's NIC (or uplink), if any, and wipes its policy.
- * On the zone's CPU after it stopped. */
-void zone_nic_detach(struct zone *z);
-/*
- * Sends one batch (VIRTIO_NET_TX_BATCH_*) of what z's NIC was notified to
- * transmit, if anything: on each of z's vCPUs before it enters the zone, and
- * from HLT.  The driver notifies once for what it made available, so this is
- * how the rest of a long ring goes out.  True if it ran a batch: the batch may
- * have raised the zone's own interrupt line, so a halted vCPU must look for a
- * pending interrupt again before it sleeps (a kick to its own CPU does not
- * wake it).
- */
-bool zone_nic_service(struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c);
 /* The zone's address on the agent network ("10.77.0.10"), for its command line. */

@@ -152,16 +152,6 @@ unsigned pci_write_through(const struct pci_func *f, unsigned reg, unsigned size
 	return restored;
 }
 
-uint64_t pci_bar_size(uint32_t probe_lo, uint32_t probe_hi, bool io, bool is64)
-{
-	/* The address bits that stuck at 0 are the size: the lowest one that
-	 * reads back 1 is it.  I/O decoders may implement only 16 bits. */
-	uint64_t bits = io ? probe_lo & 0xfffcu
-			   : (probe_lo & ~0xfull) | (is64 ? (uint64_t)probe_hi << 32 : 0);
-
-	return bits & (~bits + 1);
-}
-
 bool pci_cf8_decode(uint32_t cf8, unsigned off, unsigned size, uint8_t *bus, uint8_t *dev,
 		    uint8_t *fn, unsigned *reg)
 {

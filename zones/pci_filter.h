@@ -5,42 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PCI_BARS 6
-
-/* PCI Local Bus 3.0, 6.1 (type 0 header) */
-#define PCI_REG_VENDOR	0x00
-#define PCI_REG_COMMAND 0x04
-#define PCI_REG_CLASS	0x08 /* revision in bits 7:0, class code above */
-#define PCI_REG_HEADER	0x0c /* header type in bits 23:16 */
-#define PCI_REG_BAR0	0x10
-#define PCI_REG_ROM	0x30
-#define PCI_CMD_IO	(1u << 0)
-#define PCI_CMD_MEM	(1u << 1)
-#define PCI_CMD_MASTER	(1u << 2) /* Bus Master Enable */
-#define PCI_BAR_IO	(1u << 0)
-#define PCI_BAR_64	(2u << 1) /* memory BAR type field, bits 2:1 */
-
-enum pci_access {
-	PCI_HIDDEN,    /* reads all-ones, as an empty slot */
-	PCI_READ_ONLY, /* visible, every write dropped */
-	PCI_PASSED,    /* the control zone drives it; writes filtered */
-};
-
-struct pci_bar {
-	uint64_t base, size; /* size 0: unused (or the upper half of a 64-bit BAR) */
-	bool io;
-};
-
-struct pci_func {
-	uint8_t bus, dev, fn;
-	uint16_t vendor, device;
-	uint32_t class_code; /* base class << 16 | subclass << 8 | prog-if */
-	uint8_t header_type; /* without the multi-function bit */
-	enum pci_access access;
-	uint32_t boot_bar[PCI_BARS];   /* register values as the firmware left them */
-	uint32_t sizing_bar[PCI_BARS]; /* what each read back with all ones written (6.2.5.1) */
-	struct pci_bar bar[PCI_BARS];
-};
+#include "drivers/pci.h"
 
 /* The control zone's view of one passed function's BARs.  Its BAR writes
  * never reach the device: the sizing pattern is answered from the boot
@@ -113,11 +78,6 @@ unsigned pci_stale_bars(const struct pci_func *f, const uint32_t now[PCI_BARS]);
  * Returns the BARs restored (pci_stale_bars). */
 unsigned pci_write_through(const struct pci_func *f, unsigned reg, unsigned size, uint32_t value,
 			   const struct pci_cfg_io *io);
-
-/* The size a BAR decodes from what it read back after all ones were
- * written (probe_lo, and probe_hi for the upper half of a 64-bit BAR);
- * 0 when it decodes nothing.  PCI Local Bus 3.0, 6.2.5.1. */
-uint64_t pci_bar_size(uint32_t probe_lo, uint32_t probe_hi, bool io, bool is64);
 
 /* Configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): the function
  * and register that CONFIG_ADDRESS (cf8) selects for an access of size

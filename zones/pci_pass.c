@@ -6,6 +6,7 @@
 #include "hv/percpu.h"
 #include "zones/acpi_build.h"
 #include "zones/irq.h"
+#include "zones/pci_filter.h"
 #include "zones/zone.h"
 
 #define CF8_PORT	0xcf8
@@ -21,6 +22,21 @@ static uint64_t stray_irqs;
  * its vCPU 0 touches config space.  Cleared when it attaches. */
 static struct pci_view views[PCI_MAX_FUNCS];
 static uint32_t bar_restores;
+
+static const char *const access_names[] = {"hidden", "read-only", "passed to the control zone"};
+
+void pci_pass_scan(void)
+{
+	unsigned n;
+	struct pci_func *f = pci_scan(&n);
+
+	for (unsigned i = 0; i < n; i++)
+		f[i].access = pci_access_for(f[i].class_code, f[i].header_type);
+	pci_show_function_zero(f, n);
+	for (unsigned i = 0; i < n; i++)
+		kprintf("pci: 00:%02x.%u %04x:%04x class %06x: %s\n", f[i].dev, f[i].fn,
+			f[i].vendor, f[i].device, f[i].class_code, access_names[f[i].access]);
+}
 
 static struct pci_view *view_of(const struct pci_func *f)
 {
@@ -87,11 +103,15 @@ static int map_bar(struct zone *z, const struct pci_func *f, unsigned b)
 	return rc;
 }
 
+static int register_ports(struct zone *z);
+
 int pci_pass_attach(struct zone *z)
 {
 	unsigned n;
 	const struct pci_func *f = pci_funcs(&n);
 
+	if (register_ports(z) != 0)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		views[i] = (struct pci_view){0};
 		if (f[i].access != PCI_PASSED)
@@ -126,13 +146,6 @@ static void stop_bus_mastering(void)
 	}
 }
 
-void pci_pass_detach(struct zone *z)
-{
-	if (irq_zone == z)
-		irq_zone = NULL;
-	stop_bus_mastering();
-}
-
 void pci_pass_acpi(struct zone_acpi_config *c)
 {
 	unsigned n;
@@ -153,27 +166,6 @@ void pci_pass_acpi(struct zone_acpi_config *c)
 
 /* ---- ports: config mechanism #1 and I/O BARs ------------------------------ */
 
-static const struct pci_func *io_bar_func(uint16_t port, unsigned size)
-{
-	unsigned n;
-	const struct pci_func *f = pci_funcs(&n);
-
-	for (unsigned i = 0; i < n; i++) {
-		for (unsigned b = 0; b < PCI_BARS && f[i].access == PCI_PASSED; b++) {
-			const struct pci_bar *r = &f[i].bar[b];
-
-			if (r->io && r->size && port >= r->base && port + size <= r->base + r->size)
-				return &f[i];
-		}
-	}
-	return NULL;
-}
-
-bool pci_pass_port(uint16_t port, unsigned size)
-{
-	return (port >= CF8_PORT && port < CFC_PORT + 4) || io_bar_func(port, size);
-}
-
 /* The function and register the zone's CONFIG_ADDRESS selects, if visible. */
 static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned size, unsigned *reg)
 {
@@ -187,25 +179,26 @@ static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned s
 	return f && f->access != PCI_HIDDEN ? f : NULL;
 }
 
-enum vexit_action pci_pass_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v)
+/* Config mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): ports 0xcf8-0xcff. */
+static enum io_result config_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+				  uint64_t *v)
 {
+	struct zone *z = zone;
+	uint16_t port = (uint16_t)(CF8_PORT + off);
 	const struct pci_func *f;
 	unsigned reg;
 
+	(void)vc;
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		/* Only a 32-bit access reaches CONFIG_ADDRESS (3.2.2.3.2). */
 		*v = port == CF8_PORT && size == 4 ? z->pci_address : 0xffffffffu;
-		return VACT_RESUME;
+		return IO_DONE;
 	}
-	if (port >= CFC_PORT && port < CFC_PORT + 4) {
-		f = selected(z, port, size, &reg);
-		*v = f ? pci_read_filter(f, view_of(f), reg, size,
-					 pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
-		       : 0xffffffffu;
-		return VACT_RESUME;
-	}
-	*v = port_in_sized(port, size);
-	return VACT_RESUME;
+	f = selected(z, port, size, &reg);
+	*v = f ? pci_read_filter(f, view_of(f), reg, size,
+				 pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
+	       : 0xffffffffu;
+	return IO_DONE;
 }
 
 static void refuse_write(struct zone *z, const struct pci_func *f, unsigned reg, uint32_t v,
@@ -244,31 +237,92 @@ static void write_through(struct zone *z, const struct pci_func *f, unsigned reg
 			z->name, f->dev, f->fn, restored);
 }
 
-enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v)
+static enum io_result config_write(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+				   uint64_t v)
 {
+	struct zone *z = zone;
+	uint16_t port = (uint16_t)(CF8_PORT + off);
 	const struct pci_func *f;
 	const char *why;
 	unsigned reg;
 
+	(void)vc;
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		if (port == CF8_PORT && size == 4)
-			z->pci_address = v;
-		return VACT_RESUME;
+			z->pci_address = (uint32_t)v;
+		return IO_DONE;
 	}
-	if (port >= CFC_PORT && port < CFC_PORT + 4) {
-		f = selected(z, port, size, &reg);
-		if (!f)
-			return VACT_RESUME;
-		switch (pci_write_check(f, view_of(f), reg, size, v, &why)) {
-		case PCI_WRITE_OK: write_through(z, f, reg, size, v); break;
-		case PCI_WRITE_REFUSED: refuse_write(z, f, reg, v, why); break;
-		case PCI_WRITE_VIRTUAL:
-		case PCI_WRITE_IGNORED: break;
+	f = selected(z, port, size, &reg);
+	if (!f)
+		return IO_DONE;
+	switch (pci_write_check(f, view_of(f), reg, size, (uint32_t)v, &why)) {
+	case PCI_WRITE_OK: write_through(z, f, reg, size, (uint32_t)v); break;
+	case PCI_WRITE_REFUSED: refuse_write(z, f, reg, (uint32_t)v, why); break;
+	case PCI_WRITE_VIRTUAL:
+	case PCI_WRITE_IGNORED: break;
+	}
+	return IO_DONE;
+}
+
+/* A passed function's I/O BAR that holds all of [port, port + size), or NULL. */
+static const struct pci_bar *io_bar(uint64_t port, unsigned size)
+{
+	unsigned n;
+	const struct pci_func *f = pci_funcs(&n);
+
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned b = 0; b < PCI_BARS && f[i].access == PCI_PASSED; b++) {
+			const struct pci_bar *r = &f[i].bar[b];
+
+			if (r->io && r->size && port >= r->base && port + size <= r->base + r->size)
+				return r;
 		}
-		return VACT_RESUME;
 	}
-	port_out_sized(port, size, v);
-	return VACT_RESUME;
+	return NULL;
+}
+
+/* The control zone's ports no device registered (base 0: off is the port):
+ * a passed function's I/O BAR goes to the device itself, the rest is absent.
+ * A fallback, not a range each: the BARs are many and anywhere. */
+static enum io_result bar_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+			       uint64_t *v)
+{
+	(void)zone;
+	(void)vc;
+	if (io_bar(off, size))
+		*v = port_in_sized((uint16_t)off, size);
+	return IO_DONE;
+}
+
+static enum io_result bar_write(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+				uint64_t v)
+{
+	(void)zone;
+	(void)vc;
+	if (io_bar(off, size))
+		port_out_sized((uint16_t)off, size, (uint32_t)v);
+	return IO_DONE;
+}
+
+/* The device interrupts stop reaching the zone; its devices stop mastering. */
+static void detach(void *zone)
+{
+	if (irq_zone == zone)
+		irq_zone = NULL;
+	stop_bus_mastering();
+}
+
+/* Registers the config ports, the I/O BARs and the detach in z. */
+static int register_ports(struct zone *z)
+{
+	const struct io_range config = {"pci-config", CF8_PORT, 8, config_read, config_write, z};
+	const struct io_range bars = {"pci-io-bar", 0, 0x10000, bar_read, bar_write, z};
+
+	if (io_map_add(&z->io, IO_PORT, &config) != 0 ||
+	    hook_list_add(&z->on_destroy, detach, z) != 0)
+		return -1;
+	io_map_set_fallback(&z->io, IO_PORT, &bars);
+	return 0;
 }
 
 /* ---- interrupts ------------------------------------------------------------ */

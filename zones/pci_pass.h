@@ -6,16 +6,20 @@
 #include <stdint.h>
 
 #include "hv/arch/vcpu.h"
+#include "hv/zone_api.h"
 
 struct zone;
 struct zone_acpi_config;
 
+/* Scans bus 0 (drivers/pci.h) and decides, and lists, what the control
+ * zone gets of each function (pci_access_for).  At boot, before any zone. */
+void pci_pass_scan(void);
 /* Maps the memory BARs of every passed-through function (drivers/pci.h)
- * into the control zone's nested page table at their own addresses, and
- * makes z the target of device interrupts.  0, or -1 out of memory. */
+ * into the control zone's nested page table at their own addresses, makes
+ * z the target of device interrupts and registers the config ports and I/O
+ * BARs in z->io; at zone_destroy device interrupts are dropped and bus
+ * mastering stops.  0, or -1 out of memory. */
 int pci_pass_attach(struct zone *z);
-/* The control zone is going: device interrupts are dropped from now on. */
-void pci_pass_detach(struct zone *z);
 
 /* Whether a PCI function's memory BAR lies in [lo, hi): the hypervisor
  * must not put an emulated device there. */
@@ -23,16 +27,5 @@ bool pci_pass_decodes(uint64_t lo, uint64_t hi);
 
 /* Describes the PCI root bridge and the BAR windows in the zone's ACPI tables. */
 void pci_pass_acpi(struct zone_acpi_config *c);
-
-/* Whether port is the control zone's: the config mechanism #1 ports or an
- * I/O BAR of a passed-through function. */
-bool pci_pass_port(uint16_t port, unsigned size);
-enum vexit_action pci_pass_port_read(struct zone *z, uint16_t port, unsigned size, uint32_t *v);
-enum vexit_action pci_pass_port_write(struct zone *z, uint16_t port, unsigned size, uint32_t v);
-
-/* A device interrupt (vector 0x20-0xee) taken on this CPU: an MSI the
- * control zone's driver programmed.  Goes to the control zone's vCPU when
- * taken on its CPU; anywhere else it is counted and dropped. */
-void pci_pass_irq(uint8_t vector);
 
 #endif

@@ -13,8 +13,6 @@
 #include "zones/io.h"
 #include "zones/irq.h"
 #include "zones/isolation.h"
-#include "zones/nic.h"
-#include "zones/pci_pass.h"
 #include "zones/zone.h"
 
 #define CHUNK		  (2 * MIB)
@@ -90,9 +88,10 @@ static const char *check_request(uint64_t mem_bytes, const uint32_t *cpu_list, u
 	return NULL;
 }
 
-/* The zone struct with its vCPUs and interrupt platform; no memory yet. */
+/* The zone struct with its vCPUs, interrupt platform and legacy devices;
+ * no memory yet. */
 static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list,
-			       uint32_t n, const char **why)
+			       uint32_t n, bool control, const char **why)
 {
 	struct zone *z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
 
@@ -105,9 +104,14 @@ static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint3
 	z->mem_bytes = mem_bytes;
 	z->exit_status = -1;
 	z->vcpu_count = n;
+	z->control = control;
 	for (uint32_t i = 0; i < n; i++)
 		z->vcpus[i] = (struct vcpu){.zone = z, .id = i, .cpu = cpu_list[i]};
-	zone_irq_init(z);
+	if (zone_irq_init(z) != 0 || zone_io_attach(z) != 0) {
+		*why = "the device registry refused a device"; /* two devices overlap */
+		zone_destroy(z);
+		return NULL;
+	}
 	return z;
 }
 
@@ -119,7 +123,7 @@ struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *c
 	*why = check_request(mem_bytes, cpu_list, n);
 	if (*why)
 		return NULL;
-	z = zone_alloc(name, mem_bytes, cpu_list, n, why);
+	z = zone_alloc(name, mem_bytes, cpu_list, n, false, why);
 	if (!z)
 		return NULL;
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
@@ -180,10 +184,9 @@ struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const cha
 		*why = "cpu 0 has no hardware virtualization";
 	if (*why)
 		return NULL;
-	z = zone_alloc(name, mem_bytes, &cpu0, 1, why);
+	z = zone_alloc(name, mem_bytes, &cpu0, 1, true, why);
 	if (!z)
 		return NULL;
-	z->control = true;
 	z->console_raw = true;
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_control_memory(z) != 0 ||
 	    zone_register(z) != 0) {
@@ -293,9 +296,7 @@ uint64_t zone_destroy(struct zone *z)
 	struct wipe_tally t = {0, 0, z->verify_wipe};
 
 	zone_unregister(z);
-	if (z->control)
-		pci_pass_detach(z);
-	zone_nic_detach(z);
+	hook_list_run(&z->on_destroy);
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		if (z->vcpus[i].arch)
 			backend->vcpu_free(&z->vcpus[i]);
@@ -466,4 +467,34 @@ void zone_vcpu_returned(struct vcpu *v)
 	kprintf("zone %s: wiped %lu bytes\n", name, wiped);
 	if (on_ended)
 		on_ended(ctx, status);
+}
+
+const char *zone_name(const struct zone *z)
+{
+	return z->name;
+}
+
+uint32_t zone_vcpu_count(const struct zone *z)
+{
+	return z->vcpu_count;
+}
+
+bool zone_stop_requested(const struct zone *z)
+{
+	return z->stop_requested;
+}
+
+struct io_map *zone_io(struct zone *z)
+{
+	return &z->io;
+}
+
+bool zone_polls_console(const struct zone *z)
+{
+	return z->control && z->console_input;
+}
+
+uint32_t zone_count_ud(struct zone *z)
+{
+	return z->ud_reports++;
 }

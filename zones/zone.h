@@ -7,9 +7,11 @@
 
 #include "hv/arch/vcpu.h"
 #include "hv/config.h"
-#include "hv/mmio.h"
+#include "hv/hook_list.h"
+#include "hv/io_map.h"
 #include "hv/npt.h"
 #include "hv/spinlock.h"
+#include "hv/zone_api.h"
 #include "zones/console_budget.h"
 #include "zones/rtc.h"
 #include "zones/uart.h"
@@ -46,13 +48,12 @@ struct zone {
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
-	struct mmio_device ioapic_window;
-	struct mmio_device hole;       /* control zone: what is outside its partition */
-	struct zone_nic *nic;	       /* agent zone: its NIC (zones/nic.h), or NULL */
-	struct mmio_device nic_window; /* the NIC's registers; size 0 without one */
-	uint64_t hole_reports;	       /* such accesses logged so far (rate limit) */
-	uint32_t pci_address;	       /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
-	uint32_t pci_refusals;	       /* config writes refused so far */
+	struct io_map io;	     /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
+	struct hook_list on_destroy; /* what its devices undo in zone_destroy */
+	struct zone_nic *nic;	     /* agent zone: its NIC (zones/nic.h), or NULL */
+	uint64_t hole_reports;	     /* control zone: unassigned MMIO logged (rate limit) */
+	uint32_t pci_address;	     /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
+	uint32_t pci_refusals;	     /* config writes refused so far */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */
@@ -68,6 +69,9 @@ struct zone {
 	void *on_ended_ctx;
 };
 
+/* What the core calls (zone_stop, zone_read, zone_vcpu_returned, the
+ * accessors): hv/zone_api.h. */
+
 /* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
  * vCPU on each of cpus[0..n); the image is loaded by the caller.  NULL with
  * *why set on failure; nothing is left allocated then. */
@@ -81,14 +85,9 @@ struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const cha
 /* Copies len bytes into guest-physical memory; -1 (nothing copied) if any
  * byte is outside the zone's RAM: a hole or a passed device's BAR page. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);
-/* Copies len bytes out of guest-physical memory; -1 (nothing copied) as zone_write. */
-int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);
 /* Sets the first vCPU's entry state; the others wait for INIT/STARTUP
  * from it.  0, or -1 when out of memory. */
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
-/* Asks the zone to stop; the first reason given is kept.  Any CPU. */
-enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Zeroes every page the zone owned, frees its tables and itself.  Returns
  * the bytes of zone memory wiped. */
 uint64_t zone_destroy(struct zone *z);
@@ -102,8 +101,5 @@ void zone_print_memory(struct zone *z);
 /* Hands the zone to the given CPU, which runs it from its idle loop; its
  * clock (start_tsc) starts now. */
 void zone_start(struct zone *z);
-/* Called by each CPU whose vCPU left its run loop; the last one reports
- * the stop, wipes and frees the zone, then calls on_ended. */
-void zone_vcpu_returned(struct vcpu *v);
 
 #endif
