@@ -200,9 +200,16 @@ integration: all kernel initramfs $(TEST_TOOLS)
 bench: all kernel initramfs $(BENCH_BINS) $(TEST_TOOLS)
 	@tools/bench
 	@tools/bench-control
-	@tools/bench-net-flood
 	@$(BUILD)/bench/bench_policy
 	@$(BUILD)/bench/bench_net_flood
+
+# A neighbour zone's TCP throughput beside a flooding zone, in QEMU with 3 CPUs.
+# Not in `bench`: under QEMU 7.2's -icount round-robin a halted CPU with a
+# pending timer interrupt is not always woken, and the transfer stalls
+# (docs/benchmarks.md); bench_net_flood measures the same native.
+.PHONY: bench-net-flood
+bench-net-flood: all kernel initramfs $(TEST_TOOLS)
+	@tools/bench-net-flood
 
 # Host tools, one per tests/bench/*.c, link the optimised, uninstrumented library
 # (mk/host.mk): a figure measured under the sanitizers would measure the sanitizers.
@@ -214,13 +221,6 @@ $(BUILD)/bench/%: $(NATIVE_OBJ)/tests/bench/%.o $(NATIVE_LIB)
 .PHONY: bench-policy
 bench-policy: $(BUILD)/bench/bench_policy
 	@$<
-
-# Native: the network lock's longest hold under a transmit flood, before and after (issue 16).
-BENCH_NET_SRCS := zones/net/switch.c zones/net/policy.c zones/net/packet.c zones/net/dns.c \
-	zones/virtio/mmio.c zones/virtio/queue.c zones/virtio/net.c hv/lib/string.c hv/lib/fmt.c
-$(BUILD)/bench/bench_net_flood: tests/bench/bench_net_flood.c $(BENCH_NET_SRCS) $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O2 $(WARN) -I. -DZV_HOST_TEST -o $@ $< $(BENCH_NET_SRCS)
 
 check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
