@@ -49,25 +49,25 @@ PURE_SRCS := \
 	hv/npt.c \
 	hv/palloc.c \
 	hv/x86_decode.c \
-	zones/acpi_build.c \
-	zones/bzimage.c \
 	zones/console_budget.c \
-	zones/control_check.c \
-	zones/multiboot.c \
+	zones/control/check.c \
+	zones/load/bzimage.c \
+	zones/load/multiboot.c \
 	zones/net/deny_log.c \
 	zones/net/dns.c \
 	zones/net/ipv4_scope.c \
 	zones/net/packet.c \
 	zones/net/policy.c \
 	zones/net/switch.c \
-	zones/pci_filter.c \
-	zones/rtc.c \
-	zones/uart.c \
-	zones/vioapic.c \
+	zones/pci/filter.c \
+	zones/platform/acpi.c \
+	zones/platform/rtc.c \
+	zones/platform/uart.c \
+	zones/platform/vioapic.c \
+	zones/platform/vlapic.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
-	zones/virtio/queue.c \
-	zones/vlapic.c
+	zones/virtio/queue.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
 # Every source and header under the hypervisor's folders, however deep: a new

@@ -49,7 +49,7 @@ static uint64_t apic_base(const struct vcpu *v)
 	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id == 0 ? 1u << 8 : 0);
 }
 
-/* An MSR a device registered (the zone's x2APIC and TSC deadline, zones/irq.c). */
+/* An MSR a device registered (the zone's x2APIC and TSC deadline, zones/platform/irq.c). */
 static enum vexit_action device_msr(struct vcpu *v, const struct io_range *r, bool write)
 {
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;

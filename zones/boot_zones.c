@@ -11,13 +11,13 @@
 #include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/zone_api.h"
-#include "zones/control.h"
+#include "zones/control/control.h"
 #include "zones/isolation.h"
-#include "zones/nic.h"
-#include "zones/pci_pass.h"
+#include "zones/load/image.h"
+#include "zones/net/nic.h"
+#include "zones/pci/pass.h"
 #include "zones/virtio/mmio.h"
 #include "zones/zone.h"
-#include "zones/zone_load.h"
 
 enum bz_state { BZ_WAITING, BZ_RUNNING, BZ_ENDED };
 
@@ -100,7 +100,7 @@ static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, st
 	zone_start(z);
 }
 
-/* The control zone is the agent network's uplink (zones/nic.h): without
+/* The control zone is the agent network's uplink (zones/net/nic.h): without
  * it agent zones reach only the switch, so a failure is reported, not fatal. */
 static void attach_uplink(struct zone *z)
 {

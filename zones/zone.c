@@ -10,9 +10,9 @@
 #include "hv/palloc.h"
 #include "hv/percpu.h"
 #include "hv/time.h"
-#include "zones/io.h"
-#include "zones/irq.h"
 #include "zones/isolation.h"
+#include "zones/platform/irq.h"
+#include "zones/platform/legacy.h"
 #include "zones/zone.h"
 
 #define CHUNK		  (2 * MIB)
@@ -218,7 +218,7 @@ int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len)
 
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
 {
-	/* APs get a placeholder state: they wait for STARTUP (zones/irq.c),
+	/* APs get a placeholder state: they wait for STARTUP (zones/platform/irq.c),
 	 * which resets them to the real-mode vector it names. */
 	const struct vcpu_entry ap = {.mode = VCPU_ENTRY_REAL16};
 

@@ -13,10 +13,10 @@
 #include "hv/spinlock.h"
 #include "hv/zone_api.h"
 #include "zones/console_budget.h"
-#include "zones/rtc.h"
-#include "zones/uart.h"
-#include "zones/vioapic.h"
-#include "zones/vlapic.h"
+#include "zones/platform/rtc.h"
+#include "zones/platform/uart.h"
+#include "zones/platform/vioapic.h"
+#include "zones/platform/vlapic.h"
 
 #define ZONE_MAX_VCPUS	4
 #define ZONE_REASON_LEN 128
@@ -44,15 +44,15 @@ struct zone {
 		console_budget; /* its lines on the hypervisor console, under uart_lock */
 	struct zone_rtc rtc;
 	bool console_input; /* takes the hypervisor console's input */
-	/* The interrupt platform (zones/irq.c), under irq_lock. */
+	/* The interrupt platform (zones/platform/irq.c), under irq_lock. */
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
 	struct io_map io;	     /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
 	struct hook_list on_destroy; /* what its devices undo in zone_destroy */
-	struct zone_nic *nic;	     /* agent zone: its NIC (zones/nic.h), or NULL */
+	struct zone_nic *nic;	     /* agent zone: its NIC (zones/net/nic.h), or NULL */
 	uint64_t hole_reports;	     /* control zone: unassigned MMIO logged (rate limit) */
-	uint32_t pci_address;	     /* control zone: its PCI CONFIG_ADDRESS (zones/pci_pass.h) */
+	uint32_t pci_address;	     /* control zone: its PCI CONFIG_ADDRESS (zones/pci/pass.h) */
 	uint32_t pci_refusals;	     /* config writes refused so far */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
@@ -78,7 +78,7 @@ struct zone {
 struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpus_, uint32_t n,
 			 const char **why);
 /* Creates the control zone: one vCPU on CPU 0; a private 2 MiB chunk at
- * GPA 0 (low memory and the control window, zones/control_proto.h) and a
+ * GPA 0 (low memory and the control window, zones/control/proto.h) and a
  * naturally aligned block of mem_bytes (a power of two) mapped at its own
  * host address.  NULL with *why set on failure. */
 struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why);

@@ -227,7 +227,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	return 0;
 }
 
-/* INIT then STARTUP (zones/irq.c): a fresh entry state, no pending event. */
+/* INIT then STARTUP (zones/platform/irq.c): a fresh entry state, no pending event. */
 static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
 {
 	void *vmcb = vmcb_of(v);

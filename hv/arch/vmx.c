@@ -583,7 +583,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, uint64_t np
 	return 0;
 }
 
-/* INIT then STARTUP (zones/irq.c), on the vCPU's CPU: its VMCS is current. */
+/* INIT then STARTUP (zones/platform/irq.c), on the vCPU's CPU: its VMCS is current. */
 static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_entry *e)
 {
 	struct vmx_vcpu *vx = vx_of(v);

@@ -162,7 +162,7 @@ static void new_batch_us(double *batch, double *frame)
 
 /*
  * A neighbour beside a flood, on two host threads (two CPUs).  The neighbour
- * sends frames as zones/nic.c does: each copied out of its own ring without the
+ * sends frames as zones/net/nic.c does: each copied out of its own ring without the
  * network lock, then one switch decision under it.  The attacker loops as fast
  * as it can: before issue 16 a notify drained its whole ring of 64-descriptor
  * chains under a test-and-set net_lock; after, it sends well-formed frames (the

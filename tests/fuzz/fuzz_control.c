@@ -1,11 +1,11 @@
-/* libFuzzer target for the control channel's request checks (zones/control_check.c): the
+/* libFuzzer target for the control channel's request checks (zones/control/check.c): the
  * input is the window's bytes and the doorbell's length, as a hostile control zone could set
  * them.  Whatever passes the checks must be self-consistent; every message is a C string. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zones/control_check.h"
+#include "zones/control/check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 
 #include "drivers/acpi.h"
 #include "hv/config.h"
-#include "zones/bzimage.h"
-#include "zones/multiboot.h"
+#include "zones/load/bzimage.h"
+#include "zones/load/multiboot.h"
 
 #define GUEST_MEM (4u << 20)
 

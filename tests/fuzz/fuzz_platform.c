@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zones/uart.h"
-#include "zones/vioapic.h"
-#include "zones/vlapic.h"
+#include "zones/platform/uart.h"
+#include "zones/platform/vioapic.h"
+#include "zones/platform/vlapic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -41,7 +41,7 @@ static void on_tx(const uint8_t *frame, size_t len)
 		virtio_net_receive(&net, frame, len);
 }
 
-/* One transmit batch as zones/nic.c runs it; it never exceeds its budget. */
+/* One transmit batch as zones/net/nic.c runs it; it never exceeds its budget. */
 static void tx_batch(void)
 {
 	static uint8_t bounce[VIRTIO_NET_FRAME_MAX];

@@ -29,7 +29,7 @@ wait
 echo "slow: $(cat /tmp/slow)"
 # The neighbour zone: ping, and TCP with a MAC put in the ARP table by hand.
 if ping -c 1 -W 2 "$neighbour" >/dev/null; then echo "zone ping: ok"; else echo "zone ping: failed"; fi
-port=$((${neighbour##*.} - 10)) # zones/nic.h: port p is .(10 + p), MAC 02:5a:56:01:PP:PP
+port=$((${neighbour##*.} - 10)) # zones/net/nic.h: port p is .(10 + p), MAC 02:5a:56:01:PP:PP
 mac=$(printf '02:5a:56:01:%02x:%02x' $((port >> 8)) $((port & 255)))
 arp -i eth0 -s "$neighbour" "$mac"
 if nc -w 2 "$neighbour" 80 </dev/null; then echo "zone tcp: ok"; else echo "zone tcp: failed"; fi

@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NIC_GPA	   0xfeb00000ul /* zones/nic.h: ZONE_NIC_GPA */
+#define NIC_GPA	   0xfeb00000ul /* zones/net/nic.h: ZONE_NIC_GPA */
 #define DRIVER_DIR "/sys/bus/platform/drivers/virtio-mmio"
 
 /* 4.2.2 */
@@ -515,7 +515,7 @@ static void spin_cpuid(void)
 	}
 }
 
-/* The zone's address, from zv_net=10.77.0.N on its command line (zones/linux_zone.c). */
+/* The zone's address, from zv_net=10.77.0.N on its command line (zones/load/linux.c). */
 static uint32_t zone_address(void)
 {
 	char line[4096], *at;

@@ -1,9 +1,10 @@
-/* Unit tests of zones/acpi_build.c: tables parsed back by drivers/acpi.c, AML walked, encoders. */
+/* Unit tests of zones/platform/acpi.c: tables parsed back by drivers/acpi.c, AML walked, encoders.
+ */
 #include <stdlib.h>
 
 #include "drivers/acpi.h"
 #include "tests/unit/test.h"
-#include "zones/acpi_build.h"
+#include "zones/platform/acpi.h"
 
 #define BASE_GPA 0xE0000ull
 #define CAP	 8192

@@ -1,9 +1,10 @@
-/* Unit tests of zones/bzimage.c: synthetic bzImages and their corruptions, placement, zero page. */
+/* Unit tests of zones/load/bzimage.c: synthetic bzImages and their corruptions, placement, zero
+ * page. */
 #include <glob.h>
 #include <stdlib.h>
 
 #include "tests/unit/test.h"
-#include "zones/bzimage.h"
+#include "zones/load/bzimage.h"
 
 #define MIB	    (1ull << 20)
 #define SETUP_SECTS 4

@@ -1,6 +1,6 @@
-/* Unit tests of zones/control_check.c: every field of every control request, hostile values. */
+/* Unit tests of zones/control/check.c: every field of every control request, hostile values. */
 #include "tests/unit/test.h"
-#include "zones/control_check.h"
+#include "zones/control/check.h"
 
 static struct zctl_run good_run(void)
 {

@@ -1,9 +1,10 @@
-/* Unit tests of the zone CPUID/MSR policy (hv/cpuid_msr.c) and the virtual UART (zones/uart.c). */
+/* Unit tests of the zone CPUID/MSR policy (hv/cpuid_msr.c) and the virtual UART
+ * (zones/platform/uart.c). */
 #include <string.h>
 
 #include "hv/cpuid_msr.h"
 #include "tests/unit/test.h"
-#include "zones/uart.h"
+#include "zones/platform/uart.h"
 
 static const struct cpuid_view one = {0, 1};
 

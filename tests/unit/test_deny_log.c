@@ -103,7 +103,7 @@ TEST(a_full_store_still_counts_every_reason)
 TEST(the_store_holds_the_first_records_of_several_reasons)
 {
 	CHECK(DENY_LOG_RECORDS / DENY_LOG_PER_REASON >= 8);
-	CHECK(sizeof(struct deny_log) <= 32768); /* 8 pages per NIC (zones/nic.c) */
+	CHECK(sizeof(struct deny_log) <= 32768); /* 8 pages per NIC (zones/net/nic.c) */
 }
 
 /* A name as long as DNS allows is kept whole. */

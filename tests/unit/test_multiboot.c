@@ -1,11 +1,11 @@
-/* Unit tests of the Multiboot 1 loader (zones/multiboot.c), hostile images included. */
+/* Unit tests of the Multiboot 1 loader (zones/load/multiboot.c), hostile images included. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hv/elf.h"
 #include "tests/unit/test.h"
-#include "zones/multiboot.h"
+#include "zones/load/multiboot.h"
 
 #define MEM (16u << 20)
 

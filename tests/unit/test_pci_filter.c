@@ -1,7 +1,7 @@
-/* Unit tests of zones/pci_filter.c: who sees which PCI function, what writes reach it, BAR sizes.
+/* Unit tests of zones/pci/filter.c: who sees which PCI function, what writes reach it, BAR sizes.
  */
 #include "tests/unit/test.h"
-#include "zones/pci_filter.h"
+#include "zones/pci/filter.h"
 
 static struct pci_func passed_nic(void)
 {

@@ -1,7 +1,7 @@
-/* Unit tests of hv/lib/civil.c (calendar arithmetic) and zones/rtc.c (the CMOS clock). */
+/* Unit tests of hv/lib/civil.c (calendar arithmetic) and zones/platform/rtc.c (the CMOS clock). */
 #include "hv/lib/civil.h"
 #include "tests/unit/test.h"
-#include "zones/rtc.h"
+#include "zones/platform/rtc.h"
 
 /* Known instants: `date -u -d @N` on the host. */
 static const struct {

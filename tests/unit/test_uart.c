@@ -1,8 +1,8 @@
-/* Unit tests of the virtual 16550A's receive side and interrupts (zones/uart.c). */
+/* Unit tests of the virtual 16550A's receive side and interrupts (zones/platform/uart.c). */
 #include <string.h>
 
 #include "tests/unit/test.h"
-#include "zones/uart.h"
+#include "zones/platform/uart.h"
 
 #define RBR	  0
 #define IER	  1

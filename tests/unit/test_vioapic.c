@@ -1,8 +1,9 @@
-/* Unit tests of the virtual I/O APIC (zones/vioapic.c): registers, edge and level delivery, EOI. */
+/* Unit tests of the virtual I/O APIC (zones/platform/vioapic.c): registers, edge and level
+ * delivery, EOI. */
 #include <string.h>
 
 #include "tests/unit/test.h"
-#include "zones/vioapic.h"
+#include "zones/platform/vioapic.h"
 
 #define IOREGSEL 0x00
 #define IOWIN	 0x10

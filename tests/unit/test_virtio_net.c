@@ -236,7 +236,7 @@ static void post_rx(unsigned i)
 	offer(VIRTIO_NET_RXQ, (uint16_t)i);
 }
 
-/* One transmit batch, as zones/nic.c runs it: each frame to on_tx.  Frames taken. */
+/* One transmit batch, as zones/net/nic.c runs it: each frame to on_tx.  Frames taken. */
 static unsigned tx_batch(void)
 {
 	static uint8_t bounce[VIRTIO_NET_FRAME_MAX];

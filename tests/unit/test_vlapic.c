@@ -1,8 +1,8 @@
-/* Unit tests of the virtual x2APIC register logic (zones/vlapic.c). */
+/* Unit tests of the virtual x2APIC register logic (zones/platform/vlapic.c). */
 #include <string.h>
 
 #include "tests/unit/test.h"
-#include "zones/vlapic.h"
+#include "zones/platform/vlapic.h"
 
 #define EOI	     0x80b
 #define TPR	     0x808

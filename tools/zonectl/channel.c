@@ -1,4 +1,4 @@
-/* The control channel from the control zone's side (wire format: zones/control_proto.h). */
+/* The control channel from the control zone's side (wire format: zones/control/proto.h). */
 #include "tools/zonectl/channel.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "zones/control_proto.h"
+#include "zones/control/proto.h"
 
 /* zonectl's exit statuses (docs/zonectl.md). */
 #define ZC_EXIT_REFUSED 1   /* the hypervisor refused the request */

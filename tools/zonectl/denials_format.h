@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "zones/control_proto.h"
+#include "zones/control/proto.h"
 
 /* Where and what, as the switch's audit line has it: "port 0 udp 10.77.0.10:40000 ->
  * 10.77.0.1:53", "uplink arp 10.77.0.1 -> 10.77.0.12", "port 1 ipv6 MAC -> MAC". */

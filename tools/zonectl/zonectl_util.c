@@ -244,7 +244,7 @@ void zc_format_uptime(uint64_t us, char *out, size_t cap)
 		snprintf(out, cap, "%llud%lluh", s / 86400, s % 86400 / 3600);
 }
 
-/* Printable ASCII without the space: what a rule may hold (zones/control_check.c). */
+/* Printable ASCII without the space: what a rule may hold (zones/control/check.c). */
 static int is_rule_char(char c)
 {
 	return c > 0x20 && c < 0x7f;

@@ -10,7 +10,7 @@
 
 /*
  * Pure C, no allocation, no locking: the caller owns the struct and
- * serialises calls (zones/nic.c: under its network lock).  Nothing here
+ * serialises calls (zones/net/nic.c: under its network lock).  Nothing here
  * writes to a console: the records are read through the control channel
  * (zonectl denials, docs/zonectl.md).
  *

@@ -113,7 +113,7 @@ int virtio_net_receive(struct virtio_net *n, const uint8_t *frame, size_t len);
  * again for it (2.6.7.2: we never suppress notifications), so the device
  * itself must come back to what one batch left: virtio_net_tx_pending stays
  * true until a batch finds the ring empty, and the caller serves it again
- * (zones/nic.c: on the zone's next entry, and from HLT).
+ * (zones/net/nic.c: on the zone's next entry, and from HLT).
  */
 bool virtio_net_tx_pending(const struct virtio_net *n);
 /* Starts a batch: VIRTIO_NET_TX_BATCH_FRAMES frames, VIRTIO_NET_TX_BATCH_DESCS descriptors. */

@@ -1,10 +1,10 @@
-/* The Linux x86 boot protocol for zones (zones/bzimage.h; boot.rst, zero-page.rst). */
+/* The Linux x86 boot protocol for zones (zones/load/bzimage.h; boot.rst, zero-page.rst). */
 #include <stdarg.h>
 
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/x86_bits.h"
-#include "zones/bzimage.h"
+#include "zones/load/bzimage.h"
 
 #define KIB  1024ull
 #define MIB  (1024ull * KIB)

@@ -1,5 +1,5 @@
 /* Interrupt routing inside a zone: x2APIC IPIs, IOAPIC messages, INIT/STARTUP, timers. */
-#include "zones/irq.h"
+#include "zones/platform/irq.h"
 #include "drivers/lapic.h"
 #include "hv/cpu.h"
 #include "hv/idt.h"

@@ -1,5 +1,5 @@
-/* CMOS RTC registers computed from the wall clock at each read (see zones/rtc.h). */
-#include "zones/rtc.h"
+/* CMOS RTC registers computed from the wall clock at each read (see zones/platform/rtc.h). */
+#include "zones/platform/rtc.h"
 #include "hv/lib/civil.h"
 
 #define REG_A	    0x0a

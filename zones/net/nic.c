@@ -19,7 +19,7 @@
  * lines are written after the locks are released.  dev_lock is taken before
  * a zone's irq_lock (zone_irq_set_line), never after.
  */
-#include "zones/nic.h"
+#include "zones/net/nic.h"
 #include <stdarg.h>
 
 #include "hv/console.h"
@@ -30,10 +30,10 @@
 #include "hv/palloc.h"
 #include "hv/spinlock.h"
 #include "hv/time.h"
-#include "zones/acpi_build.h"
-#include "zones/irq.h"
 #include "zones/net/deny_log.h"
 #include "zones/net/switch.h"
+#include "zones/platform/acpi.h"
+#include "zones/platform/irq.h"
 #include "zones/virtio/net.h"
 #include "zones/zone.h"
 
@@ -374,7 +374,7 @@ static bool next_rule(const char **text, char *buf, size_t len)
 }
 
 /* The zone's own policy with its rules; every refusal message starts with
- * "bad rule '" (zones/control.c tells a bad request from no memory by it). */
+ * "bad rule '" (zones/control/control.c tells a bad request from no memory by it). */
 static int build_policy(struct zone_nic *n, const char *allow, char *why, unsigned why_len)
 {
 	static char rule[POLICY_RULE_TEXT_MAX + 2];

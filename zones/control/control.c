@@ -1,12 +1,12 @@
 /*
- * The control channel in the hypervisor (wire format: zones/control_proto.h,
+ * The control channel in the hypervisor (wire format: zones/control/proto.h,
  * prose: docs/control.md).  Requests arrive on the BSP, inside the control
  * zone's OUT to the doorbell, and are answered before it completes.  Zones
  * spawned here run on the APs; a record per zone keeps its name, state,
  * console output and exit status from `zonectl run` until `zonectl rm`.
  * The zone's memory is wiped as soon as it stops; rm only forgets the record.
  */
-#include "zones/control.h"
+#include "zones/control/control.h"
 #include <stdarg.h>
 
 #include "hv/console.h"
@@ -17,12 +17,12 @@
 #include "hv/percpu.h"
 #include "hv/spinlock.h"
 #include "hv/time.h"
-#include "zones/control_check.h"
+#include "zones/control/check.h"
 #include "zones/isolation.h"
+#include "zones/load/image.h"
 #include "zones/net/deny_log.h"
-#include "zones/nic.h"
+#include "zones/net/nic.h"
 #include "zones/zone.h"
-#include "zones/zone_load.h"
 
 #define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
 #define LOGS_REPLY (sizeof(struct zctl_logs) + LOG_BYTES)

@@ -1,5 +1,5 @@
 /* Virtual I/O APIC (82093AA register model): IOREGSEL/IOWIN, redirection table, delivery. */
-#include "zones/vioapic.h"
+#include "zones/platform/vioapic.h"
 
 /* 82093AA datasheet 3.0: the two MMIO registers, and 3.1/3.2 the indirect ones. */
 #define IOREGSEL      0x00

@@ -1,6 +1,6 @@
 /* The control zone's PCI configuration filter: visibility by class, BARs pinned and virtual (pure).
  */
-#include "zones/pci_filter.h"
+#include "zones/pci/filter.h"
 
 #define CLASS_STORAGE	  0x01
 #define CLASS_NETWORK	  0x02

@@ -1,6 +1,6 @@
 /* Virtual 8250/16550A (PC16550D register model): transmit, receive FIFO, interrupt identification.
  */
-#include "zones/uart.h"
+#include "zones/platform/uart.h"
 
 /* PC16550D datasheet, Table II: register offsets and bits. */
 #define REG_DATA	 0 /* RBR read, THR write; DLL with DLAB */

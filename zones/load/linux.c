@@ -1,15 +1,16 @@
-/* Linux zones: bzImage + initramfs into zone memory through zones/bzimage.c and acpi_build.c. */
-#include "zones/linux_zone.h"
+/* Linux zones: bzImage + initramfs into zone memory through zones/load/bzimage.c and acpi_build.c.
+ */
+#include "zones/load/linux.h"
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/time.h"
-#include "zones/acpi_build.h"
-#include "zones/bzimage.h"
-#include "zones/control_proto.h"
-#include "zones/nic.h"
-#include "zones/pci_pass.h"
-#include "zones/vioapic.h"
+#include "zones/control/proto.h"
+#include "zones/load/bzimage.h"
+#include "zones/net/nic.h"
+#include "zones/pci/pass.h"
+#include "zones/platform/acpi.h"
+#include "zones/platform/vioapic.h"
 #include "zones/zone.h"
 
 #define SCRATCH_ORDER 4 /* 64 KiB: the largest piece built in host memory */
@@ -42,7 +43,7 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 	for (uint32_t i = 0; i < z->vcpu_count; i++)
 		c.apic_ids[i] = i;
 	c.ioapic_addr = VIOAPIC_BASE;
-	c.ioapic_id = z->vcpu_count; /* zones/irq.c: the ID after the vCPUs' */
+	c.ioapic_id = z->vcpu_count; /* zones/platform/irq.c: the ID after the vCPUs' */
 	if (z->control)
 		pci_pass_acpi(&c);
 	zone_nic_acpi(z, &c);
@@ -97,7 +98,7 @@ static const char *load_all(struct zone *z, const struct bzimage_info *bi, const
  * reboot=k, because with a hardware-reduced FADT and no EFI Linux would
  * otherwise pick EFI reboot, fall back to a real-mode jump to the BIOS reset
  * vector, and never reach a reset the zone can see (the i8042 pulse ends
- * it, zones/io.c).
+ * it, zones/platform/legacy.c).
  */
 static const char *full_cmdline(const struct zone *z, const char *args)
 {

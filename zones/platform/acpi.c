@@ -1,5 +1,5 @@
-/* Per-zone ACPI tables and their AML (zones/acpi_build.h); section numbers are ACPI 6.4's. */
-#include "zones/acpi_build.h"
+/* Per-zone ACPI tables and their AML (zones/platform/acpi.h); section numbers are ACPI 6.4's. */
+#include "zones/platform/acpi.h"
 #include "drivers/acpi.h"
 #include "hv/lib/string.h"
 

@@ -3,7 +3,7 @@
 
 #include "hv/elf.h"
 #include "hv/lib/string.h"
-#include "zones/multiboot.h"
+#include "zones/load/multiboot.h"
 
 #define HEADER_MAGIC	 0x1badb002u
 #define HEADER_SEARCH	 8192 /* 3.1.1: the header lies in the first 8 KiB */

@@ -1,11 +1,11 @@
 /* A zone's legacy PC devices (COM1, RTC, i8042, debug exit, ACPI ports, no PIT) and the control
  * zone's unassigned MMIO. */
-#include "zones/io.h"
+#include "zones/platform/legacy.h"
 #include "hv/console.h"
 #include "hv/console_input.h"
 #include "hv/time.h"
-#include "zones/acpi_build.h"
-#include "zones/irq.h"
+#include "zones/platform/acpi.h"
+#include "zones/platform/irq.h"
 #include "zones/zone.h"
 
 /* The UART's interrupt output follows every access (IIR reads drop it,
@@ -122,7 +122,7 @@ static enum io_result i8042_write(void *zone, struct vcpu *vc, uint64_t off, uns
 }
 
 /* Registers that read 0: the ACPI hardware-reduced sleep control and reset
- * registers (zones/acpi_build.h), and the absent PIT.  No PIT: its
+ * registers (zones/platform/acpi.h), and the absent PIT.  No PIT: its
  * registers read 0, not all-ones, so Linux's quick PIT calibration
  * (arch/x86/kernel/tsc.c) fails at its first read instead of reading port
  * 0x42 100,000 times (measured: 100,000 of 141,000 port exits of a quiet boot). */
@@ -156,7 +156,7 @@ static enum io_result acpi_write(void *zone, struct vcpu *vc, uint64_t off, unsi
 	return IO_STOP;
 }
 
-/* The CMOS clock (zones/rtc.h): the host's UTC time, so a zone's clock is
+/* The CMOS clock (zones/platform/rtc.h): the host's UTC time, so a zone's clock is
  * right from boot (TLS certificates, file times); never "updating", so the
  * kernel's read does not wait for the update-in-progress bit. */
 static enum io_result rtc_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,

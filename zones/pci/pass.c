@@ -1,12 +1,12 @@
-/* PCI passthrough to the control zone (policy in zones/pci_filter.c, hardware in drivers/pci.c). */
-#include "zones/pci_pass.h"
+/* PCI passthrough to the control zone (policy in zones/pci/filter.c, hardware in drivers/pci.c). */
+#include "zones/pci/pass.h"
 #include "drivers/pci.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/percpu.h"
-#include "zones/acpi_build.h"
-#include "zones/irq.h"
-#include "zones/pci_filter.h"
+#include "zones/pci/filter.h"
+#include "zones/platform/acpi.h"
+#include "zones/platform/irq.h"
 #include "zones/zone.h"
 
 #define CF8_PORT	0xcf8

@@ -1,5 +1,5 @@
 /* Virtual x2APIC (Intel SDM vol. 3A ch. 11): MSR registers, IRR/ISR/TMR, priorities, timer. */
-#include "zones/vlapic.h"
+#include "zones/platform/vlapic.h"
 #include "hv/lib/string.h"
 
 /*

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "zones/control_proto.h"
+#include "zones/control/proto.h"
 
 /* The fixed body size each op must carry exactly (UPLOAD: its header; the
  * data follows), or -1 for an unknown op. */

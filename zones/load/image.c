@@ -1,7 +1,7 @@
 /* Loads a zone's image: a bzImage through the Linux boot protocol, anything else as Multiboot. */
-#include "zones/zone_load.h"
-#include "zones/linux_zone.h"
-#include "zones/multiboot.h"
+#include "zones/load/image.h"
+#include "zones/load/linux.h"
+#include "zones/load/multiboot.h"
 #include "zones/zone.h"
 
 static int write_guest(void *ctx, uint64_t gpa, const void *src, uint64_t len)

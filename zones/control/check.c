@@ -1,5 +1,5 @@
 /* Field-by-field validation of control-channel requests (pure; host-tested). */
-#include "zones/control_check.h"
+#include "zones/control/check.h"
 
 #include "hv/lib/string.h"
 
