@@ -48,6 +48,7 @@ PURE_SRCS := \
 	hv/lib/string.c \
 	hv/npt.c \
 	hv/palloc.c \
+	hv/vectors.c \
 	hv/x86_decode.c \
 	zones/console_budget.c \
 	zones/control/check.c \

@@ -1,6 +1,7 @@
 /* The IDT: 256 gates to the stubs of hv/isr.S. */
 #include "hv/idt.h"
 #include "hv/percpu.h"
+#include "hv/vectors.h"
 
 struct __attribute__((packed)) idt_gate {
 	uint16_t offset_lo;
@@ -21,8 +22,21 @@ static uint8_t ist_for(unsigned v)
 	return (v == 2 || v == 8 || v == 18) ? IST_FAULT : 0;
 }
 
+/* The core's own vectors (hv/idt.h); devices reserve theirs later. */
+static void reserve_core_vectors(void)
+{
+	static const struct vector_owner timer = {"apic-timer", NULL, NULL},
+					 wakeup = {"wakeup", NULL, NULL},
+					 spurious = {"spurious", NULL, NULL};
+
+	(void)vectors_reserve(&host_vectors, VECTOR_TIMER, VECTOR_TIMER, &timer);
+	(void)vectors_reserve(&host_vectors, VECTOR_WAKEUP, VECTOR_WAKEUP, &wakeup);
+	(void)vectors_reserve(&host_vectors, VECTOR_SPURIOUS, VECTOR_SPURIOUS, &spurious);
+}
+
 void idt_init(void)
 {
+	reserve_core_vectors();
 	for (unsigned v = 0; v < 256; v++) {
 		uint64_t a = isr_stub_table[v];
 

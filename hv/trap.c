@@ -4,7 +4,7 @@
 #include "hv/cpu.h"
 #include "hv/idt.h"
 #include "hv/percpu.h"
-#include "hv/zone_api.h"
+#include "hv/vectors.h"
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
@@ -77,14 +77,24 @@ static bool stray_event(const struct trap_frame *f)
 	return false;
 }
 
+struct vector_table host_vectors;
+
+/* Vectors 32-255 go to their owner (hv/vectors.h); one nobody reserved is
+ * counted as stray.  MSIs are edge-triggered: the EOI follows at once, but
+ * never for the spurious vector (SDM vol. 3A, 11.9). */
 void trap_dispatch(struct trap_frame *f)
 {
+	const struct vector_owner *o;
+
 	if (f->vector < 32 && stray_event(f))
 		return;
 	if (f->vector < 32)
 		fatal_exception(f);
-	if (f->vector < VECTOR_TIMER)
-		pci_pass_irq((uint8_t)f->vector); /* MSIs are edge-triggered: EOI at once */
+	o = vectors_owner(&host_vectors, (uint8_t)f->vector);
+	if (o && o->handle)
+		o->handle(o->ctx, (uint8_t)f->vector);
+	else if (!o && rdmsr(MSR_GS_BASE))
+		this_cpu()->stray_interrupts++;
 	if (f->vector != VECTOR_SPURIOUS)
 		lapic_eoi();
 }

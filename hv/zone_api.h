@@ -67,9 +67,5 @@ void zone_console_pull(struct zone *z);
  * wake it).
  */
 bool zone_nic_service(struct zone *z);
-/* A device interrupt (vector 0x20-0xee) taken on this CPU: an MSI the
- * control zone's driver programmed.  Goes to the control zone's vCPU when
- * taken on its CPU; anywhere else it is counted and dropped. */
-void pci_pass_irq(uint8_t vector);
 
 #endif

@@ -3,7 +3,9 @@
 #include "drivers/pci.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/idt.h"
 #include "hv/percpu.h"
+#include "hv/vectors.h"
 #include "zones/pci/filter.h"
 #include "zones/platform/acpi.h"
 #include "zones/platform/irq.h"
@@ -25,6 +27,8 @@ static uint32_t bar_restores;
 
 static const char *const access_names[] = {"hidden", "read-only", "passed to the control zone"};
 
+static void reserve_vectors(void);
+
 void pci_pass_scan(void)
 {
 	unsigned n;
@@ -33,6 +37,7 @@ void pci_pass_scan(void)
 	for (unsigned i = 0; i < n; i++)
 		f[i].access = pci_access_for(f[i].class_code, f[i].header_type);
 	pci_show_function_zero(f, n);
+	reserve_vectors();
 	for (unsigned i = 0; i < n; i++)
 		kprintf("pci: 00:%02x.%u %04x:%04x class %06x: %s\n", f[i].dev, f[i].fn,
 			f[i].vendor, f[i].device, f[i].class_code, access_names[f[i].access]);
@@ -327,10 +332,14 @@ static int register_ports(struct zone *z)
 
 /* ---- interrupts ------------------------------------------------------------ */
 
-void pci_pass_irq(uint8_t vector)
+/* A device interrupt taken on this CPU: an MSI the control zone's driver
+ * programmed.  Goes to the control zone's vCPU when taken on its CPU;
+ * anywhere else it is counted and dropped. */
+static void pass_irq(void *ctx, uint8_t vector)
 {
 	struct zone *z = irq_zone;
 
+	(void)ctx;
 	if (z && this_cpu()->index == z->vcpus[0].cpu) {
 		zone_irq_raise(&z->vcpus[0], vector);
 		return;
@@ -339,4 +348,13 @@ void pci_pass_irq(uint8_t vector)
 		kprintf("zonevisor: device interrupt 0x%x on cpu %u dropped (no control zone "
 			"takes it here)\n",
 			vector, this_cpu()->index);
+}
+
+/* Every vector below the core's own (hv/idt.h) is for the passed devices' MSIs. */
+static void reserve_vectors(void)
+{
+	static const struct vector_owner pass = {"pci-pass", pass_irq, NULL};
+
+	if (vectors_reserve(&host_vectors, VECTORS_FIRST_FREE, VECTOR_TIMER - 1, &pass) != 0)
+		kprintf("pci: device interrupt vectors taken; passed devices' MSIs are dropped\n");
 }
