@@ -13,7 +13,6 @@
 #include "hv/spinlock.h"
 #include "hv/zone_api.h"
 #include "zones/console_budget.h"
-#include "zones/platform/rtc.h"
 #include "zones/platform/uart.h"
 #include "zones/platform/vioapic.h"
 #include "zones/platform/vlapic.h"
@@ -42,18 +41,13 @@ struct zone {
 	struct spinlock uart_lock; /* vCPUs and console input share the UART */
 	struct console_budget
 		console_budget; /* its lines on the hypervisor console, under uart_lock */
-	struct zone_rtc rtc;
-	bool console_input; /* takes the hypervisor console's input */
+	bool console_input;	/* takes the hypervisor console's input */
 	/* The interrupt platform (zones/platform/irq.c), under irq_lock. */
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];
 	struct vioapic ioapic;
-	struct io_map io;	     /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
-	struct hook_list on_destroy; /* what its devices undo in zone_destroy */
-	struct zone_nic *nic;	     /* agent zone: its NIC (zones/net/nic.h), or NULL */
-	uint64_t hole_reports;	     /* control zone: unassigned MMIO logged (rate limit) */
-	uint32_t pci_address;	     /* control zone: its PCI CONFIG_ADDRESS (zones/pci/pass.h) */
-	uint32_t pci_refusals;	     /* config writes refused so far */
+	struct io_map io;		 /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
+	struct hook_list on_destroy;	 /* what its devices undo in zone_destroy */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */

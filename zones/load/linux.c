@@ -105,7 +105,7 @@ static const char *full_cmdline(const struct zone *z, const char *args)
 	static char buf[ZCTL_ARGS_LEN + 80];
 	char net[32] = "";
 
-	if (z->nic && !z->control) {
+	if (zone_has_nic(z) && !z->control) {
 		/* The agent /init sets eth0 up with it (tools/initramfs/init). */
 		zv_strlcpy(net, "zv_net=", sizeof(net));
 		zone_nic_address(z, net + 7, sizeof(net) - 7);

@@ -231,17 +231,6 @@ static void tx_batch(struct zone_nic *n)
 	ticket_unlock(&n->tx_lock);
 }
 
-bool zone_nic_service(struct zone *z)
-{
-	struct zone_nic *n = z->nic;
-
-	/* a racy peek: a notify that lands after it is served at the next entry */
-	if (!n || !__atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED))
-		return false;
-	tx_batch(n);
-	return true;
-}
-
 static enum io_result nic_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
 			       uint64_t *value)
 {
@@ -267,6 +256,32 @@ static enum io_result nic_write(void *ctx, struct vcpu *v, uint64_t offset, unsi
 	update_irq(n);
 	ticket_unlock(&n->dev_lock);
 	return IO_DONE;
+}
+
+/* z's NIC or uplink: the context of its window in z's registry, or NULL.
+ * The window goes in before the NIC is plugged and out (under net_lock)
+ * when it is unplugged; while a vCPU of z runs it stays. */
+static struct zone_nic *nic_of(const struct zone *z)
+{
+	const struct io_range *r = io_map_find(&z->io, IO_MMIO, ZONE_NIC_GPA, 1);
+
+	return r && r->read == nic_read ? r->ctx : NULL;
+}
+
+bool zone_has_nic(const struct zone *z)
+{
+	return nic_of(z) != NULL;
+}
+
+bool zone_nic_service(struct zone *z)
+{
+	struct zone_nic *n = nic_of(z);
+
+	/* a racy peek: a notify that lands after it is served at the next entry */
+	if (!n || !__atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED))
+		return false;
+	tx_batch(n);
+	return true;
 }
 
 static void port_mac(int port, uint8_t mac[6])
@@ -352,7 +367,6 @@ static void wire(struct zone *z, struct zone_nic *n, const uint8_t mac[6],
 
 	virtio_net_init(&n->dev, mac, &mem);
 	n->switch_frame = switch_frame;
-	z->nic = n;
 }
 
 /* Copies the next line of *text (without its '\n') into buf, cut to len - 1
@@ -479,7 +493,7 @@ int zone_nic_attach_uplink(struct zone *control, const char **why)
 static void nic_detach(void *zone)
 {
 	struct zone *z = zone;
-	struct zone_nic *n = z->nic;
+	struct zone_nic *n = nic_of(z);
 
 	if (!n)
 		return;
@@ -490,14 +504,14 @@ static void nic_detach(void *zone)
 		switch_remove_port(&sw, (unsigned)n->port);
 		ports[n->port] = NULL;
 	}
-	z->nic = NULL;
+	io_map_remove(&z->io, IO_MMIO, ZONE_NIC_GPA);
 	ticket_unlock(&net_lock);
 	nic_free(n);
 }
 
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c)
 {
-	if (!z->nic || c->virtio_count >= ZONE_ACPI_MAX_VIRTIO)
+	if (!nic_of(z) || c->virtio_count >= ZONE_ACPI_MAX_VIRTIO)
 		return;
 	c->virtio[c->virtio_count++] =
 		(struct zone_acpi_virtio){ZONE_NIC_GPA, VIRTIO_MMIO_SIZE, ZONE_NIC_GSI};
@@ -511,7 +525,8 @@ static uint32_t nic_ip(const struct zone_nic *n)
 
 void zone_nic_address(const struct zone *z, char *buf, unsigned len)
 {
-	uint32_t ip = z->nic ? nic_ip(z->nic) : 0;
+	const struct zone_nic *n = nic_of(z);
+	uint32_t ip = n ? nic_ip(n) : 0;
 
 	zv_snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
 		    ip & 0xff);
@@ -523,8 +538,8 @@ void zone_nic_info(const struct zone *z, struct zone_nic_info *o)
 	const struct switch_counters *c;
 
 	zv_memset(o, 0, sizeof(*o));
-	ticket_lock(&net_lock); /* before z->nic: zone_nic_detach clears it under the lock */
-	n = z->nic;
+	ticket_lock(&net_lock); /* before nic_of: nic_detach removes the window under it */
+	n = nic_of(z);
 	if (!n) {
 		ticket_unlock(&net_lock);
 		return;
@@ -541,23 +556,26 @@ void zone_nic_info(const struct zone *z, struct zone_nic_info *o)
 
 unsigned zone_nic_rule(const struct zone *z, uint32_t i, char *buf, unsigned len)
 {
+	const struct zone_nic *nic;
 	unsigned n = 0;
 
-	if (!z->nic)
-		return 0;
 	ticket_lock(&net_lock);
-	n = (unsigned)policy_rule_text(z->nic->policy, i, buf, len);
+	nic = nic_of(z);
+	if (nic)
+		n = (unsigned)policy_rule_text(nic->policy, i, buf, len);
 	ticket_unlock(&net_lock);
 	return n;
 }
 
 bool zone_nic_denials(const struct zone *z, struct deny_log *copy)
 {
+	const struct zone_nic *n;
 	bool got = false;
 
 	ticket_lock(&net_lock);
-	if (z->nic && z->nic->log) {
-		zv_memcpy(copy, z->nic->log, sizeof(*copy));
+	n = nic_of(z);
+	if (n && n->log) {
+		zv_memcpy(copy, n->log, sizeof(*copy));
 		got = true;
 	}
 	ticket_unlock(&net_lock);
@@ -567,11 +585,13 @@ bool zone_nic_denials(const struct zone *z, struct deny_log *copy)
 struct deny_log *zone_nic_take_denials(struct zone *z)
 {
 	struct deny_log *log = NULL;
+	struct zone_nic *n;
 
 	ticket_lock(&net_lock);
-	if (z->nic) {
-		log = z->nic->log;
-		z->nic->log = NULL;
+	n = nic_of(z);
+	if (n) {
+		log = n->log;
+		n->log = NULL;
 	}
 	ticket_unlock(&net_lock);
 	return log;

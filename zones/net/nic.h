@@ -34,6 +34,8 @@ int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_l
 /* Gives the control zone the switch's uplink port (the gateway, 10.77.0.1).
  * 0, or -1 with *why set. */
 int zone_nic_attach_uplink(struct zone *control, const char **why);
+/* Whether the zone has a NIC (or the uplink). */
+bool zone_has_nic(const struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */
 void zone_nic_acpi(const struct zone *z, struct zone_acpi_config *c);
 /* The zone's address on the agent network ("10.77.0.10"), for its command line. */

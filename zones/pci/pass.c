@@ -24,6 +24,9 @@ static uint64_t stray_irqs;
  * its vCPU 0 touches config space.  Cleared when it attaches. */
 static struct pci_view views[PCI_MAX_FUNCS];
 static uint32_t bar_restores;
+/* The control zone's CONFIG_ADDRESS and its refused config writes so far;
+ * cleared when it attaches (one control zone at a time). */
+static uint32_t config_address, refusals;
 
 static const char *const access_names[] = {"hidden", "read-only", "passed to the control zone"};
 
@@ -117,6 +120,7 @@ int pci_pass_attach(struct zone *z)
 
 	if (register_ports(z) != 0)
 		return -1;
+	config_address = refusals = 0;
 	for (unsigned i = 0; i < n; i++) {
 		views[i] = (struct pci_view){0};
 		if (f[i].access != PCI_PASSED)
@@ -172,13 +176,13 @@ void pci_pass_acpi(struct zone_acpi_config *c)
 /* ---- ports: config mechanism #1 and I/O BARs ------------------------------ */
 
 /* The function and register the zone's CONFIG_ADDRESS selects, if visible. */
-static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned size, unsigned *reg)
+static const struct pci_func *selected(uint16_t port, unsigned size, unsigned *reg)
 {
 	uint8_t bus, dev, fn;
 	const struct pci_func *f;
 
 	if (port < CFC_PORT ||
-	    !pci_cf8_decode(z->pci_address, port - CFC_PORT, size, &bus, &dev, &fn, reg))
+	    !pci_cf8_decode(config_address, port - CFC_PORT, size, &bus, &dev, &fn, reg))
 		return NULL;
 	f = find_func(bus, dev, fn);
 	return f && f->access != PCI_HIDDEN ? f : NULL;
@@ -188,18 +192,18 @@ static const struct pci_func *selected(struct zone *z, uint16_t port, unsigned s
 static enum io_result config_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
 				  uint64_t *v)
 {
-	struct zone *z = zone;
 	uint16_t port = (uint16_t)(CF8_PORT + off);
 	const struct pci_func *f;
 	unsigned reg;
 
+	(void)zone;
 	(void)vc;
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		/* Only a 32-bit access reaches CONFIG_ADDRESS (3.2.2.3.2). */
-		*v = port == CF8_PORT && size == 4 ? z->pci_address : 0xffffffffu;
+		*v = port == CF8_PORT && size == 4 ? config_address : 0xffffffffu;
 		return IO_DONE;
 	}
-	f = selected(z, port, size, &reg);
+	f = selected(port, size, &reg);
 	*v = f ? pci_read_filter(f, view_of(f), reg, size,
 				 pci_cfg_read(f->bus, f->dev, f->fn, reg, size))
 	       : 0xffffffffu;
@@ -209,7 +213,7 @@ static enum io_result config_read(void *zone, struct vcpu *vc, uint64_t off, uns
 static void refuse_write(struct zone *z, const struct pci_func *f, unsigned reg, uint32_t v,
 			 const char *why)
 {
-	if (z->pci_refusals++ < REFUSAL_REPORTS)
+	if (refusals++ < REFUSAL_REPORTS)
 		kprintf("zone %s: PCI config write 0x%x to 00:%02x.%u offset 0x%x refused (%s)\n",
 			z->name, v, f->dev, f->fn, reg, why);
 }
@@ -254,10 +258,10 @@ static enum io_result config_write(void *zone, struct vcpu *vc, uint64_t off, un
 	(void)vc;
 	if (port >= CF8_PORT && port < CFC_PORT) {
 		if (port == CF8_PORT && size == 4)
-			z->pci_address = (uint32_t)v;
+			config_address = (uint32_t)v;
 		return IO_DONE;
 	}
-	f = selected(z, port, size, &reg);
+	f = selected(port, size, &reg);
 	if (!f)
 		return IO_DONE;
 	switch (pci_write_check(f, view_of(f), reg, size, (uint32_t)v, &why)) {

@@ -3,10 +3,22 @@
 #include "zones/platform/legacy.h"
 #include "hv/console.h"
 #include "hv/console_input.h"
+#include "hv/lib/string.h"
+#include "hv/mem.h"
 #include "hv/time.h"
 #include "zones/platform/acpi.h"
 #include "zones/platform/irq.h"
+#include "zones/platform/rtc.h"
 #include "zones/zone.h"
+
+/* What the legacy devices keep of a zone: a page of their own, registered
+ * as the context of their ranges and wiped and freed by a destroy hook. */
+struct legacy {
+	struct zone *zone;
+	struct zone_rtc rtc;
+	uint64_t hole_reports; /* control zone: unassigned MMIO logged (rate limit) */
+};
+_Static_assert(sizeof(struct legacy) <= 4096, "one page");
 
 /* The UART's interrupt output follows every access (IIR reads drop it,
  * THR writes raise it again: the edges the IOAPIC pin needs). */
@@ -159,63 +171,83 @@ static enum io_result acpi_write(void *zone, struct vcpu *vc, uint64_t off, unsi
 /* The CMOS clock (zones/platform/rtc.h): the host's UTC time, so a zone's clock is
  * right from boot (TLS certificates, file times); never "updating", so the
  * kernel's read does not wait for the update-in-progress bit. */
-static enum io_result rtc_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
-			       uint64_t *v)
+static enum io_result rtc_read(void *ctx, struct vcpu *vc, uint64_t off, unsigned size, uint64_t *v)
 {
-	struct zone *z = zone;
+	struct legacy *l = ctx;
 
 	(void)vc;
 	(void)size;
-	*v = off ? rtc_read_data(&z->rtc, time_wallclock()) : 0xff;
+	*v = off ? rtc_read_data(&l->rtc, time_wallclock()) : 0xff;
 	return IO_DONE;
 }
 
-static enum io_result rtc_write(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
-				uint64_t v)
+static enum io_result rtc_write(void *ctx, struct vcpu *vc, uint64_t off, unsigned size, uint64_t v)
 {
-	struct zone *z = zone;
+	struct legacy *l = ctx;
 
 	(void)vc;
 	(void)size;
 	if (off == 0)
-		rtc_write_index(&z->rtc, (uint8_t)v);
+		rtc_write_index(&l->rtc, (uint8_t)v);
 	return IO_DONE; /* writes to the clock itself are ignored */
 }
 
 #define HOLE_REPORTS 8 /* lines per zone; the count goes on */
 
-static void report_hole(struct zone *z, uint64_t gpa, const char *what)
+static void report_hole(struct legacy *l, uint64_t gpa, const char *what)
 {
-	if (z->hole_reports++ < HOLE_REPORTS)
+	if (l->hole_reports++ < HOLE_REPORTS)
 		kprintf("zone %s: %s of 0x%lx outside its partition refused (reads all-ones)\n",
-			z->name, what, gpa);
+			l->zone->name, what, gpa);
 }
 
-static enum io_result hole_read(void *zone, struct vcpu *vc, uint64_t gpa, unsigned size,
+static enum io_result hole_read(void *ctx, struct vcpu *vc, uint64_t gpa, unsigned size,
 				uint64_t *v)
 {
 	(void)vc;
 	(void)size;
-	report_hole(zone, gpa, "read");
+	report_hole(ctx, gpa, "read");
 	*v = ~0ull;
 	return IO_DONE;
 }
 
-static enum io_result hole_write(void *zone, struct vcpu *vc, uint64_t gpa, unsigned size,
+static enum io_result hole_write(void *ctx, struct vcpu *vc, uint64_t gpa, unsigned size,
 				 uint64_t v)
 {
 	(void)vc;
 	(void)size;
 	(void)v;
-	report_hole(zone, gpa, "write");
+	report_hole(ctx, gpa, "write");
 	return IO_DONE;
+}
+
+static void legacy_free(void *ctx)
+{
+	zv_memset(ctx, 0, sizeof(struct legacy));
+	page_free((uint64_t)ctx, 0);
+}
+
+/* The zone's legacy state, zeroed, freed with the zone; NULL out of memory. */
+static struct legacy *legacy_alloc(struct zone *z)
+{
+	struct legacy *l = phys_to_virt(page_alloc(0));
+
+	if (!l)
+		return NULL;
+	if (hook_list_add(&z->on_destroy, legacy_free, l) != 0) {
+		page_free((uint64_t)l, 0);
+		return NULL;
+	}
+	l->zone = z;
+	return l;
 }
 
 int zone_io_attach(struct zone *z)
 {
+	struct legacy *l = legacy_alloc(z);
 	const struct io_range ports[] = {
 		{"pit", 0x40, 4, zero_read, NULL, z},		    /* 8254 PIT */
-		{"rtc", RTC_INDEX_PORT, 2, rtc_read, rtc_write, z}, /* MC146818 CMOS RTC */
+		{"rtc", RTC_INDEX_PORT, 2, rtc_read, rtc_write, l}, /* MC146818 CMOS RTC */
 		{"i8042", I8042_DATA, 5, i8042_read, i8042_write, z},
 		{"debug-exit", DEBUG_EXIT_PORT, 4, NULL, debug_exit_write, z},
 		{"com1", UART_COM1, 8, com1_read, com1_write, z},
@@ -226,9 +258,11 @@ int zone_io_attach(struct zone *z)
 	 * nested page table.  Such an access ends like one to an address no device
 	 * claims on a PC: reads return all-ones, writes are dropped.  An agent zone
 	 * has no such tolerance: a stray access stops it (hv/exits.c). */
-	const struct io_range hole = {"unassigned", 0, ~0ull, hole_read, hole_write, z};
+	const struct io_range hole = {"unassigned", 0, ~0ull, hole_read, hole_write, l};
 	int rc = 0;
 
+	if (!l)
+		return -1;
 	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
 		rc |= io_map_add(&z->io, IO_PORT, &ports[i]);
 	if (z->control)

@@ -11,7 +11,8 @@ struct zone;
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit compatible */
 
 /* Registers the zone's legacy ports in z->io (and, for the control zone,
- * its unassigned MMIO as the fallback): 0, or -1 when one was refused. */
+ * its unassigned MMIO as the fallback), their state in a page freed by a
+ * destroy hook: 0, or -1 when one was refused or out of memory. */
 int zone_io_attach(struct zone *z);
 /* Emits the zone's partial console line, under the UART's lock (any vCPU). */
 void zone_console_flush(struct zone *z);
