@@ -361,17 +361,6 @@ static uint64_t zone_uptime_us(const struct zone *z)
 	return d / khz * 1000 + d % khz * 1000 / khz;
 }
 
-/* One line for what the zone's console budget held back, if anything. */
-static void report_held_console(struct zone *z)
-{
-	uint64_t lines, bytes;
-
-	if (console_budget_take_held(&z->console_budget, &lines, &bytes))
-		kprintf("zone %s: %lu console lines (%lu bytes) over its budget of %u bytes/s "
-			"not printed\n",
-			z->name, lines, bytes, CONSOLE_BUDGET_RATE);
-}
-
 void zone_console_line(void *ctx, const char *line)
 {
 	struct zone *z = ctx;
@@ -381,9 +370,6 @@ void zone_console_line(void *ctx, const char *line)
 		z->console_sink(z->console_ctx, line);
 		return;
 	}
-	if (!console_budget_admit(&z->console_budget, zv_strlen(line), time_ns() / 1000000))
-		return;
-	report_held_console(z);
 	if (!z->console_timestamps) {
 		kprintf("[%s] %s\n", z->name, line);
 		return;
@@ -450,8 +436,7 @@ void zone_vcpu_returned(struct vcpu *v)
 	lapic_timer_stop();
 	if (__atomic_sub_fetch(&z->vcpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	zone_console_flush(z);
-	report_held_console(z);
+	zone_console_end(z);
 	if (z->on_stopped)
 		z->on_stopped(ctx, z);
 	z->state = ZONE_STOPPED;

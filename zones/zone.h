@@ -12,8 +12,6 @@
 #include "hv/npt.h"
 #include "hv/spinlock.h"
 #include "hv/zone_api.h"
-#include "zones/console_budget.h"
-#include "zones/platform/uart.h"
 #include "zones/platform/vioapic.h"
 #include "zones/platform/vlapic.h"
 
@@ -37,11 +35,7 @@ struct zone {
 	int exit_status;       /* -1 until the guest reports one */
 	char stop_reason[ZONE_REASON_LEN];
 	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
-	struct zone_uart uart;
-	struct spinlock uart_lock; /* vCPUs and console input share the UART */
-	struct console_budget
-		console_budget; /* its lines on the hypervisor console, under uart_lock */
-	bool console_input;	/* takes the hypervisor console's input */
+	bool console_input;  /* takes the hypervisor console's input */
 	/* The interrupt platform (zones/platform/irq.c), under irq_lock. */
 	struct spinlock irq_lock;
 	struct vlapic lapic[ZONE_MAX_VCPUS];
@@ -86,9 +80,9 @@ int zone_set_entry(struct zone *z, const struct vcpu_entry *e);
  * the bytes of zone memory wiped. */
 uint64_t zone_destroy(struct zone *z);
 /* Prints one line of zone console output as "[name] line", or as
- * "[name +S.UUUUUU] line" with console_timestamps (ctx: the zone), within
- * the zone's console budget: lines over it are counted, and one line says
- * how many before the next printed one (and when the zone stops). */
+ * "[name +S.UUUUUU] line" with console_timestamps (ctx: the zone), or hands
+ * it to console_sink.  The UART (zones/platform/legacy.c) keeps the zone
+ * within its console budget. */
 void zone_console_line(void *ctx, const char *line);
 /* Prints where the zone's memory lies in host memory (lowest and highest chunk). */
 void zone_print_memory(struct zone *z);

@@ -6,38 +6,55 @@
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/time.h"
+#include "zones/console_budget.h"
 #include "zones/platform/acpi.h"
 #include "zones/platform/irq.h"
 #include "zones/platform/rtc.h"
+#include "zones/platform/uart.h"
 #include "zones/zone.h"
 
 /* What the legacy devices keep of a zone: a page of their own, registered
  * as the context of their ranges and wiped and freed by a destroy hook. */
 struct legacy {
 	struct zone *zone;
+	struct spinlock uart_lock; /* vCPUs and console input share the UART */
+	struct zone_uart uart;
+	struct console_budget budget; /* its lines on the hypervisor console, under uart_lock */
 	struct zone_rtc rtc;
 	uint64_t hole_reports; /* control zone: unassigned MMIO logged (rate limit) */
 };
 _Static_assert(sizeof(struct legacy) <= 4096, "one page");
 
-/* The UART's interrupt output follows every access (IIR reads drop it,
- * THR writes raise it again: the edges the IOAPIC pin needs). */
-static void com1_update_irq(struct zone *z)
+static enum io_result com1_read(void *ctx, struct vcpu *vc, uint64_t off, unsigned size,
+				uint64_t *v);
+
+/* z's legacy state: the context of its COM1 range (registered at creation,
+ * there until zone_destroy). */
+static struct legacy *legacy_of(struct zone *z)
 {
-	zone_irq_set_line(z, UART_COM1_IRQ, uart_irq_line(&z->uart));
+	const struct io_range *r = io_map_find(&z->io, IO_PORT, UART_COM1, 1);
+
+	return r && r->read == com1_read ? r->ctx : NULL;
 }
 
-static enum io_result com1_read(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+/* The UART's interrupt output follows every access (IIR reads drop it,
+ * THR writes raise it again: the edges the IOAPIC pin needs). */
+static void com1_update_irq(struct legacy *l)
+{
+	zone_irq_set_line(l->zone, UART_COM1_IRQ, uart_irq_line(&l->uart));
+}
+
+static enum io_result com1_read(void *ctx, struct vcpu *vc, uint64_t off, unsigned size,
 				uint64_t *v)
 {
-	struct zone *z = zone;
+	struct legacy *l = ctx;
 
 	(void)vc;
 	(void)size;
-	spin_lock(&z->uart_lock);
-	*v = uart_read(&z->uart, off);
-	com1_update_irq(z);
-	spin_unlock(&z->uart_lock);
+	spin_lock(&l->uart_lock);
+	*v = uart_read(&l->uart, off);
+	com1_update_irq(l);
+	spin_unlock(&l->uart_lock);
 	return IO_DONE;
 }
 
@@ -48,24 +65,52 @@ static void discard_line(void *ctx, const char *line)
 	(void)line;
 }
 
-static enum io_result com1_write(void *zone, struct vcpu *vc, uint64_t off, unsigned size,
+/* One line for what the zone's console budget held back, if anything. */
+static void report_held(struct legacy *l)
+{
+	uint64_t lines, bytes;
+
+	if (console_budget_take_held(&l->budget, &lines, &bytes))
+		kprintf("zone %s: %lu console lines (%lu bytes) over its budget of %u bytes/s "
+			"not printed\n",
+			l->zone->name, lines, bytes, CONSOLE_BUDGET_RATE);
+}
+
+/* A complete line from the UART: to the zone's sink, or within its console
+ * budget to the hypervisor console, after the line that says how many were
+ * held back before it. */
+static void com1_line(void *ctx, const char *line)
+{
+	struct legacy *l = ctx;
+
+	if (!l->zone->console_sink) {
+		if (!console_budget_admit(&l->budget, zv_strlen(line), time_ns() / 1000000))
+			return;
+		report_held(l);
+	}
+	zone_console_line(l->zone, line);
+}
+
+static enum io_result com1_write(void *ctx, struct vcpu *vc, uint64_t off, unsigned size,
 				 uint64_t v)
 {
-	struct zone *z = zone;
+	struct legacy *l = ctx;
+	bool raw = l->zone->console_raw;
 
 	(void)vc;
 	(void)size;
-	spin_lock(&z->uart_lock);
-	if (z->console_raw && uart_is_data_write(&z->uart, off))
+	spin_lock(&l->uart_lock);
+	if (raw && uart_is_data_write(&l->uart, off))
 		console_put_raw((char)v);
-	uart_write(&z->uart, off, (uint8_t)v, z->console_raw ? discard_line : zone_console_line, z);
-	com1_update_irq(z);
-	spin_unlock(&z->uart_lock);
+	uart_write(&l->uart, off, (uint8_t)v, raw ? discard_line : com1_line, l);
+	com1_update_irq(l);
+	spin_unlock(&l->uart_lock);
 	return IO_DONE;
 }
 
 void zone_console_pull(struct zone *z)
 {
+	struct legacy *l;
 	bool got = false;
 	int c;
 
@@ -73,19 +118,28 @@ void zone_console_pull(struct zone *z)
 		return;
 	if (z->control)
 		console_input_poll(); /* on the BSP, which owns the physical UART */
-	spin_lock(&z->uart_lock);
-	while (z->uart.rx_count < UART_RX_FIFO && (c = console_input_take()) >= 0)
-		got |= uart_receive(&z->uart, (uint8_t)c);
+	l = legacy_of(z);
+	spin_lock(&l->uart_lock);
+	while (l->uart.rx_count < UART_RX_FIFO && (c = console_input_take()) >= 0)
+		got |= uart_receive(&l->uart, (uint8_t)c);
 	if (got)
-		com1_update_irq(z);
-	spin_unlock(&z->uart_lock);
+		com1_update_irq(l);
+	spin_unlock(&l->uart_lock);
 }
 
 void zone_console_flush(struct zone *z)
 {
-	spin_lock(&z->uart_lock);
-	uart_flush(&z->uart, zone_console_line, z);
-	spin_unlock(&z->uart_lock);
+	struct legacy *l = legacy_of(z);
+
+	spin_lock(&l->uart_lock);
+	uart_flush(&l->uart, com1_line, l);
+	spin_unlock(&l->uart_lock);
+}
+
+void zone_console_end(struct zone *z)
+{
+	zone_console_flush(z);
+	report_held(legacy_of(z));
 }
 
 /* The exit port (at QEMU's isa-debug-exit address): the byte written is
@@ -250,7 +304,7 @@ int zone_io_attach(struct zone *z)
 		{"rtc", RTC_INDEX_PORT, 2, rtc_read, rtc_write, l}, /* MC146818 CMOS RTC */
 		{"i8042", I8042_DATA, 5, i8042_read, i8042_write, z},
 		{"debug-exit", DEBUG_EXIT_PORT, 4, NULL, debug_exit_write, z},
-		{"com1", UART_COM1, 8, com1_read, com1_write, z},
+		{"com1", UART_COM1, 8, com1_read, com1_write, l},
 		{"acpi", ZONE_ACPI_SLEEP_CTL_PORT, 5, zero_read, acpi_write, z},
 	};
 	/* The control zone's root can point /dev/mem at any physical address, and

@@ -16,5 +16,8 @@ struct zone;
 int zone_io_attach(struct zone *z);
 /* Emits the zone's partial console line, under the UART's lock (any vCPU). */
 void zone_console_flush(struct zone *z);
+/* When the zone stopped: the partial line, then one line for what its
+ * console budget held back, if anything. */
+void zone_console_end(struct zone *z);
 
 #endif
