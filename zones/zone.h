@@ -12,8 +12,6 @@
 #include "hv/npt.h"
 #include "hv/spinlock.h"
 #include "hv/zone_api.h"
-#include "zones/platform/vioapic.h"
-#include "zones/platform/vlapic.h"
 
 #define ZONE_MAX_VCPUS	4
 #define ZONE_REASON_LEN 128
@@ -34,12 +32,9 @@ struct zone {
 	uint32_t stop_claimed; /* set by the first zone_stop, before the reason is written */
 	int exit_status;       /* -1 until the guest reports one */
 	char stop_reason[ZONE_REASON_LEN];
-	uint32_t ud_reports; /* #UD injections logged so far (rate limit) */
-	bool console_input;  /* takes the hypervisor console's input */
-	/* The interrupt platform (zones/platform/irq.c), under irq_lock. */
-	struct spinlock irq_lock;
-	struct vlapic lapic[ZONE_MAX_VCPUS];
-	struct vioapic ioapic;
+	uint32_t ud_reports;		 /* #UD injections logged so far (rate limit) */
+	bool console_input;		 /* takes the hypervisor console's input */
+	struct irq_platform *platform;	 /* vLAPICs and vIOAPIC (zones/platform/irq.c) */
 	struct io_map io;		 /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
 	struct hook_list on_destroy;	 /* what its devices undo in zone_destroy */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */

@@ -17,7 +17,7 @@
  * is taken, so no CPU holds two dev_locks.  Transmit work comes in batches
  * (VIRTIO_NET_TX_BATCH_*), one per zone entry (zone_nic_service).  Console
  * lines are written after the locks are released.  dev_lock is taken before
- * a zone's irq_lock (zone_irq_set_line), never after.
+ * a zone's interrupt platform lock (zone_irq_set_line), never after.
  */
 #include "zones/net/nic.h"
 #include <stdarg.h>

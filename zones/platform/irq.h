@@ -13,7 +13,7 @@ struct zone;
 /*
  * Every message stays inside the zone: an IPI or an IOAPIC message can only
  * name the zone's own vCPUs, so no zone can interrupt another one or the
- * hypervisor.  All state is under the zone's irq_lock; a vCPU that gets an
+ * hypervisor.  All state is under its platform's lock; a vCPU that gets an
  * interrupt while running on another CPU is kicked with VECTOR_WAKEUP.
  */
 
