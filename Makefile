@@ -40,6 +40,7 @@ PURE_SRCS := \
 	hv/config.c \
 	hv/cpuid_msr.c \
 	hv/cr4_policy.c \
+	hv/err.c \
 	hv/guest_walk.c \
 	hv/hook_list.c \
 	hv/io_map.c \

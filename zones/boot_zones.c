@@ -8,15 +8,12 @@
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
-#include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/zone_api.h"
 #include "zones/control/control.h"
 #include "zones/isolation.h"
-#include "zones/load/image.h"
-#include "zones/net/nic.h"
 #include "zones/pci/pass.h"
-#include "zones/virtio/mmio.h"
+#include "zones/spawn.h"
 #include "zones/zone.h"
 
 enum bz_state { BZ_WAITING, BZ_RUNNING, BZ_ENDED };
@@ -27,7 +24,6 @@ struct boot_zone {
 };
 
 static struct boot_zone table[ZV_CONF_MAX_ZONES];
-static char isolation_why[160];
 
 static void on_zone_ended(void *ctx, int status)
 {
@@ -37,25 +33,32 @@ static void on_zone_ended(void *ctx, int status)
 		lapic_send_ipi(cpus[0]->apic_id, VECTOR_WAKEUP); /* wake the BSP */
 }
 
-static void refuse(struct boot_zone *b, struct zone *z, const char *why)
+/* A declared zone's spec; a file the loader did not load leaves the image
+ * NULL, for zone_spawn to refuse. */
+static struct zone_spec spec_of(const struct zv_bootinfo *bi, const struct zv_config *conf,
+				struct boot_zone *b)
 {
-	kprintf("zone %s: refused: %s\n", b->conf->name, why);
-	if (z)
-		zone_destroy(z);
-	b->state = BZ_ENDED;
-}
-
-/* A bzImage gets the Linux boot protocol, anything else Multiboot. */
-static const char *load_image(const struct zv_bootinfo *bi, struct zone *z,
-			      const struct zv_zone_conf *c, struct vcpu_entry *e)
-{
+	const struct zv_zone_conf *c = b->conf;
 	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
 	const struct zv_file *rd = c->initrd[0] ? zv_bootinfo_file(bi, c->initrd) : NULL;
+	bool loaded = img && (!c->initrd[0] || rd);
 
-	if (!img || (c->initrd[0] && !rd))
-		return "image file was not loaded";
-	return zone_load_image(z, phys_to_virt(img->addr), img->size,
-			       rd ? phys_to_virt(rd->addr) : NULL, rd ? rd->size : 0, c->args, e);
+	return (struct zone_spec){
+		.name = c->name,
+		.kind = c->control ? ZONE_CONTROL : ZONE_PLAIN,
+		.mem_bytes = c->memory,
+		.cpus = c->cpus,
+		.vcpu_count = c->vcpu_count,
+		.image = loaded ? phys_to_virt(img->addr) : NULL,
+		.image_size = loaded ? img->size : 0,
+		.initrd = loaded && rd ? phys_to_virt(rd->addr) : NULL,
+		.initrd_size = loaded && rd ? rd->size : 0,
+		.args = c->args,
+		.verify_wipe = conf->verify_wipe,
+		.console_input = c->control || c->console,
+		.console_timestamps = !c->control && conf->console_timestamps,
+		.ctx = b,
+	};
 }
 
 static void print_started(const struct zv_zone_conf *c)
@@ -69,50 +72,34 @@ static void print_started(const struct zv_zone_conf *c)
 	kprintf("zone %s: started (cpu %s, %lu MiB)\n", c->name, list, c->memory / MIB);
 }
 
-static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, struct boot_zone *b)
+static void on_ready(void *ctx, struct zone *z)
 {
-	const struct zv_zone_conf *c = b->conf;
-	struct vcpu_entry e;
-	const char *why;
-	struct zone *z;
+	struct boot_zone *b = ctx;
 
-	z = zone_create(c->name, c->memory, c->cpus, c->vcpu_count, &why);
-	if (!z)
-		return refuse(b, NULL, why);
-	why = load_image(bi, z, c, &e);
-	if (why)
-		return refuse(b, z, why);
-	if (zone_set_entry(z, &e) != 0)
-		return refuse(b, z, "no memory for the vCPU");
-	if (zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
-		return refuse(b, z, isolation_why);
-	z->verify_wipe = conf->verify_wipe;
-	z->console_input = c->console;
-	if (c->console)
-		console_input_reset();
-	z->console_timestamps = conf->console_timestamps;
-	z->on_ended = on_zone_ended;
-	z->on_ended_ctx = b;
 	b->state = BZ_RUNNING;
-	print_started(c);
-	kprintf("zone %s: isolation checked against %u live zones\n", c->name, zones_live());
+	print_started(b->conf);
+	kprintf("zone %s: isolation checked against %u live zones\n", z->name, zones_live());
 	zone_print_memory(z);
-	zone_start(z);
 }
 
-/* The control zone is the agent network's uplink (zones/net/nic.h): without
- * it agent zones reach only the switch, so a failure is reported, not fatal. */
-static void attach_uplink(struct zone *z)
+static void start(const struct zv_bootinfo *bi, const struct zv_config *conf, struct boot_zone *b)
 {
-	const char *why = "a PCI device decodes its window";
+	struct zone_spec s = spec_of(bi, conf, b);
+	struct zv_err err;
 
-	if (pci_pass_decodes(ZONE_NIC_GPA, ZONE_NIC_GPA + VIRTIO_MMIO_SIZE) ||
-	    zone_nic_attach_uplink(z, &why) != 0) {
-		kprintf("zone %s: no uplink for the agent network: %s\n", z->name, why);
-		return;
+	s.on_ended = on_zone_ended;
+	s.on_ready = on_ready;
+	if (zone_spawn(&s, &err) != 0) {
+		kprintf("zone %s: refused: %s\n", s.name, err.reason);
+		b->state = BZ_ENDED;
 	}
-	kprintf("zone %s: agent network uplink at 0x%lx, gateway 10.77.0.1\n", z->name,
-		(uint64_t)ZONE_NIC_GPA);
+}
+
+static void on_control_ready(void *ctx, struct zone *z)
+{
+	((struct boot_zone *)ctx)->state = BZ_RUNNING;
+	kprintf("zone %s: control zone started (cpu 0, %lu MiB at host 0x%lx, identity-mapped)\n",
+		z->name, z->mem_bytes / MIB, z->ram_base);
 }
 
 /* The control zone: created identity-mapped and run here, on the BSP,
@@ -120,35 +107,12 @@ static void attach_uplink(struct zone *z)
 static void run_control(const struct zv_bootinfo *bi, const struct zv_config *conf,
 			struct boot_zone *b)
 {
-	const struct zv_zone_conf *c = b->conf;
-	struct vcpu_entry e;
-	const char *why;
-	struct zone *z = zone_create_control(c->name, c->memory, &why);
+	struct zone_spec s = spec_of(bi, conf, b);
+	struct zv_err err;
 
-	if (!z)
-		return refuse(b, NULL, why);
-	if (control_attach(z) != 0)
-		return refuse(b, z, "the control channel's ports are taken");
-	if (pci_pass_attach(z) != 0)
-		return refuse(b, z, "no memory to map the PCI devices");
-	attach_uplink(z);
-	why = load_image(bi, z, c, &e);
-	if (!why && zone_set_entry(z, &e) != 0)
-		why = "no memory for the vCPU";
-	if (!why && zones_check_isolation(isolation_why, sizeof(isolation_why)) != 0)
-		why = isolation_why;
-	if (why)
-		return refuse(b, z, why);
-	z->verify_wipe = conf->verify_wipe;
-	z->console_input = true;
-	console_input_reset();
-	b->state = BZ_RUNNING;
-	kprintf("zone %s: control zone started (cpu 0, %lu MiB at host 0x%lx, identity-mapped)\n",
-		c->name, c->memory / MIB, z->ram_base);
-	z->start_tsc = rdtsc();
-	z->state = ZONE_RUNNING;
-	z->vcpus_running = 1;
-	cpu_run_vcpu(&z->vcpus[0]);
+	s.on_ready = on_control_ready;
+	if (zone_spawn(&s, &err) != 0)
+		kprintf("zone %s: refused: %s\n", s.name, err.reason);
 	b->state = BZ_ENDED;
 }
 

@@ -52,7 +52,7 @@ unsigned zones_live(void)
 	return n;
 }
 
-int zones_check_isolation(char *why, size_t len)
+int zones_check_isolation(struct zv_err *err)
 {
 	const struct npt *tables[ZONES_MAX];
 	unsigned n = 0;
@@ -62,7 +62,10 @@ int zones_check_isolation(char *why, size_t len)
 	for (unsigned i = 0; i < ZONES_MAX; i++)
 		if (live[i])
 			tables[n++] = &live[i]->npt;
-	rc = npt_check_isolation(tables, n, forbidden, nforbidden, why, len);
+	rc = npt_check_isolation(tables, n, forbidden, nforbidden, err->reason,
+				 sizeof(err->reason));
 	spin_unlock(&lock);
+	if (rc != 0)
+		err->code = ZV_EISOLATION;
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "hv/bootinfo.h"
+#include "hv/err.h"
 
 struct zone;
 
@@ -19,7 +20,7 @@ void zone_unregister(struct zone *z);
 /* Number of live zones. */
 unsigned zones_live(void);
 /* 0 when no two live zones share a writable host page and none maps
- * forbidden memory; else -1 with why filled in. */
-int zones_check_isolation(char *why, size_t len);
+ * forbidden memory; else -1 with *err (ZV_EISOLATION) saying where. */
+int zones_check_isolation(struct zv_err *err);
 
 #endif

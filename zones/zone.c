@@ -91,12 +91,12 @@ static const char *check_request(uint64_t mem_bytes, const uint32_t *cpu_list, u
 /* The zone struct with its vCPUs, interrupt platform and legacy devices;
  * no memory yet. */
 static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list,
-			       uint32_t n, bool control, const char **why)
+			       uint32_t n, bool control, struct zv_err *err)
 {
 	struct zone *z = phys_to_virt(page_alloc(ZONE_STRUCT_ORDER));
 
 	if (!z) {
-		*why = "no memory for the zone";
+		zv_err_set(err, ZV_ENOMEM, "no memory for the zone");
 		return NULL;
 	}
 	z->self_pages = 1u << ZONE_STRUCT_ORDER;
@@ -108,34 +108,39 @@ static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint3
 	for (uint32_t i = 0; i < n; i++)
 		z->vcpus[i] = (struct vcpu){.zone = z, .id = i, .cpu = cpu_list[i]};
 	if (zone_irq_init(z) != 0 || zone_io_attach(z) != 0) {
-		*why = "the device registry refused a device"; /* two devices overlap */
+		/* two devices overlap */
+		zv_err_set(err, ZV_EBUSY, "the device registry refused a device");
 		zone_destroy(z);
 		return NULL;
 	}
 	return z;
 }
 
-struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n,
-			 const char **why)
+/* Destroys z after a failure past zone_alloc; NULL for the caller to return. */
+static struct zone *undo(struct zone *z, struct zv_err *err, enum zv_err_code code, const char *why)
 {
+	zv_err_set(err, code, "%s", why);
+	zone_destroy(z);
+	return NULL;
+}
+
+struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list, uint32_t n,
+			 struct zv_err *err)
+{
+	const char *why = check_request(mem_bytes, cpu_list, n);
 	struct zone *z;
 
-	*why = check_request(mem_bytes, cpu_list, n);
-	if (*why)
+	if (why) {
+		zv_err_set(err, ZV_EINVAL, "%s", why);
 		return NULL;
-	z = zone_alloc(name, mem_bytes, cpu_list, n, false, why);
+	}
+	z = zone_alloc(name, mem_bytes, cpu_list, n, false, err);
 	if (!z)
 		return NULL;
-	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0) {
-		*why = "not enough free memory in the pool";
-		zone_destroy(z);
-		return NULL;
-	}
-	if (zone_register(z) != 0) {
-		*why = "too many zones";
-		zone_destroy(z);
-		return NULL;
-	}
+	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_memory(z) != 0)
+		return undo(z, err, ZV_ENOMEM, "not enough free memory in the pool");
+	if (zone_register(z) != 0)
+		return undo(z, err, ZV_ENOMEM, "too many zones");
 	return z;
 }
 
@@ -170,30 +175,31 @@ static int map_control_memory(struct zone *z)
 	return 0;
 }
 
-struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why)
+struct zone *zone_create_control(const char *name, uint64_t mem_bytes, struct zv_err *err)
 {
 	static const uint32_t cpu0 = 0;
 	struct zone *z;
 
-	*why = NULL;
-	if (mem_bytes < CHUNK || (mem_bytes & (mem_bytes - 1)))
-		*why = "control zone memory must be a power of two";
-	else if (mem_bytes + CHUNK > mem_free_bytes())
-		*why = "not enough free memory for the control zone";
-	else if (!cpus[0] || !cpus[0]->virt_ready)
-		*why = "cpu 0 has no hardware virtualization";
-	if (*why)
+	if (mem_bytes < CHUNK || (mem_bytes & (mem_bytes - 1))) {
+		zv_err_set(err, ZV_EINVAL, "control zone memory must be a power of two");
 		return NULL;
-	z = zone_alloc(name, mem_bytes, &cpu0, 1, true, why);
+	}
+	if (mem_bytes + CHUNK > mem_free_bytes()) {
+		zv_err_set(err, ZV_ENOMEM, "not enough free memory for the control zone");
+		return NULL;
+	}
+	if (!cpus[0] || !cpus[0]->virt_ready) {
+		zv_err_set(err, ZV_EINVAL, "cpu 0 has no hardware virtualization");
+		return NULL;
+	}
+	z = zone_alloc(name, mem_bytes, &cpu0, 1, true, err);
 	if (!z)
 		return NULL;
 	z->console_raw = true;
 	if (npt_init(&z->npt, backend->npt_format, &npt_pool) != 0 || map_control_memory(z) != 0 ||
-	    zone_register(z) != 0) {
-		*why = "not enough free memory (in one aligned block) for the control zone";
-		zone_destroy(z);
-		return NULL;
-	}
+	    zone_register(z) != 0)
+		return undo(z, err, ZV_ENOMEM,
+			    "not enough free memory (in one aligned block) for the control zone");
 	return z;
 }
 

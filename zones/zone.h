@@ -7,6 +7,7 @@
 
 #include "hv/arch/vcpu.h"
 #include "hv/config.h"
+#include "hv/err.h"
 #include "hv/hook_list.h"
 #include "hv/io_map.h"
 #include "hv/npt.h"
@@ -57,14 +58,14 @@ struct zone {
 
 /* Creates a zone of mem_bytes (a multiple of 2 MiB) from the pool with one
  * vCPU on each of cpus[0..n); the image is loaded by the caller.  NULL with
- * *why set on failure; nothing is left allocated then. */
+ * *err set on failure; nothing is left allocated then. */
 struct zone *zone_create(const char *name, uint64_t mem_bytes, const uint32_t *cpus_, uint32_t n,
-			 const char **why);
+			 struct zv_err *err);
 /* Creates the control zone: one vCPU on CPU 0; a private 2 MiB chunk at
  * GPA 0 (low memory and the control window, zones/control/proto.h) and a
  * naturally aligned block of mem_bytes (a power of two) mapped at its own
- * host address.  NULL with *why set on failure. */
-struct zone *zone_create_control(const char *name, uint64_t mem_bytes, const char **why);
+ * host address.  NULL with *err set on failure. */
+struct zone *zone_create_control(const char *name, uint64_t mem_bytes, struct zv_err *err);
 /* Copies len bytes into guest-physical memory; -1 (nothing copied) if any
  * byte is outside the zone's RAM: a hole or a passed device's BAR page. */
 int zone_write(struct zone *z, uint64_t gpa, const void *src, uint64_t len);

@@ -18,10 +18,9 @@
 #include "hv/spinlock.h"
 #include "hv/time.h"
 #include "zones/control/check.h"
-#include "zones/isolation.h"
-#include "zones/load/image.h"
 #include "zones/net/deny_log.h"
 #include "zones/net/nic.h"
+#include "zones/spawn.h"
 #include "zones/zone.h"
 
 #define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
@@ -357,69 +356,86 @@ static void keep_rules(struct record *r, const struct zone *z)
 		line[0] ? line : "nothing (no --allow)");
 }
 
-static int start_zone(struct request *q, const struct zctl_run *run, const struct image *k,
-		      const struct image *rd)
+/* On the BSP once zone_spawn's checks passed: the record goes live, its
+ * overhead (held as the pool's free bytes until now) is counted, and the
+ * console says so. */
+static void on_ready(void *ctx, struct zone *z)
 {
-	uint32_t list[ZONE_MAX_VCPUS];
-	uint64_t before = mem_free_bytes(), request_tsc = rdtsc();
-	struct record *r = free_record();
-	struct vcpu_entry e;
-	const char *why;
-	struct zone *z;
-	char name[ZCTL_NAME_LEN];
-	static char iso[160];
-	static char nic_why[ZCTL_MESSAGE_LEN];
+	struct record *r = ctx;
 
-	if (run->name[0])
-		zv_strlcpy(name, run->name, sizeof(name));
-	else
-		pick_name(name);
-	free_cpus(list, run->cpus);
-	z = zone_create(name, run->mem_bytes, list, run->cpus, &why);
-	if (!z)
-		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, why);
-	if (zone_nic_attach(z, run->allow, nic_why, sizeof(nic_why)) != 0) {
-		zone_destroy(z);
-		if (zv_strncmp(nic_why, "bad rule '", 10) == 0)
-			return refuse(q, ZCTL_E_BAD_REQUEST, "zone %s: %s", name, nic_why);
-		return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, nic_why);
-	}
-	why = zone_load_image(z, k->addr, k->size, rd->addr, rd->size, run->args, &e);
-	if (!why && zone_set_entry(z, &e) != 0)
-		why = "no memory for the vCPU";
-	if (!why && zones_check_isolation(iso, sizeof(iso)) != 0)
-		why = iso;
-	if (why) {
-		zone_destroy(z);
-		return refuse(q, ZCTL_E_BAD_IMAGE, "zone %s: image refused: %s", name, why);
-	}
-	zv_memset(r, 0, sizeof(*r)); /* 21 KiB: no compound literal on the stack */
 	r->used = true;
 	r->state = ZCTL_STATE_RUNNING;
 	r->zone = z;
+	r->overhead_bytes = r->overhead_bytes - mem_free_bytes() - r->mem_bytes + sizeof(*r);
+	last_overhead = r->overhead_bytes;
+	zones_started++;
+	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", r->name,
+		r->vcpus, r->mem_bytes >> 20, r->overhead_bytes);
+	keep_rules(r, z);
+	zone_print_memory(z);
+	r->start_tsc = rdtsc();
+}
+
+/* A refused rule is the request's fault; a zone that exists but cannot
+ * run, its image's; anything else is out of room. */
+static int refuse_spawn(struct request *q, const char *name, const struct zv_err *err)
+{
+	switch (err->code) {
+	case ZV_ERULE: return refuse(q, ZCTL_E_BAD_REQUEST, "zone %s: %s", name, err->reason);
+	case ZV_EIMAGE:
+	case ZV_EISOLATION:
+		return refuse(q, ZCTL_E_BAD_IMAGE, "zone %s: image refused: %s", name, err->reason);
+	default: return refuse(q, ZCTL_E_NO_MEMORY, "cannot create zone %s: %s", name, err->reason);
+	}
+}
+
+/* Fills r, still unused until on_ready (a refused spawn leaves the table
+ * as it was), and picks the zone's CPUs into list. */
+static void prepare_record(struct record *r, const struct zctl_run *run, uint32_t *list)
+{
+	zv_memset(r, 0, sizeof(*r)); /* 21 KiB: no compound literal on the stack */
+	r->request_tsc = rdtsc();
+	r->overhead_bytes = mem_free_bytes();
+	if (run->name[0])
+		zv_strlcpy(r->name, run->name, sizeof(r->name));
+	else
+		pick_name(r->name);
+	free_cpus(list, run->cpus);
 	r->exit_status = -1;
 	r->auto_rm = run->flags & ZCTL_RUN_AUTO_RM;
 	r->mem_bytes = run->mem_bytes;
 	r->vcpus = run->cpus;
-	r->request_tsc = request_tsc;
-	zv_strlcpy(r->name, name, sizeof(r->name));
 	for (uint32_t i = 0; i < run->cpus; i++)
 		r->cpu_mask |= 1u << list[i];
-	r->overhead_bytes = before - mem_free_bytes() - run->mem_bytes + sizeof(*r);
-	last_overhead = r->overhead_bytes;
-	z->verify_wipe = verify_wipe;
-	z->console_sink = on_console_line;
-	z->console_ctx = r;
-	z->on_stopped = on_stopped;
-	z->on_ended = on_ended;
-	z->on_ended_ctx = r;
-	zones_started++;
-	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", name,
-		run->cpus, run->mem_bytes >> 20, r->overhead_bytes);
-	keep_rules(r, z);
-	zone_print_memory(z);
-	r->start_tsc = rdtsc();
-	zone_start(z);
+}
+
+static int start_zone(struct request *q, const struct zctl_run *run, const struct image *k,
+		      const struct image *rd)
+{
+	uint32_t list[ZONE_MAX_VCPUS];
+	struct record *r = free_record();
+	struct zv_err err;
+	struct zone_spec s = {.name = r->name,
+			      .kind = ZONE_AGENT,
+			      .mem_bytes = run->mem_bytes,
+			      .cpus = list,
+			      .vcpu_count = run->cpus,
+			      .allow = run->allow,
+			      .image = k->addr,
+			      .image_size = k->size,
+			      .initrd = rd->addr,
+			      .initrd_size = rd->size,
+			      .args = run->args,
+			      .verify_wipe = verify_wipe,
+			      .console_sink = on_console_line,
+			      .on_stopped = on_stopped,
+			      .on_ended = on_ended,
+			      .on_ready = on_ready,
+			      .ctx = r};
+
+	prepare_record(r, run, list);
+	if (zone_spawn(&s, &err) != 0)
+		return refuse_spawn(q, r->name, &err);
 	fill_zone(r, reply_body());
 	q->reply_len = sizeof(struct zctl_zone);
 	return 0;

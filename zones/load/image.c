@@ -22,12 +22,16 @@ static const char *load_multiboot(struct zone *z, const void *img, size_t size, 
 	return why;
 }
 
-const char *zone_load_image(struct zone *z, const void *img, size_t size, const void *initrd,
-			    size_t initrd_size, const char *args, struct vcpu_entry *e)
+int zone_load_image(struct zone *z, const void *img, size_t size, const void *initrd,
+		    size_t initrd_size, const char *args, struct vcpu_entry *e, struct zv_err *err)
 {
+	const char *why;
+
 	if (linux_is_bzimage(img, size))
-		return linux_zone_load(z, img, size, initrd, initrd_size, args, e);
-	if (initrd)
-		return "initrd is only for Linux (bzImage) images";
-	return load_multiboot(z, img, size, args, e);
+		why = linux_zone_load(z, img, size, initrd, initrd_size, args, e);
+	else if (initrd)
+		why = "initrd is only for Linux (bzImage) images";
+	else
+		why = load_multiboot(z, img, size, args, e);
+	return why ? zv_err_set(err, ZV_EIMAGE, "%s", why) : 0;
 }

@@ -387,9 +387,8 @@ static bool next_rule(const char **text, char *buf, size_t len)
 	return true;
 }
 
-/* The zone's own policy with its rules; every refusal message starts with
- * "bad rule '" (zones/control/control.c tells a bad request from no memory by it). */
-static int build_policy(struct zone_nic *n, const char *allow, char *why, unsigned why_len)
+/* The zone's own policy with its rules: a rule refused is ZV_ERULE. */
+static int build_policy(struct zone_nic *n, const char *allow, struct zv_err *e)
 {
 	static char rule[POLICY_RULE_TEXT_MAX + 2];
 	char err[160];
@@ -399,23 +398,17 @@ static int build_policy(struct zone_nic *n, const char *allow, char *why, unsign
 		return 0;
 	n->policy_order = palloc_order_for(sizeof(struct policy));
 	pa = page_alloc(n->policy_order);
-	if (!pa) {
-		zv_snprintf(why, why_len, "no memory for the network policy (%lu KiB)",
-			    (uint64_t)sizeof(struct policy) >> 10);
-		return -1;
-	}
+	if (!pa)
+		return zv_err_set(e, ZV_ENOMEM, "no memory for the network policy (%lu KiB)",
+				  (uint64_t)sizeof(struct policy) >> 10);
 	n->policy = phys_to_virt(pa);
 	policy_init(n->policy, rdtsc() ^ pa);
 	while (next_rule(&allow, rule, sizeof(rule))) {
-		if (zv_strlen(rule) > POLICY_RULE_TEXT_MAX) {
-			zv_snprintf(why, why_len, "bad rule '%.40s...': longer than %d bytes", rule,
-				    POLICY_RULE_TEXT_MAX);
-			return -1;
-		}
-		if (policy_add_rule(n->policy, rule, err, sizeof(err)) != 0) {
-			zv_snprintf(why, why_len, "bad rule '%s': %s", rule, err);
-			return -1;
-		}
+		if (zv_strlen(rule) > POLICY_RULE_TEXT_MAX)
+			return zv_err_set(e, ZV_ERULE, "bad rule '%.40s...': longer than %d bytes",
+					  rule, POLICY_RULE_TEXT_MAX);
+		if (policy_add_rule(n->policy, rule, err, sizeof(err)) != 0)
+			return zv_err_set(e, ZV_ERULE, "bad rule '%s': %s", rule, err);
 	}
 	return 0;
 }
@@ -443,42 +436,35 @@ static int plug(struct zone *z, struct zone_nic *n)
 	return port;
 }
 
-int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_len)
+int zone_nic_attach(struct zone *z, const char *allow, struct zv_err *err)
 {
 	struct zone_nic *n = nic_alloc(z);
 
-	if (!n) {
-		zv_snprintf(why, why_len, "%s",
-			    z->mem_bytes > ZONE_NIC_GPA ? "memory reaches the NIC's window"
-							: "no memory for the NIC");
-		return -1;
-	}
-	if (build_policy(n, allow, why, why_len) != 0) {
+	if (!n)
+		return z->mem_bytes > ZONE_NIC_GPA
+			       ? zv_err_set(err, ZV_EINVAL, "memory reaches the NIC's window")
+			       : zv_err_set(err, ZV_ENOMEM, "no memory for the NIC");
+	if (build_policy(n, allow, err) != 0) {
 		nic_free(n);
 		return -1;
 	}
 	if (plug(z, n) < 0) {
-		zv_snprintf(why, why_len, "no free switch port (%d zones on the switch)",
-			    SWITCH_MAX_PORTS);
 		nic_free(n);
-		return -1;
+		return zv_err_set(err, ZV_ENOMEM, "no free switch port (%d zones on the switch)",
+				  SWITCH_MAX_PORTS);
 	}
 	return 0;
 }
 
-int zone_nic_attach_uplink(struct zone *control, const char **why)
+int zone_nic_attach_uplink(struct zone *control, struct zv_err *err)
 {
 	struct zone_nic *n;
 
-	if (uplink) {
-		*why = "the switch has its uplink already";
-		return -1;
-	}
+	if (uplink)
+		return zv_err_set(err, ZV_EBUSY, "the switch has its uplink already");
 	n = nic_alloc(control);
-	if (!n) {
-		*why = "no memory for the uplink NIC";
-		return -1;
-	}
+	if (!n)
+		return zv_err_set(err, ZV_ENOMEM, "no memory for the uplink NIC");
 	n->port = UPLINK_PORT;
 	ticket_lock(&net_lock);
 	switch_setup();

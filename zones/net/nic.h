@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/err.h"
 #include "hv/zone_api.h"
 
 struct deny_log;
@@ -26,14 +27,14 @@ struct zone_acpi_config;
 /*
  * Gives z a NIC on the switch (before its image is loaded, so its ACPI
  * tables list it).  allow: the zone's rules (docs/network.md), one per line;
- * NULL or "" denies everything.  0, or -1 with a message in why (why_len
- * bytes): a rule refused (the message names it), no memory, no free port, a
- * zone too large to leave the window free.
+ * NULL or "" denies everything.  0, or -1 with *err: ZV_ERULE for a rule
+ * refused (the reason names it), ZV_ENOMEM for no memory or no free port,
+ * ZV_EINVAL for a zone too large to leave the window free.
  */
-int zone_nic_attach(struct zone *z, const char *allow, char *why, unsigned why_len);
+int zone_nic_attach(struct zone *z, const char *allow, struct zv_err *err);
 /* Gives the control zone the switch's uplink port (the gateway, 10.77.0.1).
- * 0, or -1 with *why set. */
-int zone_nic_attach_uplink(struct zone *control, const char **why);
+ * 0, or -1 with *err set. */
+int zone_nic_attach_uplink(struct zone *control, struct zv_err *err);
 /* Whether the zone has a NIC (or the uplink). */
 bool zone_has_nic(const struct zone *z);
 /* Adds the NIC to the zone's ACPI description, if it has one. */

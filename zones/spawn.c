@@ -1,0 +1,102 @@
+/* The one way a zone comes up (zones/spawn.h): create, attach, load, enter, check, run. */
+#include "zones/spawn.h"
+
+#include "hv/console.h"
+#include "hv/console_input.h"
+#include "hv/smp.h"
+#include "hv/time.h"
+#include "zones/control/control.h"
+#include "zones/isolation.h"
+#include "zones/load/image.h"
+#include "zones/net/nic.h"
+#include "zones/pci/pass.h"
+#include "zones/virtio/mmio.h"
+#include "zones/zone.h"
+
+/* The control zone is the agent network's uplink (zones/net/nic.h): without
+ * it agent zones reach only the switch, so a failure is reported, not fatal. */
+static void attach_uplink(struct zone *z)
+{
+	struct zv_err err = {ZV_EBUSY, "a PCI device decodes its window"};
+
+	if (pci_pass_decodes(ZONE_NIC_GPA, ZONE_NIC_GPA + VIRTIO_MMIO_SIZE) ||
+	    zone_nic_attach_uplink(z, &err) != 0) {
+		kprintf("zone %s: no uplink for the agent network: %s\n", z->name, err.reason);
+		return;
+	}
+	kprintf("zone %s: agent network uplink at 0x%lx, gateway 10.77.0.1\n", z->name,
+		(uint64_t)ZONE_NIC_GPA);
+}
+
+static int attach_devices(const struct zone_spec *s, struct zone *z, struct zv_err *err)
+{
+	if (s->kind == ZONE_AGENT)
+		return zone_nic_attach(z, s->allow, err);
+	if (s->kind != ZONE_CONTROL)
+		return 0;
+	if (control_attach(z) != 0)
+		return zv_err_set(err, ZV_EBUSY, "the control channel's ports are taken");
+	if (pci_pass_attach(z) != 0)
+		return zv_err_set(err, ZV_ENOMEM, "no memory to map the PCI devices");
+	attach_uplink(z);
+	return 0;
+}
+
+/* Everything before the zone may run; -1 with *err, z still to destroy. */
+static int prepare(const struct zone_spec *s, struct zone *z, struct zv_err *err)
+{
+	struct vcpu_entry e;
+
+	if (attach_devices(s, z, err) != 0)
+		return -1;
+	if (!s->image)
+		return zv_err_set(err, ZV_EIMAGE, "image file was not loaded");
+	if (zone_load_image(z, s->image, s->image_size, s->initrd, s->initrd_size, s->args, &e,
+			    err) != 0)
+		return -1;
+	/* The entry state is the image's: zonectl reports its failure as one. */
+	if (zone_set_entry(z, &e) != 0)
+		return zv_err_set(err, ZV_EIMAGE, "no memory for the vCPU");
+	return zones_check_isolation(err);
+}
+
+/* The control zone runs on this CPU (the BSP) until it ends: zonectl's
+ * requests are served inside its exits. */
+static void run_here(struct zone *z)
+{
+	z->start_tsc = rdtsc();
+	z->state = ZONE_RUNNING;
+	z->vcpus_running = 1;
+	cpu_run_vcpu(&z->vcpus[0]);
+}
+
+int zone_spawn(const struct zone_spec *s, struct zv_err *err)
+{
+	struct zone *z = s->kind == ZONE_CONTROL
+				 ? zone_create_control(s->name, s->mem_bytes, err)
+				 : zone_create(s->name, s->mem_bytes, s->cpus, s->vcpu_count, err);
+
+	if (!z)
+		return -1;
+	if (prepare(s, z, err) != 0) {
+		zone_destroy(z);
+		return -1;
+	}
+	z->verify_wipe = s->verify_wipe;
+	z->console_input = s->console_input;
+	if (s->console_input)
+		console_input_reset();
+	z->console_timestamps = s->console_timestamps;
+	z->console_sink = s->console_sink;
+	z->console_ctx = s->ctx;
+	z->on_stopped = s->on_stopped;
+	z->on_ended = s->on_ended;
+	z->on_ended_ctx = s->ctx;
+	if (s->on_ready)
+		s->on_ready(s->ctx, z);
+	if (s->kind == ZONE_CONTROL)
+		run_here(z);
+	else
+		zone_start(z);
+	return 0;
+}
