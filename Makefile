@@ -62,7 +62,8 @@ PURE_SRCS := \
 	zones/net/policy.c \
 	zones/net/switch.c \
 	zones/pci/filter.c \
-	zones/platform/acpi.c \
+	zones/platform/acpi/aml.c \
+	zones/platform/acpi/tables.c \
 	zones/platform/rtc.c \
 	zones/platform/uart.c \
 	zones/platform/vioapic.c \

@@ -1,10 +1,11 @@
-/* Unit tests of zones/platform/acpi.c: tables parsed back by drivers/acpi.c, AML walked, encoders.
+/* Unit tests of zones/platform/acpi/: tables parsed back by drivers/acpi.c, AML walked, encoders.
  */
 #include <stdlib.h>
 
 #include "drivers/acpi.h"
 #include "tests/unit/test.h"
-#include "zones/platform/acpi.h"
+#include "zones/platform/acpi/aml.h"
+#include "zones/platform/acpi/tables.h"
 
 #define BASE_GPA 0xE0000ull
 #define CAP	 8192

@@ -9,7 +9,7 @@
 #include "zones/load/bzimage.h"
 #include "zones/net/nic.h"
 #include "zones/pci/pass.h"
-#include "zones/platform/acpi.h"
+#include "zones/platform/acpi/tables.h"
 #include "zones/platform/vioapic.h"
 #include "zones/zone.h"
 

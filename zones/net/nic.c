@@ -32,7 +32,7 @@
 #include "hv/time.h"
 #include "zones/net/deny_log.h"
 #include "zones/net/switch.h"
-#include "zones/platform/acpi.h"
+#include "zones/platform/acpi/tables.h"
 #include "zones/platform/irq.h"
 #include "zones/virtio/net.h"
 #include "zones/zone.h"

@@ -7,7 +7,7 @@
 #include "hv/percpu.h"
 #include "hv/vectors.h"
 #include "zones/pci/filter.h"
-#include "zones/platform/acpi.h"
+#include "zones/platform/acpi/tables.h"
 #include "zones/platform/irq.h"
 #include "zones/zone.h"
 

@@ -7,7 +7,7 @@
 #include "hv/mem.h"
 #include "hv/time.h"
 #include "zones/console_budget.h"
-#include "zones/platform/acpi.h"
+#include "zones/platform/acpi/tables.h"
 #include "zones/platform/irq.h"
 #include "zones/platform/rtc.h"
 #include "zones/platform/uart.h"
