@@ -1,6 +1,6 @@
 /*
  * The control channel's wire format (version 3), shared by the hypervisor
- * (zones/control/control.c) and zonectl (tools/zonectl/).  docs/control.md has the
+ * (zones/control/) and zonectl (tools/zonectl/).  docs/control.md has the
  * prose.  Only the control zone has the channel: its I/O ports below exist
  * in no agent zone (they read all-ones there), and the window is a page
  * range of the control zone's own low memory that no other zone maps.

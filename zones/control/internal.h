@@ -1,0 +1,104 @@
+/*
+ * What the control channel's files share (zones/control/): the zone records,
+ * the uploads, the request being served and its reply.  Everything here is
+ * under ctl.lock: BSP requests against the zone CPUs' callbacks.
+ */
+#ifndef ZV_ZONES_CONTROL_INTERNAL_H
+#define ZV_ZONES_CONTROL_INTERNAL_H
+
+#include "hv/spinlock.h"
+#include "zones/control/control.h"
+#include "zones/net/deny_log.h"
+#include "zones/zone.h"
+
+#define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
+#define LOGS_REPLY (sizeof(struct zctl_logs) + LOG_BYTES)
+#define DENIALS_REPLY                                                                          \
+	(sizeof(struct zctl_denials) + SWITCH_REASON_COUNT * sizeof(struct zctl_deny_reason) + \
+	 DENY_LOG_RECORDS * sizeof(struct zctl_deny_record))
+#define MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define REPLY_BYTES                     \
+	(sizeof(struct zctl_resp_hdr) + \
+	 MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY))
+#define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
+
+struct record {
+	bool used;
+	char name[ZCTL_NAME_LEN];
+	enum zctl_state state;
+	struct zone *zone; /* while running; cleared (under lock) before the wipe */
+	int exit_status;
+	bool auto_rm;
+	uint64_t mem_bytes;
+	uint32_t vcpus, cpu_mask;
+	uint64_t start_tsc, end_tsc;
+	uint64_t request_tsc; /* when its run request arrived */
+	bool init_seen;	      /* its /init has printed its first line */
+	uint64_t exits;
+	uint64_t overhead_bytes;
+	char reason[ZCTL_MESSAGE_LEN];
+	struct zctl_net net;	    /* once it stopped: its NIC's last figures */
+	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
+	struct deny_log *denials;   /* once it stopped: its NIC's deny records (pool pages) */
+	uint64_t log_total;	    /* bytes ever written; the ring holds the last LOG_BYTES */
+	char log[LOG_BYTES];
+};
+
+struct upload {
+	uint64_t addr; /* pool pages, or 0 */
+	unsigned order;
+	uint64_t total, received;
+};
+
+struct request {
+	struct zone *cz; /* the control zone */
+	struct zctl_req_hdr hdr;
+	uint32_t len;
+	uint32_t reply_len; /* body bytes after the reply header */
+};
+
+struct control_state {
+	struct spinlock lock;
+	struct record records[ZCTL_MAX_ZONES];
+	struct upload uploads[ZCTL_SLOT_COUNT];
+	const struct zv_file *default_kernel, *default_initrd;
+	uint64_t zones_started, ended_exits, last_overhead;
+	bool verify_wipe;
+};
+
+extern struct control_state ctl;
+
+/* Writes the error message into the reply; returns e (channel.c). */
+int ctl_refuse(struct request *q, enum zctl_error e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The reply's body, after its header (channel.c). */
+void *ctl_reply_body(void);
+
+/* Records (records.c). */
+struct record *ctl_find_record(const char *name);
+struct record *ctl_free_record(void);
+void ctl_forget(struct record *r);
+uint64_t ctl_tsc_to_us(uint64_t d);
+uint64_t ctl_zone_exits(const struct zone *z);
+/* A stopped zone's NIC figures, for its record. */
+void ctl_net_figures(const struct zone *z, struct zctl_net *o);
+/* The zone callbacks a record gets (struct zone_spec). */
+void ctl_on_console_line(void *ctx, const char *line);
+void ctl_on_stopped(void *ctx, struct zone *z);
+void ctl_on_ended(void *ctx, int status);
+
+/* CPUs no zone holds: up to want of them into list, their count (run.c). */
+uint32_t ctl_free_cpus(uint32_t *list, uint32_t want);
+
+/* The operations (run.c, ops.c); each returns 0 or a ZCTL_E_* with the reply written. */
+int ctl_op_run(struct request *q, const struct zctl_run *run);
+int ctl_op_upload(struct request *q, const struct zctl_upload *up);
+int ctl_op_ps(struct request *q);
+int ctl_op_logs(struct request *q, const struct zctl_logs_req *lr);
+int ctl_op_stop(struct request *q, const struct zctl_name *nm);
+int ctl_op_rm(struct request *q, const struct zctl_name *nm);
+int ctl_op_stats(struct request *q);
+int ctl_op_denials(struct request *q, const struct zctl_denials_req *d);
+void ctl_fill_zone(const struct record *r, struct zctl_zone *o);
+
+#endif
