@@ -224,7 +224,7 @@ int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len)
 
 int zone_set_entry(struct zone *z, const struct vcpu_entry *e)
 {
-	/* APs get a placeholder state: they wait for STARTUP (zones/platform/irq.c),
+	/* APs start in real mode and wait for STARTUP (zones/platform/irq.c),
 	 * which resets them to the real-mode vector it names. */
 	const struct vcpu_entry ap = {.mode = VCPU_ENTRY_REAL16};
 

@@ -1,5 +1,6 @@
-/* Offsets of the guest GPRs in struct vcpu_regs (hv/arch/vcpu.h) for the
- * world-switch stubs (hv/arch/guest_gprs.inc), checked against the struct. */
+/* Offsets of the guest GPRs in struct vcpu_regs (hv/arch/vcpu.h) for the assembly
+ * that enters and leaves a guest (hv/arch/guest_gprs.inc, used by svm_entry.S and
+ * vmx_entry.S), checked against the struct. */
 #ifndef ZV_GUEST_GPRS_H
 #define ZV_GUEST_GPRS_H
 
