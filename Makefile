@@ -69,6 +69,7 @@ PURE_SRCS := \
 	zones/platform/uart.c \
 	zones/platform/vioapic.c \
 	zones/platform/vlapic.c \
+	zones/storage/images.c \
 	zones/storage/store.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
