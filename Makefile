@@ -46,6 +46,7 @@ PURE_SRCS := \
 	hv/io_map.c \
 	hv/lib/civil.c \
 	hv/lib/fmt.c \
+	hv/lib/sha256.c \
 	hv/lib/string.c \
 	hv/npt.c \
 	hv/palloc.c \
@@ -68,6 +69,8 @@ PURE_SRCS := \
 	zones/platform/uart.c \
 	zones/platform/vioapic.c \
 	zones/platform/vlapic.c \
+	zones/storage/images.c \
+	zones/storage/store.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
 	zones/virtio/queue.c

@@ -23,20 +23,29 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		struct zctl_logs_req logs;
 		struct zctl_upload up;
 		struct zctl_denials_req denials;
+		struct zctl_image_load load;
+		struct zctl_ws_write ws;
+		struct zctl_ws_read_req wr;
 	} b;
+	uint32_t data_len;
 	int64_t want = zctl_body_size(h->op);
 
 	if (want < 0 || (size_t)want > len || (size_t)want > sizeof(b))
 		abort(); /* the header check let a body through that is not there */
 	memcpy(&b, body, (size_t)want);
+	data_len = (uint32_t)(len - (size_t)want);
+	if (!zctl_op_has_data(h->op) && data_len)
+		abort(); /* only ops with data may be longer than their body */
 	switch (h->op) {
 	case ZCTL_OP_RUN:
 		check_string(zctl_check_run(&b.run));
-		if (!zctl_check_run(&b.run) && (b.run.cpus < 1 || b.run.cpus > 4))
+		if (!zctl_check_run(&b.run) && (b.run.cpus < 1 || b.run.cpus > 4 ||
+						(b.run.image[0] && zctl_check_name(b.run.image))))
 			abort();
 		break;
 	case ZCTL_OP_STOP:
-	case ZCTL_OP_RM: check_string(zctl_check_name(b.name.name)); break;
+	case ZCTL_OP_RM:
+	case ZCTL_OP_IMAGE_RM: check_string(zctl_check_name(b.name.name)); break;
 	case ZCTL_OP_LOGS: check_string(zctl_check_name(b.logs.name)); break;
 	case ZCTL_OP_DENIALS:
 		check_string(zctl_check_denials(&b.denials));
@@ -51,6 +60,27 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		check_string(zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)));
 		if (!zctl_check_upload(&b.up, (uint32_t)(len - (size_t)want)) &&
 		    b.up.offset + b.up.len > b.up.total)
+			abort();
+		break;
+	case ZCTL_OP_IMAGE_LOAD:
+		check_string(zctl_check_image_load(&b.load, data_len));
+		if (!zctl_check_image_load(&b.load, data_len) &&
+		    (b.load.offset + b.load.len > b.load.total || b.load.total > ZCTL_STORE_MAX ||
+		     zctl_check_name(b.load.name)))
+			abort();
+		break;
+	case ZCTL_OP_WORKSPACE_WRITE:
+		check_string(zctl_check_ws_write(&b.ws, data_len));
+		if (!zctl_check_ws_write(&b.ws, data_len) &&
+		    (b.ws.offset + b.ws.len > b.ws.capacity || b.ws.offset % ZCTL_BLOCK ||
+		     b.ws.capacity > ZCTL_STORE_MAX))
+			abort();
+		break;
+	case ZCTL_OP_WORKSPACE_READ:
+		check_string(zctl_check_ws_read(&b.wr));
+		if (!zctl_check_ws_read(&b.wr) &&
+		    (b.wr.len > ZCTL_WS_READ_MAX || b.wr.len % ZCTL_BLOCK ||
+		     b.wr.offset % ZCTL_BLOCK))
 			abort();
 		break;
 	default: break;

@@ -6,6 +6,7 @@ from harness import Boot, TestFailure, make_esp
 import registry
 import test_boot
 import test_control
+import test_images
 import test_linux
 import test_linux_direct
 import test_network
@@ -14,7 +15,8 @@ import test_zones
 
 # Importing a module registers its tests (registry.py); the log lists them
 # module by module in this order, by name within each.
-MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_network,
+MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_images,
+           test_network,
            test_vmx]
 
 

@@ -36,10 +36,10 @@ TEST(headers_are_checked_field_by_field)
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.version = 1; /* a zonectl from before allowlists */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 3)");
+		  "protocol version mismatch (this hypervisor speaks version 4)");
 	h.version = 2; /* a zonectl from before the deny records */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 3)");
+		  "protocol version mismatch (this hypervisor speaks version 4)");
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.reserved = 1;
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
@@ -98,7 +98,7 @@ TEST(run_requests)
 	r.cpus = 5;
 	CHECK_STR(zctl_check_run(&r), "a zone has 1 to 4 vCPUs");
 	r = good_run();
-	r.flags = 2;
+	r.flags = 4;
 	CHECK_STR(zctl_check_run(&r), "unknown run flags");
 	r = good_run();
 	r.kernel = ZCTL_IMAGE_NONE;
@@ -205,4 +205,121 @@ TEST(denials_requests)
 	d = denials_of("job-1", 0);
 	d.reserved = 1;
 	CHECK_STR(zctl_check_denials(&d), "reserved denials field is not zero");
+}
+
+TEST(image_and_workspace_headers)
+{
+	struct zctl_req_hdr h = hdr(ZCTL_OP_IMAGE_LOAD, sizeof(h) + sizeof(struct zctl_image_load));
+
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL); /* no data: fine */
+	h = hdr(ZCTL_OP_IMAGE_LOAD, sizeof(h) + sizeof(struct zctl_image_load) - 1);
+	CHECK_STR(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	h = hdr(ZCTL_OP_WORKSPACE_WRITE, sizeof(h) + sizeof(struct zctl_ws_write) + 4096);
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_IMAGE_LS, sizeof(h) + 1);
+	CHECK_STR(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	h = hdr(ZCTL_OP_IMAGE_RM, sizeof(h) + sizeof(struct zctl_name));
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_WORKSPACE_READ, sizeof(h) + sizeof(struct zctl_ws_read_req) + 1);
+	CHECK_STR(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	CHECK(zctl_op_has_data(ZCTL_OP_UPLOAD) && !zctl_op_has_data(ZCTL_OP_WORKSPACE_READ));
+}
+
+TEST(run_image_and_workspace)
+{
+	struct zctl_run r = good_run();
+
+	strcpy(r.image, "debian-12");
+	r.flags = ZCTL_RUN_WORKSPACE | ZCTL_RUN_AUTO_RM;
+	CHECK(zctl_check_run(&r) == NULL);
+	strcpy(r.image, "Debian");
+	CHECK_STR(zctl_check_run(&r), "image name may only have a-z 0-9 _ - (1 to 31 of them)");
+	memset(r.image, 'a', sizeof(r.image));
+	CHECK_STR(zctl_check_run(&r), "image name may only have a-z 0-9 _ - (1 to 31 of them)");
+	r = good_run();
+	r.flags = 1u << 2;
+	CHECK_STR(zctl_check_run(&r), "unknown run flags");
+}
+
+TEST(image_load_chunks)
+{
+	struct zctl_image_load l = {"base", 100, 0, 0, 1000};
+
+	CHECK(zctl_check_image_load(&l, 100) == NULL);
+	CHECK_STR(zctl_check_image_load(&l, 99), "image chunk length differs from the request's");
+	l.reserved = 1;
+	CHECK_STR(zctl_check_image_load(&l, 100), "reserved image field is not zero");
+	l = (struct zctl_image_load){"base", 100, 0, 950, 1000};
+	CHECK_STR(zctl_check_image_load(&l, 100), "image chunk lies outside the image");
+	l = (struct zctl_image_load){"base", 100, 0, UINT64_MAX - 10, 1000};
+	CHECK_STR(zctl_check_image_load(&l, 100), "image chunk lies outside the image");
+	l = (struct zctl_image_load){"base", 0, 0, 0, 0};
+	CHECK_STR(zctl_check_image_load(&l, 0), "image size must be from 1 byte to 64 GiB");
+	l.total = ZCTL_STORE_MAX + 1;
+	CHECK_STR(zctl_check_image_load(&l, 0), "image size must be from 1 byte to 64 GiB");
+	l.total = ZCTL_STORE_MAX;
+	CHECK(zctl_check_image_load(&l, 0) == NULL);
+	memcpy(l.name, "../x", 5);
+	CHECK_STR(zctl_check_image_load(&l, 0),
+		  "image name may only have a-z 0-9 _ - (1 to 31 of them)");
+	memset(l.name, 'a', sizeof(l.name)); /* no NUL */
+	CHECK_STR(zctl_check_image_load(&l, 0),
+		  "image name may only have a-z 0-9 _ - (1 to 31 of them)");
+}
+
+TEST(workspace_writes)
+{
+	struct zctl_ws_write w = {1ull << 30, 8192, 4096, ZCTL_WS_WRITE_NEW};
+
+	CHECK(zctl_check_ws_write(&w, 4096) == NULL);
+	CHECK_STR(zctl_check_ws_write(&w, 4095),
+		  "workspace chunk length differs from the request's");
+	w.flags = 2;
+	CHECK_STR(zctl_check_ws_write(&w, 4096), "unknown workspace write flags");
+	w = (struct zctl_ws_write){1ull << 30, 8191, 4096, 0};
+	CHECK_STR(zctl_check_ws_write(&w, 4096), "workspace writes start on a 4 KiB block");
+	w = (struct zctl_ws_write){8192, 4096, 4097, 0};
+	CHECK_STR(zctl_check_ws_write(&w, 4097), "workspace chunk lies outside the workspace");
+	w = (struct zctl_ws_write){8192, UINT64_MAX - 4095, 10, 0}; /* aligned, would wrap */
+	CHECK_STR(zctl_check_ws_write(&w, 10), "workspace chunk lies outside the workspace");
+	w = (struct zctl_ws_write){8192, 1ull << 62, 10, 0};
+	CHECK_STR(zctl_check_ws_write(&w, 10), "workspace chunk lies outside the workspace");
+	w = (struct zctl_ws_write){8192, 8192, 0, 0};
+	CHECK(zctl_check_ws_write(&w, 0) == NULL); /* an empty write at the end */
+	w = (struct zctl_ws_write){0, 0, 0, 0};
+	CHECK_STR(zctl_check_ws_write(&w, 0),
+		  "workspace size must be a multiple of 4 KiB up to 64 GiB");
+	w.capacity = 4097;
+	CHECK_STR(zctl_check_ws_write(&w, 0),
+		  "workspace size must be a multiple of 4 KiB up to 64 GiB");
+	w.capacity = ZCTL_STORE_MAX + 4096;
+	CHECK_STR(zctl_check_ws_write(&w, 0),
+		  "workspace size must be a multiple of 4 KiB up to 64 GiB");
+}
+
+TEST(workspace_reads)
+{
+	struct zctl_ws_read_req r = {"job-1", 4096, ZCTL_WS_READ_MAX, 0};
+
+	CHECK(zctl_check_ws_read(&r) == NULL);
+	r.len = ZCTL_WS_READ_MAX + 4096;
+	CHECK_STR(zctl_check_ws_read(&r),
+		  "workspace reads are whole 4 KiB blocks, 512 KiB at most");
+	r.len = 0;
+	CHECK_STR(zctl_check_ws_read(&r),
+		  "workspace reads are whole 4 KiB blocks, 512 KiB at most");
+	r.len = 100;
+	CHECK_STR(zctl_check_ws_read(&r),
+		  "workspace reads are whole 4 KiB blocks, 512 KiB at most");
+	r = (struct zctl_ws_read_req){"job-1", 100, 4096, 0};
+	CHECK_STR(zctl_check_ws_read(&r), "workspace reads start on a 4 KiB block inside 64 GiB");
+	r = (struct zctl_ws_read_req){"job-1", UINT64_MAX & ~4095ull, 4096, 0};
+	CHECK_STR(zctl_check_ws_read(&r), "workspace reads start on a 4 KiB block inside 64 GiB");
+	r = (struct zctl_ws_read_req){"job-1", 0, 4096, 7};
+	CHECK_STR(zctl_check_ws_read(&r), "reserved workspace field is not zero");
+	r = (struct zctl_ws_read_req){"", 0, 4096, 0};
+	CHECK_STR(zctl_check_ws_read(&r), "empty zone name");
 }

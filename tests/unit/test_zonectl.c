@@ -316,3 +316,88 @@ TEST(zonectl_denials_replies_are_checked)
 	CHECK_STR(zc_check_denials_reply(buf, sizeof(*d) - 1),
 		  "denials: reply shorter than its header");
 }
+
+/* ---- storage_util.c: images and workspaces ---- */
+#include "tools/zonectl/storage_util.c"
+
+TEST(zonectl_image_name)
+{
+	char n[32];
+
+	CHECK(zc_image_name("/tmp/debian-12.img", n, sizeof(n)) == 0);
+	CHECK_STR(n, "debian-12");
+	CHECK(zc_image_name("Root FS.v2.ext4", n, sizeof(n)) == 0);
+	CHECK_STR(n, "root-fs-v2");
+	CHECK(zc_image_name("plain", n, sizeof(n)) == 0);
+	CHECK_STR(n, "plain");
+	CHECK(zc_image_name(".hidden", n, sizeof(n)) == 0); /* a leading dot is no extension */
+	CHECK_STR(n, "-hidden");
+	CHECK(zc_image_name("dir.d/", n, sizeof(n)) == -1);
+	CHECK(zc_image_name("/x/.img", n, sizeof(n)) == 0);
+	CHECK_STR(n, "-img");
+	CHECK(zc_image_name("a234567890123456789012345678901234567890.img", n, sizeof(n)) == 0);
+	CHECK_STR(n, "a234567890123456789012345678901");
+	CHECK(zc_image_name("caf\xc3\xa9_1.img", n, sizeof(n)) == 0);
+	CHECK_STR(n, "caf--_1");
+	CHECK(zc_name_error(n) == NULL);
+}
+
+TEST(zonectl_workspace_default)
+{
+	CHECK_EQ_U64(zc_workspace_default(0), 1ull << 30);
+	CHECK_EQ_U64(zc_workspace_default(512ull << 20), 1ull << 30);
+	CHECK_EQ_U64(zc_workspace_default((512ull << 20) + 1), (1ull << 30) + (1ull << 20));
+	CHECK_EQ_U64(zc_workspace_default(3ull << 30), 6ull << 30);
+	CHECK_EQ_U64(zc_workspace_default(40ull << 30), 64ull << 30);
+	CHECK_EQ_U64(zc_workspace_default(UINT64_MAX), 64ull << 30);
+}
+
+TEST(zonectl_block_extent)
+{
+	uint64_t s = 5000, e = 9000;
+
+	zc_block_extent(&s, &e, 1ull << 20);
+	CHECK_EQ_U64(s, 4096);
+	CHECK_EQ_U64(e, 12288);
+	s = 8192, e = 10000;
+	zc_block_extent(&s, &e, 10000); /* the file ends mid-block */
+	CHECK_EQ_U64(s, 8192);
+	CHECK_EQ_U64(e, 12288);
+	s = 0, e = UINT64_MAX;
+	zc_block_extent(&s, &e, 8192);
+	CHECK_EQ_U64(e, 8192);
+	s = 20000, e = 30000;
+	zc_block_extent(&s, &e, 8192); /* past the end: empty */
+	CHECK_EQ_U64(s, e);
+}
+
+TEST(zonectl_next_run)
+{
+	const uint8_t used[3] = {0x0e, 0x80, 0x01}; /* blocks 1-3, 15-16 */
+	unsigned len, at;
+
+	at = zc_next_run(used, 24, 0, &len);
+	CHECK_EQ_U64(at, 1);
+	CHECK_EQ_U64(len, 3);
+	at = zc_next_run(used, 24, 4, &len);
+	CHECK_EQ_U64(at, 15);
+	CHECK_EQ_U64(len, 2);
+	at = zc_next_run(used, 24, 17, &len);
+	CHECK_EQ_U64(at, 24);
+	CHECK_EQ_U64(len, 0);
+	at = zc_next_run(used, 16, 15, &len); /* a run cut at n */
+	CHECK_EQ_U64(at, 15);
+	CHECK_EQ_U64(len, 1);
+}
+
+TEST(zonectl_format_bytes)
+{
+	char b[32];
+
+	zc_format_bytes(100, b, sizeof(b));
+	CHECK_STR(b, "100B");
+	zc_format_bytes(1536, b, sizeof(b));
+	CHECK_STR(b, "1.5KiB");
+	zc_format_bytes(1ull << 30, b, sizeof(b));
+	CHECK_STR(b, "1.0GiB");
+}

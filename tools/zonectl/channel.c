@@ -16,9 +16,19 @@ static uint32_t window_size;
 static uint8_t *response; /* a private copy of the last response */
 
 static const char *const op_names[ZCTL_OP_COUNT] = {
-	[ZCTL_OP_RUN] = "run",	     [ZCTL_OP_PS] = "ps", [ZCTL_OP_LOGS] = "logs",
-	[ZCTL_OP_STOP] = "stop",     [ZCTL_OP_RM] = "rm", [ZCTL_OP_STATS] = "stats",
+	[ZCTL_OP_RUN] = "run",
+	[ZCTL_OP_PS] = "ps",
+	[ZCTL_OP_LOGS] = "logs",
+	[ZCTL_OP_STOP] = "stop",
+	[ZCTL_OP_RM] = "rm",
+	[ZCTL_OP_STATS] = "stats",
 	[ZCTL_OP_UPLOAD] = "upload",
+	[ZCTL_OP_DENIALS] = "denials",
+	[ZCTL_OP_IMAGE_LOAD] = "image load",
+	[ZCTL_OP_IMAGE_LS] = "image ls",
+	[ZCTL_OP_IMAGE_RM] = "image rm",
+	[ZCTL_OP_WORKSPACE_WRITE] = "workspace write",
+	[ZCTL_OP_WORKSPACE_READ] = "workspace read",
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2))) channel_fail(const char *fmt, ...)

@@ -13,6 +13,7 @@
 
 #include "tools/zonectl/channel.h"
 #include "tools/zonectl/denials_format.h"
+#include "tools/zonectl/storage.h"
 #include "tools/zonectl/zonectl_util.h"
 
 #define DEFAULT_MEM    (256ull << 20)
@@ -33,6 +34,8 @@ static const char usage_main[] =
 	"  stop NAME                      stop a zone (it stays listed, exited)\n"
 	"  rm [-f] NAME                   forget an exited zone (-f: stop it first)\n"
 	"  stats [--json]                 memory pool, CPUs and zone counters\n"
+	"  image load|ls|rm ...           disk images in the hypervisor's memory\n"
+	"  workspace export NAME DIR      copy an exited zone's workspace out\n"
 	"\n"
 	"  zonectl COMMAND --help         a command's options\n"
 	"  zonectl --version              zonectl's and the protocol's version\n"
@@ -69,6 +72,14 @@ static const char usage_run[] =
 	"  --allow-cidr A.B.C.D[/N][:PORT]  the zone may connect to those addresses\n"
 	"                  (the only way to reach internal ones)\n"
 	"                  (rules add up; with none the zone's NIC reaches nothing)\n"
+	"  --image NAME    the loaded image NAME as its /dev/vda, read-only\n"
+	"                  (zonectl image load FILE)\n"
+	"  --workspace DIR a read-write ext4 disk holding DIR's files (/dev/vdb, or\n"
+	"                  vda with no --image), packed with mke2fs -d; kept after\n"
+	"                  the zone exits for zonectl workspace export, until rm\n"
+	"  --workspace-size SIZE  its size (default: 1G or twice DIR's size rounded\n"
+	"                  up to a MiB, whichever is larger; it costs the pool only\n"
+	"                  what is written)\n"
 	"  --rm            remove the zone once it has exited\n"
 	"  -d, --detach    print the zone's name and return at once\n"
 	"  -h, --help      this help\n"
@@ -259,6 +270,31 @@ static void ps_json_net(const struct zctl_zone *z)
 	       (unsigned long long)z->net.rx_bytes);
 }
 
+/* ", "image": ..., "workspace": ..." of one zone: null when it has none. */
+static void ps_json_storage(const struct zctl_zone *z)
+{
+	printf(", \"image\": ");
+	if (z->image[0]) {
+		char name[ZCTL_NAME_LEN];
+
+		snprintf(name, sizeof(name), "%.*s", ZCTL_NAME_LEN - 1, z->image);
+		printf("{\"name\": ");
+		print_json_string(name);
+		printf(", \"sha256\": \"");
+		for (unsigned i = 0; i < sizeof(z->image_sha256); i++)
+			printf("%02x", z->image_sha256[i]);
+		printf("\"}");
+	} else {
+		printf("null");
+	}
+	if (z->workspace_size)
+		printf(", \"workspace\": {\"size\": %llu, \"pool_bytes\": %llu}",
+		       (unsigned long long)z->workspace_size,
+		       (unsigned long long)z->workspace_bytes);
+	else
+		printf(", \"workspace\": null");
+}
+
 static void ps_json(const struct zctl_zone *z, uint32_t count)
 {
 	printf("[");
@@ -283,6 +319,7 @@ static void ps_json(const struct zctl_zone *z, uint32_t count)
 		       (unsigned long long)z->exits, (unsigned long long)z->overhead_bytes);
 		print_json_string(z->reason);
 		ps_json_net(z);
+		ps_json_storage(z);
 		printf("}");
 	}
 	printf("%s]\n", count ? "\n" : "");
@@ -702,6 +739,8 @@ struct run_opts {
 	uint8_t *kernel, *initrd; /* the files' bytes, to upload */
 	size_t kernel_len, initrd_len;
 	int rm, detach;
+	const char *workspace;
+	uint64_t workspace_size;
 };
 
 /* Reads all of PATH (at most ZCTL_UPLOAD_MAX bytes); exits 2 on failure. */
@@ -761,6 +800,9 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		{"allow", required_argument, NULL, 'a'},
 		{"allow-cidr", required_argument, NULL, 'C'},
 		{"rm", no_argument, NULL, 'r'},
+		{"image", required_argument, NULL, 'I'},
+		{"workspace", required_argument, NULL, 'W'},
+		{"workspace-size", required_argument, NULL, 'S'},
 		{"detach", no_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
@@ -804,6 +846,19 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 				usage_error("run", "--%s '%s': %s",
 					    c == 'C' ? "allow-cidr" : "allow", optarg, why);
 			break;
+		case 'I':
+			why = zc_name_error(optarg);
+			if (why)
+				usage_error("run", "--image '%s': %s", optarg, why);
+			snprintf(o->run.image, sizeof(o->run.image), "%s", optarg);
+			break;
+		case 'W': o->workspace = optarg; break;
+		case 'S':
+			if (zc_parse_size(optarg, &o->workspace_size) != 0 ||
+			    o->workspace_size == 0 || o->workspace_size > ZCTL_STORE_MAX)
+				usage_error("run", "--workspace-size '%s': a size up to 64G",
+					    optarg);
+			break;
 		case 'k': o->kernel_file = optarg; break;
 		case 'i': o->initrd_file = optarg; break;
 		case 'r': o->rm = 1; break;
@@ -830,6 +885,12 @@ static void prepare_run(struct run_opts *o, char **words, int nwords)
 	} else if (o->initrd_file) {
 		o->initrd = read_image("initrd", o->initrd_file, &o->initrd_len);
 		o->run.initrd = ZCTL_IMAGE_UPLOADED;
+	}
+	if (o->workspace_size && !o->workspace)
+		usage_error("run", "--workspace-size needs --workspace DIR");
+	if (o->workspace) {
+		zc_check_workspace_dir(o->workspace);
+		o->run.flags |= ZCTL_RUN_WORKSPACE;
 	}
 	if (zc_build_args(bzimage, words, nwords, o->run.args, sizeof(o->run.args)) < 0)
 		usage_error("run",
@@ -866,6 +927,8 @@ static int cmd_run(int argc, char **argv)
 		upload(ZCTL_SLOT_INITRD, o.initrd, o.initrd_len);
 	free(o.kernel);
 	free(o.initrd);
+	if (o.workspace)
+		zc_stage_workspace(o.workspace, o.workspace_size);
 	memcpy(&zone,
 	       channel_call_or_die(ZCTL_OP_RUN, &o.run, sizeof(o.run), NULL, 0, sizeof(zone), NULL),
 	       sizeof(zone));
@@ -895,8 +958,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{"run", cmd_run},   {"ps", cmd_ps}, {"logs", cmd_logs},	  {"denials", cmd_denials},
-	{"stop", cmd_stop}, {"rm", cmd_rm}, {"stats", cmd_stats},
+	{"run", cmd_run},	  {"ps", cmd_ps},	{"logs", cmd_logs},
+	{"denials", cmd_denials}, {"stop", cmd_stop},	{"rm", cmd_rm},
+	{"stats", cmd_stats},	  {"image", cmd_image}, {"workspace", cmd_workspace},
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 /*
  * The control channel in the hypervisor: its ports, the doorbell and the reply;
- * the requests are in run.c and ops.c, the records in records.c (wire format:
+ * the requests are in run.c, ops.c and storage.c, the records in records.c (wire format:
  * zones/control/proto.h, prose: docs/control.md).  Requests arrive on the BSP, inside the control
  * zone's OUT to the doorbell, and are answered before it completes.  Zones
  * spawned here run on the APs; a record per zone keeps its name, state,
@@ -56,6 +56,9 @@ union body {
 	struct zctl_name name;
 	struct zctl_upload upload;
 	struct zctl_denials_req denials;
+	struct zctl_image_load image_load;
+	struct zctl_ws_write ws_write;
+	struct zctl_ws_read_req ws_read;
 };
 
 static int dispatch(struct request *q, const union body *b)
@@ -69,6 +72,11 @@ static int dispatch(struct request *q, const union body *b)
 	case ZCTL_OP_STATS: return ctl_op_stats(q);
 	case ZCTL_OP_UPLOAD: return ctl_op_upload(q, &b->upload);
 	case ZCTL_OP_DENIALS: return ctl_op_denials(q, &b->denials);
+	case ZCTL_OP_IMAGE_LOAD: return ctl_op_image_load(q, &b->image_load);
+	case ZCTL_OP_IMAGE_LS: return ctl_op_image_ls(q);
+	case ZCTL_OP_IMAGE_RM: return ctl_op_image_rm(q, &b->name);
+	case ZCTL_OP_WORKSPACE_WRITE: return ctl_op_ws_write(q, &b->ws_write);
+	case ZCTL_OP_WORKSPACE_READ: return ctl_op_ws_read(q, &b->ws_read);
 	default: return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "unknown operation");
 	}
 }

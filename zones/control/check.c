@@ -16,8 +16,18 @@ int64_t zctl_body_size(uint32_t op)
 	case ZCTL_OP_RM: return sizeof(struct zctl_name);
 	case ZCTL_OP_UPLOAD: return sizeof(struct zctl_upload);
 	case ZCTL_OP_DENIALS: return sizeof(struct zctl_denials_req);
+	case ZCTL_OP_IMAGE_LOAD: return sizeof(struct zctl_image_load);
+	case ZCTL_OP_IMAGE_LS: return 0;
+	case ZCTL_OP_IMAGE_RM: return sizeof(struct zctl_name);
+	case ZCTL_OP_WORKSPACE_WRITE: return sizeof(struct zctl_ws_write);
+	case ZCTL_OP_WORKSPACE_READ: return sizeof(struct zctl_ws_read_req);
 	default: return -1;
 	}
+}
+
+bool zctl_op_has_data(uint32_t op)
+{
+	return op == ZCTL_OP_UPLOAD || op == ZCTL_OP_IMAGE_LOAD || op == ZCTL_OP_WORKSPACE_WRITE;
 }
 
 const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32_t window_size)
@@ -29,7 +39,7 @@ const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32
 	if (h->magic != ZCTL_REQ_MAGIC)
 		return "bad request magic";
 	if (h->version != ZCTL_VERSION)
-		return "protocol version mismatch (this hypervisor speaks version 3)";
+		return "protocol version mismatch (this hypervisor speaks version 4)";
 	if (h->length != len)
 		return "header length differs from the doorbell's";
 	if (h->reserved)
@@ -37,7 +47,7 @@ const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32
 	body = zctl_body_size(h->op);
 	if (body < 0)
 		return "unknown operation";
-	if (h->op == ZCTL_OP_UPLOAD ? len < sizeof(*h) + (uint64_t)body
+	if (zctl_op_has_data(h->op) ? len < sizeof(*h) + (uint64_t)body
 				    : len != sizeof(*h) + (uint64_t)body)
 		return "request body has the wrong size for its operation";
 	return NULL;
@@ -109,8 +119,12 @@ const char *zctl_check_run(const struct zctl_run *r)
 		return "memory must be a multiple of 2 MiB from 2M to 64G";
 	if (r->cpus < 1 || r->cpus > 4)
 		return "a zone has 1 to 4 vCPUs";
-	if (r->flags & ~ZCTL_RUN_AUTO_RM)
+	if (r->flags & ~(ZCTL_RUN_AUTO_RM | ZCTL_RUN_WORKSPACE))
 		return "unknown run flags";
+	if (r->image[0] && zctl_check_name(r->image))
+		return "image name may only have a-z 0-9 _ - (1 to 31 of them)";
+	if (zv_strnlen(r->image, ZCTL_NAME_LEN) == ZCTL_NAME_LEN)
+		return "image name longer than 31 characters";
 	if (r->kernel != ZCTL_IMAGE_DEFAULT && r->kernel != ZCTL_IMAGE_UPLOADED)
 		return "kernel must be the default or an uploaded image";
 	if (r->initrd > ZCTL_IMAGE_UPLOADED)
@@ -153,4 +167,47 @@ const char *zctl_check_denials(const struct zctl_denials_req *d)
 			       ? NULL
 			       : "the uplink's denials take no zone name";
 	return zctl_check_name(d->name);
+}
+
+const char *zctl_check_image_load(const struct zctl_image_load *l, uint32_t data_len)
+{
+	if (zctl_check_name(l->name))
+		return "image name may only have a-z 0-9 _ - (1 to 31 of them)";
+	if (l->reserved)
+		return "reserved image field is not zero";
+	if (l->len != data_len)
+		return "image chunk length differs from the request's";
+	if (l->total == 0 || l->total > ZCTL_STORE_MAX)
+		return "image size must be from 1 byte to 64 GiB";
+	if (l->offset > l->total || l->len > l->total - l->offset)
+		return "image chunk lies outside the image";
+	return NULL;
+}
+
+const char *zctl_check_ws_write(const struct zctl_ws_write *w, uint32_t data_len)
+{
+	if (w->flags & ~ZCTL_WS_WRITE_NEW)
+		return "unknown workspace write flags";
+	if (w->len != data_len)
+		return "workspace chunk length differs from the request's";
+	if (w->capacity == 0 || w->capacity % ZCTL_BLOCK || w->capacity > ZCTL_STORE_MAX)
+		return "workspace size must be a multiple of 4 KiB up to 64 GiB";
+	if (w->offset % ZCTL_BLOCK)
+		return "workspace writes start on a 4 KiB block";
+	if (w->offset > w->capacity || w->len > w->capacity - w->offset)
+		return "workspace chunk lies outside the workspace";
+	return NULL;
+}
+
+const char *zctl_check_ws_read(const struct zctl_ws_read_req *r)
+{
+	if (zctl_check_name(r->name))
+		return zctl_check_name(r->name);
+	if (r->reserved)
+		return "reserved workspace field is not zero";
+	if (r->offset % ZCTL_BLOCK || r->offset > ZCTL_STORE_MAX)
+		return "workspace reads start on a 4 KiB block inside 64 GiB";
+	if (r->len == 0 || r->len % ZCTL_BLOCK || r->len > ZCTL_WS_READ_MAX)
+		return "workspace reads are whole 4 KiB blocks, 512 KiB at most";
+	return NULL;
 }

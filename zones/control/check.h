@@ -2,14 +2,18 @@
 #ifndef ZV_CONTROL_CHECK_H
 #define ZV_CONTROL_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "zones/control/proto.h"
 
-/* The fixed body size each op must carry exactly (UPLOAD: its header; the
- * data follows), or -1 for an unknown op. */
+/* The fixed body size each op must carry exactly (those with data: their
+ * header; the data follows), or -1 for an unknown op. */
 int64_t zctl_body_size(uint32_t op);
+
+/* Whether op's fixed body is followed by data (UPLOAD, IMAGE_LOAD, WORKSPACE_WRITE). */
+bool zctl_op_has_data(uint32_t op);
 
 /* Checks the header of a request of len bytes in a window of window_size:
  * NULL, or why it is malformed (message for the reply). */
@@ -26,5 +30,14 @@ const char *zctl_check_upload(const struct zctl_upload *u, uint32_t data_len);
 
 /* A denials request: known flags, reserved zero, a zone name or (uplink) none. */
 const char *zctl_check_denials(const struct zctl_denials_req *d);
+
+/* An image chunk of data_len bytes following l. */
+const char *zctl_check_image_load(const struct zctl_image_load *l, uint32_t data_len);
+
+/* A workspace chunk of data_len bytes following w: block-aligned, inside its capacity. */
+const char *zctl_check_ws_write(const struct zctl_ws_write *w, uint32_t data_len);
+
+/* A workspace read: a zone name, whole blocks, at most ZCTL_WS_READ_MAX. */
+const char *zctl_check_ws_read(const struct zctl_ws_read_req *r);
 
 #endif

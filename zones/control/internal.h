@@ -9,6 +9,8 @@
 #include "hv/spinlock.h"
 #include "zones/control/control.h"
 #include "zones/net/deny_log.h"
+#include "zones/spawn.h"
+#include "zones/storage/store.h"
 #include "zones/zone.h"
 
 #define LOG_BYTES  (16 * 1024) /* console bytes kept per zone */
@@ -16,11 +18,18 @@
 #define DENIALS_REPLY                                                                          \
 	(sizeof(struct zctl_denials) + SWITCH_REASON_COUNT * sizeof(struct zctl_deny_reason) + \
 	 DENY_LOG_RECORDS * sizeof(struct zctl_deny_record))
-#define MAX2(a, b) ((a) > (b) ? (a) : (b))
-#define REPLY_BYTES                     \
-	(sizeof(struct zctl_resp_hdr) + \
-	 MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY))
+#define WS_READ_REPLY (sizeof(struct zctl_ws_read) + ZCTL_WS_READ_MAX)
+#define MAX2(a, b)    ((a) > (b) ? (a) : (b))
+#define REPLY_BYTES                                                          \
+	(sizeof(struct zctl_resp_hdr) +                                      \
+	 MAX2(MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY), \
+	      MAX2(WS_READ_REPLY, sizeof(struct zctl_image_ls))))
 #define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
+
+/* A zone's workspace: the record owns it from RUN until rm. */
+struct workspace {
+	struct store *store; /* NULL = none */
+};
 
 struct record {
 	bool used;
@@ -40,7 +49,10 @@ struct record {
 	struct zctl_net net;	    /* once it stopped: its NIC's last figures */
 	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
 	struct deny_log *denials;   /* once it stopped: its NIC's deny records (pool pages) */
-	uint64_t log_total;	    /* bytes ever written; the ring holds the last LOG_BYTES */
+	struct workspace ws;
+	char image[ZCTL_NAME_LEN]; /* the image it runs on; "" = none */
+	uint8_t image_sha256[32];
+	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
 	char log[LOG_BYTES];
 };
 
@@ -64,6 +76,7 @@ struct control_state {
 	const struct zv_file *default_kernel, *default_initrd;
 	uint64_t zones_started, ended_exits, last_overhead;
 	bool verify_wipe;
+	struct store *staged_ws; /* WORKSPACE_WRITE's, for the next RUN */
 };
 
 extern struct control_state ctl;
@@ -100,5 +113,24 @@ int ctl_op_rm(struct request *q, const struct zctl_name *nm);
 int ctl_op_stats(struct request *q);
 int ctl_op_denials(struct request *q, const struct zctl_denials_req *d);
 void ctl_fill_zone(const struct record *r, struct zctl_zone *o);
+/* The record of zone `name`, or NULL with the refusal written (ops.c). */
+struct record *ctl_named(struct request *q, const char name[ZCTL_NAME_LEN], int *err);
+
+/* Images and workspaces (storage.c). */
+void ctl_storage_init(void);
+int ctl_op_image_load(struct request *q, const struct zctl_image_load *l);
+int ctl_op_image_ls(struct request *q);
+int ctl_op_image_rm(struct request *q, const struct zctl_name *nm);
+int ctl_op_ws_write(struct request *q, const struct zctl_ws_write *w);
+int ctl_op_ws_read(struct request *q, const struct zctl_ws_read_req *rq);
+void ctl_drop_staged_workspace(void);
+/* RUN: its image exists and its workspace is staged; 0 or the refusal. */
+int ctl_check_disks(struct request *q, const struct zctl_run *run);
+/* RUN, after prepare: the image's disk, then the staged workspace's, into s
+ * (the workspace passes to r). */
+void ctl_fill_disks(struct record *r, const struct zctl_run *run, struct zone_spec *s);
+void ctl_free_workspace(struct record *r);
+/* ps: the image's name and digest, the workspace's size and pool bytes. */
+void ctl_fill_storage(const struct record *r, struct zctl_zone *o);
 
 #endif

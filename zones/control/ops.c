@@ -45,6 +45,7 @@ void ctl_fill_zone(const struct record *r, struct zctl_zone *o)
 	else
 		o->net = r->net;
 	zv_strlcpy(o->allow, r->allow, sizeof(o->allow));
+	ctl_fill_storage(r, o);
 }
 
 int ctl_op_ps(struct request *q)
@@ -59,7 +60,7 @@ int ctl_op_ps(struct request *q)
 	return 0;
 }
 
-static struct record *named(struct request *q, const char name[ZCTL_NAME_LEN], int *err)
+struct record *ctl_named(struct request *q, const char name[ZCTL_NAME_LEN], int *err)
 {
 	const char *why = zctl_check_name(name);
 	struct record *r;
@@ -79,7 +80,7 @@ int ctl_op_logs(struct request *q, const struct zctl_logs_req *lr)
 {
 	struct zctl_logs *o = ctl_reply_body();
 	int err = 0;
-	struct record *r = named(q, lr->name, &err);
+	struct record *r = ctl_named(q, lr->name, &err);
 	uint64_t from, n;
 
 	if (!r)
@@ -104,7 +105,7 @@ int ctl_op_logs(struct request *q, const struct zctl_logs_req *lr)
 int ctl_op_stop(struct request *q, const struct zctl_name *nm)
 {
 	int err = 0;
-	struct record *r = named(q, nm->name, &err);
+	struct record *r = ctl_named(q, nm->name, &err);
 
 	if (!r)
 		return err;
@@ -116,7 +117,7 @@ int ctl_op_stop(struct request *q, const struct zctl_name *nm)
 int ctl_op_rm(struct request *q, const struct zctl_name *nm)
 {
 	int err = 0;
-	struct record *r = named(q, nm->name, &err);
+	struct record *r = ctl_named(q, nm->name, &err);
 
 	if (!r)
 		return err;
@@ -176,7 +177,7 @@ static const struct deny_log *find_denials(struct request *q, const struct zctl_
 		*err = ctl_refuse(q, ZCTL_E_NO_ZONE, "the control zone has no uplink");
 		return NULL;
 	}
-	r = named(q, d->name, err);
+	r = ctl_named(q, d->name, err);
 	if (!r)
 		return NULL;
 	if (r->zone && zone_nic_denials(r->zone, &live))

@@ -1,5 +1,5 @@
 /*
- * The control channel's wire format (version 3), shared by the hypervisor
+ * The control channel's wire format (version 4), shared by the hypervisor
  * (zones/control/) and zonectl (tools/zonectl/).  docs/control.md has the
  * prose.  Only the control zone has the channel: its I/O ports below exist
  * in no agent zone (they read all-ones there), and the window is a page
@@ -18,7 +18,8 @@
 
 #include <stdint.h>
 
-#define ZCTL_VERSION 3 /* 2: run's allowlist, a zone's network in ps; 3: DENIALS */
+/* 2: run's allowlist, a zone's network in ps; 3: DENIALS; 4: images and workspaces */
+#define ZCTL_VERSION 4
 
 /* I/O ports (32-bit IN/OUT only). */
 #define ZCTL_PORT_BASE	      0x5a0
@@ -43,14 +44,19 @@
 #define ZCTL_ALLOW_LEN	 4096 /* an allowlist: rules one per line (docs/network.md) */
 
 enum zctl_op {
-	ZCTL_OP_RUN = 1,     /* body: zctl_run; reply: zctl_zone */
-	ZCTL_OP_PS = 2,	     /* body: none; reply: zctl_ps */
-	ZCTL_OP_LOGS = 3,    /* body: zctl_logs_req; reply: zctl_logs + bytes */
-	ZCTL_OP_STOP = 4,    /* body: zctl_name; reply: none */
-	ZCTL_OP_RM = 5,	     /* body: zctl_name; reply: none */
-	ZCTL_OP_STATS = 6,   /* body: none; reply: zctl_stats */
-	ZCTL_OP_UPLOAD = 7,  /* body: zctl_upload + bytes; reply: none */
-	ZCTL_OP_DENIALS = 8, /* body: zctl_denials_req; reply: zctl_denials + arrays */
+	ZCTL_OP_RUN = 1,	      /* body: zctl_run; reply: zctl_zone */
+	ZCTL_OP_PS = 2,		      /* body: none; reply: zctl_ps */
+	ZCTL_OP_LOGS = 3,	      /* body: zctl_logs_req; reply: zctl_logs + bytes */
+	ZCTL_OP_STOP = 4,	      /* body: zctl_name; reply: none */
+	ZCTL_OP_RM = 5,		      /* body: zctl_name; reply: none */
+	ZCTL_OP_STATS = 6,	      /* body: none; reply: zctl_stats */
+	ZCTL_OP_UPLOAD = 7,	      /* body: zctl_upload + bytes; reply: none */
+	ZCTL_OP_DENIALS = 8,	      /* body: zctl_denials_req; reply: zctl_denials + arrays */
+	ZCTL_OP_IMAGE_LOAD = 9,	      /* body: zctl_image_load + bytes; reply: none */
+	ZCTL_OP_IMAGE_LS = 10,	      /* body: none; reply: zctl_image_ls */
+	ZCTL_OP_IMAGE_RM = 11,	      /* body: zctl_name; reply: none */
+	ZCTL_OP_WORKSPACE_WRITE = 12, /* body: zctl_ws_write + bytes; reply: none */
+	ZCTL_OP_WORKSPACE_READ = 13,  /* body: zctl_ws_read_req; reply: zctl_ws_read + bytes */
 	ZCTL_OP_COUNT
 };
 
@@ -93,8 +99,9 @@ enum zctl_image {
 
 enum zctl_slot { ZCTL_SLOT_KERNEL = 0, ZCTL_SLOT_INITRD = 1, ZCTL_SLOT_COUNT };
 
-#define ZCTL_RUN_AUTO_RM (1u << 0) /* wipe and forget the zone when it exits */
-#define ZCTL_UPLOAD_MAX	 (64u << 20)
+#define ZCTL_RUN_AUTO_RM   (1u << 0) /* wipe and forget the zone when it exits */
+#define ZCTL_RUN_WORKSPACE (1u << 1) /* give it the staged workspace (WORKSPACE_WRITE) */
+#define ZCTL_UPLOAD_MAX	   (64u << 20)
 
 struct zctl_run {
 	char name[ZCTL_NAME_LEN]; /* "" = the hypervisor picks "zone-N" */
@@ -107,6 +114,7 @@ struct zctl_run {
 	/* Where its NIC may go: "HOST[:PORT]", "*.DOMAIN[:PORT]" or
 	 * "A.B.C.D[/N][:PORT]", each ended by '\n'; "" = nowhere. */
 	char allow[ZCTL_ALLOW_LEN];
+	char image[ZCTL_NAME_LEN]; /* a loaded image for its vda; "" = none */
 };
 
 /* ZCTL_OP_UPLOAD: bytes [offset, offset+len) of the slot's image, which is
@@ -145,6 +153,10 @@ struct zctl_zone {
 		uint64_t rx_bytes;  /* frames delivered to the zone */
 	} net;			    /* exited zones: as they stood when it stopped */
 	char allow[ZCTL_ALLOW_LEN]; /* its rules in canonical form, each ended by '\n' */
+	char image[ZCTL_NAME_LEN];  /* the image it runs on; "" = none */
+	uint8_t image_sha256[32];
+	uint64_t workspace_size;  /* its workspace's capacity; 0 = none */
+	uint64_t workspace_bytes; /* pool bytes its workspace holds (written blocks and map) */
 };
 
 struct zctl_ps {
@@ -240,6 +252,69 @@ struct zctl_denials {
 	uint32_t records;
 	uint32_t per_reason; /* detailed records kept per reason at most */
 	uint32_t reserved;
+};
+
+/* ---- images and workspaces (docs/control.md, "Images and workspaces") ---- */
+
+#define ZCTL_MAX_IMAGES	    16
+#define ZCTL_STORE_MAX	    (64ull << 30) /* an image or a workspace: 64 GiB at most */
+#define ZCTL_BLOCK	    4096u	  /* workspace offsets and reads are in blocks */
+#define ZCTL_WS_READ_MAX    (512u << 10)  /* bytes one WORKSPACE_READ returns at most */
+#define ZCTL_WS_READ_BITMAP (ZCTL_WS_READ_MAX / ZCTL_BLOCK / 8)
+#define ZCTL_WS_WRITE_NEW   (1u << 0) /* drop the staged workspace, start one of capacity */
+
+/* ZCTL_OP_IMAGE_LOAD: bytes [offset, offset+len) of image `name`, total
+ * bytes long; offset 0 begins a load (dropping one cut off), the chunks come
+ * in order, and the last one publishes it. */
+struct zctl_image_load {
+	char name[ZCTL_NAME_LEN];
+	uint32_t len; /* bytes following this struct */
+	uint32_t reserved;
+	uint64_t offset;
+	uint64_t total;
+};
+
+struct zctl_image_info {
+	char name[ZCTL_NAME_LEN];
+	uint64_t size; /* bytes loaded */
+	uint8_t sha256[32];
+	uint32_t users; /* zones running on it: a zone lets go as it is wiped */
+	uint32_t reserved;
+	uint64_t pool_bytes; /* pool memory it holds */
+};
+
+struct zctl_image_ls {
+	uint32_t count;
+	uint32_t reserved;
+	struct zctl_image_info images[ZCTL_MAX_IMAGES];
+};
+
+/* ZCTL_OP_WORKSPACE_WRITE: bytes [offset, offset+len) of the staged
+ * workspace, capacity bytes long, which the next RUN with
+ * ZCTL_RUN_WORKSPACE takes.  Any block-aligned offset, in any order. */
+struct zctl_ws_write {
+	uint64_t capacity; /* a multiple of ZCTL_BLOCK, up to ZCTL_STORE_MAX */
+	uint64_t offset;   /* a multiple of ZCTL_BLOCK */
+	uint32_t len;	   /* bytes following this struct */
+	uint32_t flags;	   /* ZCTL_WS_WRITE_* */
+};
+
+/* ZCTL_OP_WORKSPACE_READ: an exited zone's workspace. */
+struct zctl_ws_read_req {
+	char name[ZCTL_NAME_LEN];
+	uint64_t offset; /* a multiple of ZCTL_BLOCK */
+	uint32_t len;	 /* a multiple of ZCTL_BLOCK, 1 block to ZCTL_WS_READ_MAX */
+	uint32_t reserved;
+};
+
+/* Followed by len bytes (unwritten blocks as zeros); len is shorter than
+ * asked where the workspace ends. */
+struct zctl_ws_read {
+	uint64_t capacity;
+	uint64_t offset;
+	uint32_t len;
+	uint32_t reserved;
+	uint8_t used[ZCTL_WS_READ_BITMAP]; /* bit i (LSB first): block i was written */
 };
 
 #endif

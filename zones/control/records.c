@@ -26,6 +26,7 @@ void control_init(const struct zv_bootinfo *bi, const struct zv_config *conf)
 		conf->agent_kernel[0] ? zv_bootinfo_file(bi, conf->agent_kernel) : NULL;
 	ctl.default_initrd =
 		conf->agent_initrd[0] ? zv_bootinfo_file(bi, conf->agent_initrd) : NULL;
+	ctl_storage_init();
 }
 
 /* ---- records ------------------------------------------------------------ */
@@ -81,6 +82,7 @@ static void log_append(struct record *r, const char *s, size_t n)
 void ctl_forget(struct record *r)
 {
 	zone_nic_free_denials(r->denials);
+	ctl_free_workspace(r);
 	zv_memset(r, 0, sizeof(*r));
 }
 

@@ -231,8 +231,11 @@ static int start_zone(struct request *q, const struct zctl_run *run, const struc
 			      .ctx = r};
 
 	prepare_record(r, run, list);
-	if (zone_spawn(&s, &err) != 0)
+	ctl_fill_disks(r, run, &s);
+	if (zone_spawn(&s, &err) != 0) {
+		ctl_free_workspace(r); /* its device is gone with the zone */
 		return refuse_spawn(q, r->name, &err);
+	}
 	ctl_fill_zone(r, ctl_reply_body());
 	q->reply_len = sizeof(struct zctl_zone);
 	return 0;
@@ -251,6 +254,8 @@ static int try_run(struct request *q, const struct zctl_run *run)
 				  "a zone named %s exists (zonectl rm %s, or pick another --name)",
 				  run->name, run->name);
 	err = check_capacity(q, run);
+	if (!err)
+		err = ctl_check_disks(q, run);
 	if (err)
 		return err;
 	if (!resolve_image(q, run->kernel, ZCTL_SLOT_KERNEL, ctl.default_kernel, &k, &err) ||
@@ -260,13 +265,15 @@ static int try_run(struct request *q, const struct zctl_run *run)
 }
 
 /* An upload serves one run, started or refused: its pages go back to the
- * pool now, so a refused run leaves the pool as it found it. */
+ * pool now, so a refused run leaves the pool as it found it.  So does a
+ * staged workspace the run did not take. */
 int ctl_op_run(struct request *q, const struct zctl_run *run)
 {
 	int err = try_run(q, run);
 
 	drop_upload(ZCTL_SLOT_KERNEL);
 	drop_upload(ZCTL_SLOT_INITRD);
+	ctl_drop_staged_workspace();
 	return err;
 }
 

@@ -1,0 +1,599 @@
+/*
+ * zonectl's images and workspaces: `image load|ls|rm`, `workspace export`,
+ * and run --workspace's packing of a directory into ext4 with Debian's
+ * mke2fs (docs/zonectl.md).  Every error path says why and removes the
+ * temporary files it made.
+ */
+#define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE */
+#include "tools/zonectl/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tools/zonectl/channel.h"
+#include "tools/zonectl/storage_util.h"
+#include "tools/zonectl/zonectl_util.h"
+
+#define BLOCK ZCTL_BLOCK
+
+static const char usage_image[] =
+	"usage: zonectl image load FILE [--name NAME]\n"
+	"       zonectl image ls [--json]\n"
+	"       zonectl image rm NAME\n"
+	"\n"
+	"Images are disk images (an ext4 root filesystem, from tools/mkimage) the\n"
+	"hypervisor keeps in its memory pool, read-only, one copy shared by every\n"
+	"zone started with  zonectl run --image NAME  (the zone's /dev/vda).\n"
+	"\n"
+	"  load FILE    load FILE; refused if the name is taken, the same bytes are\n"
+	"               loaded under another name, or the pool has not the room\n"
+	"  --name NAME  its name (default: FILE's name without its extension,\n"
+	"               made of a-z 0-9 _ -)\n"
+	"  ls           NAME SIZE SHA256 USERS of each image (--json: a JSON array)\n"
+	"  rm NAME      free an image no zone runs on\n";
+
+static const char usage_workspace[] =
+	"usage: zonectl workspace export NAME DIR\n"
+	"\n"
+	"Copies the files of exited zone NAME's workspace (zonectl run --workspace)\n"
+	"into DIR, which is created if absent and must be empty otherwise.  The\n"
+	"workspace stays until zonectl rm NAME.  Needs mount and a loop device.\n";
+
+static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("zonectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* The temporary file and mount point being used, removed at exit too: a
+ * protocol error exits from inside channel_call. */
+static char tmp_file[4096], tmp_dir[4096];
+
+static void remove_temps(void)
+{
+	if (tmp_dir[0])
+		rmdir(tmp_dir);
+	if (tmp_file[0])
+		unlink(tmp_file);
+	tmp_dir[0] = tmp_file[0] = '\0';
+}
+
+static void track_temps(const char *file, const char *dir)
+{
+	static int registered;
+
+	if (!registered && atexit(remove_temps) == 0)
+		registered = 1;
+	snprintf(tmp_file, sizeof(tmp_file), "%s", file ? file : "");
+	snprintf(tmp_dir, sizeof(tmp_dir), "%s", dir ? dir : "");
+}
+
+/* Runs ARGV (a NULL-terminated list) and waits: 0 when it exited 0. */
+static int run_tool(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "zonectl: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	fprintf(stderr, "zonectl: %s failed (%s %d)\n", argv[0],
+		WIFEXITED(status) ? "exit status" : "signal",
+		WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return -1;
+}
+
+/* A temporary file's path (in $TMPDIR or /tmp) from TEMPLATE_NAME "x-XXXXXX". */
+static void temp_path(char *out, size_t cap, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(out, cap, "%s/%s", dir && *dir ? dir : "/tmp", name);
+}
+
+/* Bytes of data the window takes in one request, whole blocks. */
+static uint32_t chunk_bytes(void)
+{
+	return (channel_window_size() - 4096) & ~(BLOCK - 1);
+}
+
+static void sha256_hex(const uint8_t d[32], char out[65])
+{
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* ---- image load, ls, rm ---------------------------------------------------- */
+
+static const struct zctl_image_ls *fetch_images(void)
+{
+	static struct zctl_image_ls ls;
+
+	memcpy(&ls, channel_call_or_die(ZCTL_OP_IMAGE_LS, NULL, 0, NULL, 0, sizeof(ls), NULL),
+	       sizeof(ls));
+	if (ls.count > ZCTL_MAX_IMAGES)
+		ls.count = ZCTL_MAX_IMAGES;
+	for (uint32_t i = 0; i < ls.count; i++)
+		ls.images[i].name[ZCTL_NAME_LEN - 1] = '\0';
+	return &ls;
+}
+
+static void load_file(int fd, const char *path, const char *name, uint64_t total)
+{
+	uint32_t chunk = chunk_bytes();
+	uint8_t *buf = malloc(chunk);
+	struct zctl_image_load l;
+	uint64_t off = 0;
+
+	if (!buf)
+		fail(1, "image load: out of memory");
+	memset(&l, 0, sizeof(l));
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	l.total = total;
+	do {
+		size_t want = total - off < chunk ? (size_t)(total - off) : chunk, got = 0;
+
+		while (got < want) {
+			ssize_t r = read(fd, buf + got, want - got);
+
+			if (r <= 0)
+				fail(1, "image load %s: read: %s", path,
+				     r ? strerror(errno) : "the file shrank");
+			got += (size_t)r;
+		}
+		l.offset = off;
+		l.len = (uint32_t)want;
+		channel_call_or_die(ZCTL_OP_IMAGE_LOAD, &l, sizeof(l), buf, want, 0, NULL);
+		off += want;
+	} while (off < total);
+	free(buf);
+}
+
+static int image_load(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const struct zctl_image_ls *ls;
+	char name[ZCTL_NAME_LEN] = "", hex[65];
+	const char *path, *why;
+	struct stat st;
+	int c, fd;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_image, stdout);
+			return 0;
+		}
+		if (c != 'n')
+			fail(ZC_EXIT_USAGE, "image load: bad option '%s'", argv[optind - 1]);
+		why = zc_name_error(optarg);
+		if (why)
+			fail(ZC_EXIT_USAGE, "image load --name '%s': %s", optarg, why);
+		snprintf(name, sizeof(name), "%s", optarg);
+	}
+	if (optind + 1 != argc)
+		fail(ZC_EXIT_USAGE, "usage: zonectl image load FILE [--name NAME]");
+	path = argv[optind];
+	if (!name[0] && zc_image_name(path, name, sizeof(name)) != 0)
+		fail(ZC_EXIT_USAGE, "image load %s: no name can be made of it; give --name", path);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		fail(ZC_EXIT_USAGE, "image load %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		fail(ZC_EXIT_USAGE, "image load %s: not a file with something in it", path);
+	if ((uint64_t)st.st_size > ZCTL_STORE_MAX)
+		fail(ZC_EXIT_USAGE, "image load %s: larger than 64G", path);
+	channel_open();
+	load_file(fd, path, name, (uint64_t)st.st_size);
+	close(fd);
+	ls = fetch_images();
+	for (uint32_t i = 0; i < ls->count; i++)
+		if (!strcmp(ls->images[i].name, name)) {
+			sha256_hex(ls->images[i].sha256, hex);
+			printf("%s sha256:%s\n", name, hex);
+		}
+	return 0;
+}
+
+static void image_ls_json(const struct zctl_image_ls *ls)
+{
+	char hex[65], js[ZCTL_NAME_LEN * 6 + 3];
+
+	printf("[");
+	for (uint32_t i = 0; i < ls->count; i++) {
+		const struct zctl_image_info *m = &ls->images[i];
+
+		sha256_hex(m->sha256, hex);
+		zc_json_string(m->name, js, sizeof(js));
+		printf("%s\n  {\"name\": %s, \"size\": %llu, \"sha256\": \"%s\", \"users\": %u, "
+		       "\"pool_bytes\": %llu}",
+		       i ? "," : "", js, (unsigned long long)m->size, hex, m->users,
+		       (unsigned long long)m->pool_bytes);
+	}
+	printf("%s]\n", ls->count ? "\n" : "");
+}
+
+static int image_ls(int argc, char **argv)
+{
+	const struct zctl_image_ls *ls;
+	int json = 0;
+	char hex[65], size[32];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_image, stdout);
+			return 0;
+		} else
+			fail(ZC_EXIT_USAGE, "image ls: unknown argument '%s'", argv[i]);
+	}
+	channel_open();
+	ls = fetch_images();
+	if (json) {
+		image_ls_json(ls);
+		return 0;
+	}
+	printf("%-31s  %-9s  %-64s  %s\n", "NAME", "SIZE", "SHA256", "USERS");
+	for (uint32_t i = 0; i < ls->count; i++) {
+		sha256_hex(ls->images[i].sha256, hex);
+		zc_format_bytes(ls->images[i].size, size, sizeof(size));
+		printf("%-31s  %-9s  %s  %u\n", ls->images[i].name, size, hex, ls->images[i].users);
+	}
+	return 0;
+}
+
+static int image_rm(int argc, char **argv)
+{
+	struct zctl_name n;
+	const char *why;
+
+	if (argc != 2)
+		fail(ZC_EXIT_USAGE, "usage: zonectl image rm NAME");
+	why = zc_name_error(argv[1]);
+	if (why)
+		fail(ZC_EXIT_USAGE, "image rm '%s': %s", argv[1], why);
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "%s", argv[1]);
+	channel_open();
+	channel_call_or_die(ZCTL_OP_IMAGE_RM, &n, sizeof(n), NULL, 0, 0, NULL);
+	return 0;
+}
+
+int cmd_image(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(sub, "load"))
+		return image_load(argc - 1, argv + 1);
+	if (!strcmp(sub, "ls"))
+		return image_ls(argc - 1, argv + 1);
+	if (!strcmp(sub, "rm"))
+		return image_rm(argc - 1, argv + 1);
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		fputs(usage_image, stdout);
+		return 0;
+	}
+	fputs(usage_image, stderr);
+	return ZC_EXIT_USAGE;
+}
+
+/* ---- run --workspace: pack and stage ------------------------------------- */
+
+static uint64_t tree_bytes;
+
+static int add_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)path;
+	(void)type;
+	(void)f;
+	/* a file's bytes; an inode and a block for everything else */
+	tree_bytes += S_ISREG(st->st_mode) ? (uint64_t)st->st_size + 256 : BLOCK;
+	return 0;
+}
+
+void zc_check_workspace_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		fail(ZC_EXIT_USAGE, "run --workspace %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		fail(ZC_EXIT_USAGE, "run --workspace %s: not a directory", dir);
+}
+
+/* WORKSPACE_WRITE of [off, end) of fd; on a refusal, unlinks path and exits. */
+static void send_extent(int fd, uint64_t off, uint64_t end, uint64_t cap, uint8_t *buf,
+			const char *path)
+{
+	uint32_t chunk = chunk_bytes();
+	char message[ZCTL_MESSAGE_LEN];
+
+	while (off < end) {
+		size_t n = end - off < chunk ? (size_t)(end - off) : chunk;
+		struct zctl_ws_write w = {cap, off, (uint32_t)n, 0};
+
+		memset(buf, 0, n);
+		if (pread(fd, buf, n, (off_t)off) < 0) {
+			unlink(path);
+			fail(1, "run --workspace: reading %s: %s", path, strerror(errno));
+		}
+		if (channel_call(ZCTL_OP_WORKSPACE_WRITE, &w, sizeof(w), buf, n, 0, NULL, NULL,
+				 message)) {
+			unlink(path);
+			fail(1, "run --workspace: %s", message);
+		}
+		off += n;
+	}
+}
+
+/* Sends fd's data extents (SEEK_DATA/SEEK_HOLE): holes are the store's
+ * unwritten blocks already. */
+static void send_extents(int fd, uint64_t cap, const char *path)
+{
+	struct zctl_ws_write first = {cap, 0, 0, ZCTL_WS_WRITE_NEW};
+	char message[ZCTL_MESSAGE_LEN];
+	uint8_t *buf = malloc(chunk_bytes());
+	struct stat st;
+	off_t data = 0;
+
+	if (!buf || fstat(fd, &st) != 0 || (uint64_t)st.st_size > cap) {
+		unlink(path);
+		fail(1, "run --workspace: %s is not the size mke2fs was asked for", path);
+	}
+	if (channel_call(ZCTL_OP_WORKSPACE_WRITE, &first, sizeof(first), NULL, 0, 0, NULL, NULL,
+			 message)) {
+		unlink(path);
+		fail(1, "run --workspace: %s", message);
+	}
+	while ((data = lseek(fd, data, SEEK_DATA)) >= 0) {
+		off_t hole = lseek(fd, data, SEEK_HOLE);
+		uint64_t s = (uint64_t)data, e = hole < 0 ? (uint64_t)st.st_size : (uint64_t)hole;
+
+		zc_block_extent(&s, &e, (uint64_t)st.st_size);
+		send_extent(fd, s, e, cap, buf, path);
+		if (e <= (uint64_t)data)
+			break;
+		data = (off_t)e;
+	}
+	free(buf);
+}
+
+void zc_stage_workspace(const char *dir, uint64_t size)
+{
+	char path[4096], size_arg[32];
+	int fd;
+
+	if (!size) {
+		tree_bytes = 0;
+		if (nftw(dir, add_entry, 32, FTW_PHYS) != 0)
+			fail(1, "run --workspace %s: cannot walk it: %s", dir, strerror(errno));
+		size = zc_workspace_default(tree_bytes);
+	}
+	size = (size + BLOCK - 1) & ~(uint64_t)(BLOCK - 1);
+	if (size > ZCTL_STORE_MAX)
+		fail(ZC_EXIT_USAGE, "run --workspace-size: at most 64G");
+	temp_path(path, sizeof(path), "zonectl-ws-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		fail(1, "run --workspace: cannot make a temporary file: %s", strerror(errno));
+	close(fd);
+	track_temps(path, NULL);
+	snprintf(size_arg, sizeof(size_arg), "%lluk", (unsigned long long)(size >> 10));
+	char *mke2fs[] = {"mke2fs",    "-q", "-t", "ext4",   "-d",
+			  (char *)dir, "-F", path, size_arg, NULL};
+	if (run_tool(mke2fs) != 0) {
+		unlink(path);
+		fail(1, "run --workspace %s: mke2fs could not pack it into %s of ext4", dir,
+		     size_arg);
+	}
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		unlink(path);
+		fail(1, "run --workspace: %s: %s", path, strerror(errno));
+	}
+	send_extents(fd, size, path);
+	close(fd);
+	unlink(path);
+	track_temps(NULL, NULL);
+}
+
+/* ---- workspace export ------------------------------------------------------ */
+
+struct export
+{
+	const char *zone, *dir;
+	char file[4096], mnt[4096];
+	int fd;
+	int made_dir; /* DIR did not exist: remove it again if nothing was copied */
+};
+
+static void export_cleanup(struct export *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	if (x->mnt[0])
+		rmdir(x->mnt);
+	if (x->file[0])
+		unlink(x->file);
+	if (x->made_dir)
+		rmdir(x->dir); /* only if still empty */
+	track_temps(NULL, NULL);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+export_fail(struct export *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	export_cleanup(x);
+	fprintf(stderr, "zonectl: workspace export %s: ", x->zone);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* One WORKSPACE_READ; exits on a refusal.  The reply until the next call. */
+static const struct zctl_ws_read *read_ws(struct export *x, uint64_t off)
+{
+	struct zctl_ws_read_req rq;
+	char message[ZCTL_MESSAGE_LEN];
+	const void *reply;
+	size_t len;
+	const struct zctl_ws_read *o;
+
+	memset(&rq, 0, sizeof(rq));
+	snprintf(rq.name, sizeof(rq.name), "%s", x->zone);
+	rq.offset = off;
+	rq.len = ZCTL_WS_READ_MAX;
+	if (channel_call(ZCTL_OP_WORKSPACE_READ, &rq, sizeof(rq), NULL, 0,
+			 sizeof(struct zctl_ws_read), &reply, &len, message))
+		export_fail(x, "%s", message);
+	o = reply;
+	if (o->len > ZCTL_WS_READ_MAX || o->len % BLOCK || len < sizeof(*o) + o->len ||
+	    o->offset != off)
+		export_fail(x, "a malformed workspace reply");
+	return o;
+}
+
+/* DIR: created, or an empty directory. */
+static void prepare_dir(struct export *x)
+{
+	struct stat st;
+
+	if (mkdir(x->dir, 0755) == 0) {
+		x->made_dir = 1;
+		return;
+	}
+	if (errno != EEXIST || stat(x->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		export_fail(x, "%s: cannot make it a directory (%s)", x->dir, strerror(errno));
+	if (rmdir(x->dir) == 0) { /* an empty directory: put it back as it was */
+		if (mkdir(x->dir, st.st_mode & 07777) != 0)
+			export_fail(x, "%s: %s", x->dir, strerror(errno));
+		return;
+	}
+	export_fail(x, "%s is not empty", x->dir);
+}
+
+/* The written blocks of the reply at o into the sparse file. */
+static void write_runs(struct export *x, const struct zctl_ws_read *o)
+{
+	unsigned n = o->len / BLOCK, len;
+	const uint8_t *data = (const uint8_t *)(o + 1);
+
+	for (unsigned at = zc_next_run(o->used, n, 0, &len); at < n;
+	     at = zc_next_run(o->used, n, at + len, &len))
+		if (pwrite(x->fd, data + (size_t)at * BLOCK, (size_t)len * BLOCK,
+			   (off_t)(o->offset + (uint64_t)at * BLOCK)) != (ssize_t)len * BLOCK)
+			export_fail(x, "writing %s: %s", x->file, strerror(errno));
+}
+
+static int workspace_export(int argc, char **argv)
+{
+	struct export x = {.fd = -1};
+	const struct zctl_ws_read *o;
+	uint64_t cap;
+	const char *why;
+
+	if (argc != 3)
+		fail(ZC_EXIT_USAGE, "usage: zonectl workspace export NAME DIR");
+	x.zone = argv[1];
+	x.dir = argv[2];
+	why = zc_name_error(x.zone);
+	if (why)
+		fail(ZC_EXIT_USAGE, "workspace export '%s': %s", x.zone, why);
+	channel_open();
+	o = read_ws(&x, 0); /* refused while the zone runs: before anything is made */
+	cap = o->capacity;
+	prepare_dir(&x);
+	temp_path(x.file, sizeof(x.file), "zonectl-ws-XXXXXX");
+	x.fd = mkstemp(x.file);
+	if (x.fd < 0) {
+		x.file[0] = '\0';
+		export_fail(&x, "cannot make a temporary file: %s", strerror(errno));
+	}
+	track_temps(x.file, NULL);
+	if (ftruncate(x.fd, (off_t)cap) != 0)
+		export_fail(&x, "%s: %s", x.file, strerror(errno));
+	for (uint64_t off = 0;;) {
+		write_runs(&x, o);
+		off += o->len;
+		if (o->len == 0 || off >= cap)
+			break;
+		o = read_ws(&x, off);
+	}
+	close(x.fd);
+	x.fd = -1;
+	temp_path(x.mnt, sizeof(x.mnt), "zonectl-mnt-XXXXXX");
+	if (!mkdtemp(x.mnt)) {
+		x.mnt[0] = '\0';
+		export_fail(&x, "cannot make a mount point: %s", strerror(errno));
+	}
+	track_temps(x.file, x.mnt);
+	/* read-write: it is our copy, so the journal of a zone stopped mid-write replays */
+	char *mount[] = {"mount", "-t", "ext4", "-o", "loop", x.file, x.mnt, NULL};
+	if (run_tool(mount) != 0)
+		export_fail(&x, "cannot mount its ext4 (needs root and a loop device)");
+	char src[4200];
+	snprintf(src, sizeof(src), "%s/.", x.mnt);
+	char *cp[] = {"cp", "-a", src, (char *)x.dir, NULL};
+	int copied = run_tool(cp);
+	char *umount[] = {"umount", x.mnt, NULL};
+	if (run_tool(umount) != 0) {
+		fprintf(stderr, "zonectl: workspace export: %s stays mounted on %s\n", x.file,
+			x.mnt);
+		x.mnt[0] = x.file[0] = '\0'; /* do not pull them from under the mount */
+		track_temps(NULL, NULL);
+	}
+	x.made_dir = copied != 0 && x.made_dir;
+	if (copied != 0)
+		export_fail(&x, "copying its files to %s failed", x.dir);
+	x.made_dir = 0;
+	export_cleanup(&x);
+	return 0;
+}
+
+int cmd_workspace(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(sub, "export"))
+		return workspace_export(argc - 1, argv + 1);
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		fputs(usage_workspace, stdout);
+		return 0;
+	}
+	fputs(usage_workspace, stderr);
+	return ZC_EXIT_USAGE;
+}

@@ -1,0 +1,31 @@
+/* zonectl's pure helpers for images and workspaces (unit-tested in tests/unit/test_zonectl.c). */
+#ifndef ZV_ZONECTL_STORAGE_UTIL_H
+#define ZV_ZONECTL_STORAGE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZC_WS_MIN (1ull << 30) /* the smallest default workspace: 1G */
+
+/* The default image name for PATH: its basename without the last extension,
+ * lowercased, every byte outside [a-z0-9_-] made '-', cut to 31 characters.
+ * 0, or -1 when nothing is left (then --name is needed). */
+int zc_image_name(const char *path, char *out, size_t cap);
+
+/* The default workspace size for a directory holding DIR_BYTES: twice that,
+ * rounded up to a MiB, or ZC_WS_MIN, whichever is larger (at most 64G). */
+uint64_t zc_workspace_default(uint64_t dir_bytes);
+
+/* A data extent [*start, *end) of a file of SIZE bytes widened to whole 4 KiB
+ * blocks (the end clamped to SIZE rounded up to a block). */
+void zc_block_extent(uint64_t *start, uint64_t *end, uint64_t size);
+
+/* From block FROM of a bitmap of N blocks (bit i LSB first: block i
+ * written), the next run of written blocks: its first block, and its length
+ * into *len; N when there is none. */
+unsigned zc_next_run(const uint8_t *used, unsigned n, unsigned from, unsigned *len);
+
+/* "12.3 MiB"-style size for people (B, KiB, MiB, GiB, one decimal above B). */
+void zc_format_bytes(uint64_t bytes, char *out, size_t cap);
+
+#endif
