@@ -68,6 +68,7 @@ PURE_SRCS := \
 	zones/platform/uart.c \
 	zones/platform/vioapic.c \
 	zones/platform/vlapic.c \
+	zones/virtio/blk.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
 	zones/virtio/queue.c

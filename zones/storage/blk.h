@@ -1,4 +1,5 @@
-/* A zone's disks: virtio-blk devices on virtio-mmio, each over a struct disk (zones/storage/disk.h). */
+/* A zone's disks: virtio-blk devices on virtio-mmio, each over a struct disk
+ * (zones/storage/disk.h). */
 #ifndef ZV_STORAGE_BLK_H
 #define ZV_STORAGE_BLK_H
 
@@ -35,10 +36,10 @@ struct zone_blk_info {
 	char serial[DISK_SERIAL_ID + 1];
 	uint64_t size;
 	bool read_only;
-	uint64_t reads, writes;		/* requests completed */
+	uint64_t reads, writes; /* requests completed */
 	uint64_t read_bytes, written_bytes;
-	uint64_t errors;		/* requests answered IOERR or UNSUPP */
-	uint64_t refused;		/* malformed chains: the device needed a reset */
+	uint64_t errors;  /* requests answered IOERR or UNSUPP */
+	uint64_t refused; /* malformed chains: the device needed a reset */
 };
 bool zone_blk_info(const struct zone *z, unsigned i, struct zone_blk_info *out);
 

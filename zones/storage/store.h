@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_BLOCK	 4096u
-#define STORE_MAX_BYTES	 (64ull << 30) /* the largest store: 64 GiB */
+#define STORE_BLOCK	4096u
+#define STORE_MAX_BYTES (64ull << 30) /* the largest store: 64 GiB */
 
 struct store_alloc {
 	/* A zeroed 4 KiB page, or NULL when memory is exhausted. */
