@@ -49,6 +49,7 @@ PURE_SRCS := \
 	hv/lib/string.c \
 	hv/npt.c \
 	hv/palloc.c \
+	hv/service_list.c \
 	hv/vectors.c \
 	hv/x86_decode.c \
 	zones/console_budget.c \

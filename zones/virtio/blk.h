@@ -55,7 +55,9 @@
 #define VIRTIO_BLK_SEG_MAX   (VQ_MAX_SEGS - 2)
 #define VIRTIO_BLK_SIZE_MAX  16384u
 #define VIRTIO_BLK_CHAIN_MAX (VIRTIO_BLK_HDR_LEN + VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX + 1)
-#define VIRTIO_BLK_BOUNCE    65536u /* bytes moved per disk op: the device's buffer */
+/* Bytes moved per disk op: the device's buffer.  56 KiB keeps a disk's whole
+ * state (zones/storage/blk.c) in 64 KiB of pool. */
+#define VIRTIO_BLK_BOUNCE 57344u
 /*
  * Work per batch (a notify, or one later service): at most this many
  * requests, and no new request once this many data bytes moved (so at most
