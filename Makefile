@@ -69,6 +69,7 @@ PURE_SRCS := \
 	zones/platform/uart.c \
 	zones/platform/vioapic.c \
 	zones/platform/vlapic.c \
+	zones/storage/mem_disk.c \
 	zones/virtio/blk.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \

@@ -1,8 +1,10 @@
 /* Unit tests of the virtio-blk device model (zones/virtio/blk.c), driven as Linux's virtio_mmio and
- * virtio_blk drivers would, over fake guest memory and a RAM-backed disk. */
+ * virtio_blk drivers would, over fake guest memory and a RAM-backed disk, and of
+ * zones/storage/mem_disk.c. */
 #include <string.h>
 
 #include "tests/unit/test.h"
+#include "zones/storage/mem_disk.h"
 #include "zones/virtio/blk.h"
 
 /* ---- fake guest memory: MEM_SIZE bytes at MEM_BASE, nothing else ---------- */
@@ -565,4 +567,28 @@ TEST(not_live_does_nothing)
 	CHECK_EQ_U64(released, 0); /* the model never releases: zones/storage/blk.c does */
 	CHECK(virtio_blk_refusal_text(VIRTIO_BLK_REFUSE_FRAME)[0] != 0);
 	CHECK(virtio_blk_refusal_text(VQ_ERR_LOOP)[0] != 0);
+}
+
+TEST(mem_disk_is_read_only_whole_sectors)
+{
+	static uint8_t file[3 * 512 + 100];
+	struct disk d;
+
+	for (size_t i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 31);
+	mem_disk_init(&d, file, sizeof(file), "a-file-name-longer-than-twenty.img");
+	CHECK_EQ_U64(d.size, 3 * 512);
+	CHECK(d.read_only);
+	CHECK(d.ops->write == NULL && d.ops->release == NULL);
+	CHECK_STR(d.serial, "a-file-name-longer-t");
+	virtio_blk_init(&blk, &d, &fake);
+	driver_probe();
+	CHECK(offered() & VIRTIO_BLK_F_RO);
+	CHECK_EQ_U64(rd(R_CONFIG), 3);
+	CHECK_EQ_U64(request(VIRTIO_BLK_T_IN, 1, DATA, 1024), VIRTIO_BLK_S_OK);
+	CHECK(memcmp(at(DATA), file + 512, 1024) == 0);
+	CHECK_EQ_U64(request(VIRTIO_BLK_T_IN, 2, DATA, 1024), VIRTIO_BLK_S_IOERR);
+	CHECK_EQ_U64(request(VIRTIO_BLK_T_OUT, 0, DATA, 512), VIRTIO_BLK_S_IOERR);
+	CHECK_EQ_U64(file[0], 0);
+	CHECK_EQ_U64(blk.stats.errors, 2);
 }
