@@ -109,6 +109,7 @@ int zone_spawn(const struct zone_spec *s, struct zv_err *err)
 		release_disks(s, given);
 		return -1;
 	}
+	release_disks(s, given); /* none left but a control zone's: it takes no disks */
 	z->verify_wipe = s->verify_wipe;
 	z->console_input = s->console_input;
 	if (s->console_input)

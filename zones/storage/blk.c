@@ -170,9 +170,12 @@ static int free_slot(const struct zone *z)
 }
 
 /* Before z's first disk: its detach and service, which find no disk until a
- * window is in (so a later failure leaves them harmless). */
+ * window is in (so a later failure leaves them harmless), once. */
 static int first_disk(struct zone *z, struct zv_err *err)
 {
+	for (unsigned i = 0; i < z->services.n; i++)
+		if (z->services.s[i].fn == blk_service) /* an earlier attach failed */
+			return 0;
 	if (hook_list_add(&z->on_destroy, blk_detach, z) != 0 ||
 	    service_list_add(&z->services, blk_service, z) != 0)
 		return zv_err_set(err, ZV_ENOMEM, "the zone has too many devices");
