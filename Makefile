@@ -50,6 +50,7 @@ PURE_SRCS := \
 	hv/lib/string.c \
 	hv/npt.c \
 	hv/palloc.c \
+	hv/service_list.c \
 	hv/vectors.c \
 	hv/x86_decode.c \
 	zones/console_budget.c \
@@ -70,7 +71,9 @@ PURE_SRCS := \
 	zones/platform/vioapic.c \
 	zones/platform/vlapic.c \
 	zones/storage/images.c \
+	zones/storage/mem_disk.c \
 	zones/storage/store.c \
+	zones/virtio/blk.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
 	zones/virtio/queue.c

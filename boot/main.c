@@ -89,6 +89,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		add_file(bi, conf.zones[i].image);
 		if (conf.zones[i].initrd[0])
 			add_file(bi, conf.zones[i].initrd);
+		if (conf.zones[i].disk[0])
+			add_file(bi, conf.zones[i].disk);
 	}
 	if (conf.agent_kernel[0])
 		add_file(bi, conf.agent_kernel);

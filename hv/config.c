@@ -257,6 +257,11 @@ static int set_initrd(struct parser *p, const char *val)
 	return set_file_name(p, val, cur_zone(p)->initrd, "initrd");
 }
 
+static int set_disk(struct parser *p, const char *val)
+{
+	return set_file_name(p, val, cur_zone(p)->disk, "disk");
+}
+
 /* Applies a K, M or G suffix (binary multiples); false on overflow or junk. */
 static bool apply_suffix(const char *s, uint64_t *v, bool *overflow)
 {
@@ -405,6 +410,7 @@ static const struct key_def zone_keys[] = {
 	{"cpu", set_cpu, true},		 {"args", set_args, false},
 	{"after", set_after, false},	 {"initrd", set_initrd, false},
 	{"console", set_console, false}, {"control", set_control, false},
+	{"disk", set_disk, false},
 };
 
 /* ---- sections --------------------------------------------------------- */
@@ -422,6 +428,8 @@ static int finish_control(struct parser *p, struct zv_zone_conf *z)
 			       z->name);
 	if (z->after[0])
 		return fail_at(p, p->zone_line, "control zone '%s' cannot have after", z->name);
+	if (z->disk[0])
+		return fail_at(p, p->zone_line, "control zone '%s' cannot have a disk", z->name);
 	if (z->memory < CONTROL_MEM_MIN || (z->memory & (z->memory - 1)))
 		return fail_at(p, p->zone_line,
 			       "control zone '%s': memory must be a power of two from 64M",

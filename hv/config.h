@@ -32,6 +32,7 @@ struct zv_zone_conf {
 	char name[ZV_CONF_NAME_LEN];	  /* [a-z0-9_-], unique */
 	char image[ZV_CONF_PATH_LEN];	  /* file on the ESP: Multiboot kernel or bzImage */
 	char initrd[ZV_CONF_PATH_LEN];	  /* initramfs for a bzImage, or empty */
+	char disk[ZV_CONF_PATH_LEN];	  /* a read-only disk's contents (vda), or empty */
 	char args[ZV_CONF_ARGS_LEN];	  /* Multiboot command line */
 	char after[ZV_CONF_NAME_LEN];	  /* start once this zone has been wiped */
 	uint64_t memory;		  /* bytes, multiple of 2 MiB */

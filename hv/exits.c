@@ -236,9 +236,9 @@ enum vexit_action exit_hlt(struct vcpu *v)
 	 * CPUs kick with VECTOR_WAKEUP.  irq_enable_and_halt() cannot miss a
 	 * kick that arrives after the check (sti's shadow covers hlt). */
 	while (!hlt_should_end(v)) {
-		/* a batch may have raised this vCPU's own NIC interrupt, which no kick
-		 * will announce: check again before sleeping (and send the rest) */
-		if (zone_nic_service(v->zone))
+		/* a batch may have raised this vCPU's own device interrupt, which no
+		 * kick will announce: check again before sleeping (and serve the rest) */
+		if (zone_service_devices(v->zone))
 			continue;
 		vcpu_arm_host_timer(v);
 		irq_enable_and_halt();

@@ -84,7 +84,7 @@ enum vexit_action vcpu_before_entry(struct vcpu *v)
 		return VACT_STOP;
 	if (v->id == 0)
 		zone_console_pull(v->zone);
-	zone_nic_service(v->zone); /* one batch per entry: the guest runs between them */
+	zone_service_devices(v->zone); /* one batch per entry: the guest runs between them */
 	if (v->nmi_pending && !backend->event_queued(v)) {
 		v->nmi_pending = 0;
 		backend->inject_nmi(v);

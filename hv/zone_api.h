@@ -58,14 +58,14 @@ uint64_t zone_irq_deadline(struct vcpu *v);
  * the zone owns the console; called on the zone's vCPU 0. */
 void zone_console_pull(struct zone *z);
 /*
- * Sends one batch (VIRTIO_NET_TX_BATCH_*) of what z's NIC was notified to
- * transmit, if anything: on each of z's vCPUs before it enters the zone, and
- * from HLT.  The driver notifies once for what it made available, so this is
- * how the rest of a long ring goes out.  True if it ran a batch: the batch may
- * have raised the zone's own interrupt line, so a halted vCPU must look for a
- * pending interrupt again before it sleeps (a kick to its own CPU does not
- * wake it).
+ * Runs one batch of what each of z's devices was notified to do and left
+ * pending (its NIC's transmits, its disks' requests), if anything: on each of
+ * z's vCPUs before it enters the zone, and from HLT.  A driver notifies once
+ * for what it made available, so this is how the rest of a long ring is
+ * served.  True if any device ran a batch: the batch may have raised the
+ * zone's own interrupt line, so a halted vCPU must look for a pending
+ * interrupt again before it sleeps (a kick to its own CPU does not wake it).
  */
-bool zone_nic_service(struct zone *z);
+bool zone_service_devices(struct zone *z);
 
 #endif

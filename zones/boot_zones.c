@@ -14,6 +14,7 @@
 #include "zones/isolation.h"
 #include "zones/pci/pass.h"
 #include "zones/spawn.h"
+#include "zones/storage/mem_disk.h"
 #include "zones/zone.h"
 
 enum bz_state { BZ_WAITING, BZ_RUNNING, BZ_ENDED };
@@ -34,16 +35,17 @@ static void on_zone_ended(void *ctx, int status)
 }
 
 /* A declared zone's spec; a file the loader did not load leaves the image
- * NULL, for zone_spawn to refuse. */
+ * NULL, for zone_spawn to refuse.  A `disk` file becomes its read-only vda,
+ * serial the file's name. */
 static struct zone_spec spec_of(const struct zv_bootinfo *bi, const struct zv_config *conf,
 				struct boot_zone *b)
 {
 	const struct zv_zone_conf *c = b->conf;
 	const struct zv_file *img = zv_bootinfo_file(bi, c->image);
 	const struct zv_file *rd = c->initrd[0] ? zv_bootinfo_file(bi, c->initrd) : NULL;
-	bool loaded = img && (!c->initrd[0] || rd);
-
-	return (struct zone_spec){
+	const struct zv_file *dk = c->disk[0] ? zv_bootinfo_file(bi, c->disk) : NULL;
+	bool loaded = img && (!c->initrd[0] || rd) && (!c->disk[0] || dk);
+	struct zone_spec s = {
 		.name = c->name,
 		.kind = c->control ? ZONE_CONTROL : ZONE_PLAIN,
 		.mem_bytes = c->memory,
@@ -59,6 +61,12 @@ static struct zone_spec spec_of(const struct zv_bootinfo *bi, const struct zv_co
 		.console_timestamps = !c->control && conf->console_timestamps,
 		.ctx = b,
 	};
+
+	if (loaded && dk) {
+		mem_disk_init(&s.disks[0], phys_to_virt(dk->addr), dk->size, c->disk);
+		s.disk_count = 1;
+	}
+	return s;
 }
 
 static void print_started(const struct zv_zone_conf *c)

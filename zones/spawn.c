@@ -10,6 +10,7 @@
 #include "zones/load/image.h"
 #include "zones/net/nic.h"
 #include "zones/pci/pass.h"
+#include "zones/storage/blk.h"
 #include "zones/virtio/mmio.h"
 #include "zones/zone.h"
 
@@ -28,12 +29,33 @@ static void attach_uplink(struct zone *z)
 		(uint64_t)ZONE_NIC_GPA);
 }
 
-static int attach_devices(const struct zone_spec *s, struct zone *z, struct zv_err *err)
+/* Drops the references of the spec's disks from `from` on: those no zone took. */
+static void release_disks(const struct zone_spec *s, uint32_t from)
 {
-	if (s->kind == ZONE_AGENT)
-		return zone_nic_attach(z, s->allow, err);
+	for (uint32_t i = from; i < s->disk_count && i < ZONE_BLK_MAX; i++)
+		if (s->disks[i].ops && s->disks[i].ops->release)
+			s->disks[i].ops->release(s->disks[i].ctx);
+}
+
+/* The spec's disks in order, vda first; *given counts those z took. */
+static int attach_disks(const struct zone_spec *s, struct zone *z, uint32_t *given,
+			struct zv_err *err)
+{
+	if (s->disk_count > ZONE_BLK_MAX)
+		return zv_err_set(err, ZV_EINVAL, "a zone has at most %d disks", ZONE_BLK_MAX);
+	for (; *given < s->disk_count; (*given)++)
+		if (zone_blk_attach(z, &s->disks[*given], err) != 0)
+			return -1;
+	return 0;
+}
+
+static int attach_devices(const struct zone_spec *s, struct zone *z, uint32_t *given,
+			  struct zv_err *err)
+{
+	if (s->kind == ZONE_AGENT && zone_nic_attach(z, s->allow, err) != 0)
+		return -1;
 	if (s->kind != ZONE_CONTROL)
-		return 0;
+		return attach_disks(s, z, given, err);
 	if (control_attach(z) != 0)
 		return zv_err_set(err, ZV_EBUSY, "the control channel's ports are taken");
 	if (pci_pass_attach(z) != 0)
@@ -42,12 +64,13 @@ static int attach_devices(const struct zone_spec *s, struct zone *z, struct zv_e
 	return 0;
 }
 
-/* Everything before the zone may run; -1 with *err, z still to destroy. */
-static int prepare(const struct zone_spec *s, struct zone *z, struct zv_err *err)
+/* Everything before the zone may run; -1 with *err, z still to destroy
+ * (and the spec's disks from *given on still to release). */
+static int prepare(const struct zone_spec *s, struct zone *z, uint32_t *given, struct zv_err *err)
 {
 	struct vcpu_entry e;
 
-	if (attach_devices(s, z, err) != 0)
+	if (attach_devices(s, z, given, err) != 0)
 		return -1;
 	if (!s->image)
 		return zv_err_set(err, ZV_EIMAGE, "image file was not loaded");
@@ -75,13 +98,18 @@ int zone_spawn(const struct zone_spec *s, struct zv_err *err)
 	struct zone *z = s->kind == ZONE_CONTROL
 				 ? zone_create_control(s->name, s->mem_bytes, err)
 				 : zone_create(s->name, s->mem_bytes, s->cpus, s->vcpu_count, err);
+	uint32_t given = 0; /* disks z took: its destroy releases those */
 
-	if (!z)
-		return -1;
-	if (prepare(s, z, err) != 0) {
-		zone_destroy(z);
+	if (!z) {
+		release_disks(s, 0);
 		return -1;
 	}
+	if (prepare(s, z, &given, err) != 0) {
+		zone_destroy(z);
+		release_disks(s, given);
+		return -1;
+	}
+	release_disks(s, given); /* none left but a control zone's: it takes no disks */
 	z->verify_wipe = s->verify_wipe;
 	z->console_input = s->console_input;
 	if (s->console_input)

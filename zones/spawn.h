@@ -24,9 +24,10 @@ struct zone_spec {
 	const uint32_t *cpus; /* one vCPU on each; the control zone takes CPU 0 */
 	uint32_t vcpu_count;
 	const char *allow; /* ZONE_AGENT: its rules (zones/net/nic.h) */
-	/* ZONE_AGENT: its disks, vda first (zones/storage/blk.h).  Each one's
-	 * reference passes to the zone once it is attached; zone_spawn releases
-	 * those it could not attach, so the caller never does after the call. */
+	/* ZONE_AGENT and ZONE_PLAIN: its disks, vda first (zones/storage/blk.h).
+	 * Each one's reference passes to the zone once it is attached; zone_spawn
+	 * releases those it could not attach (all of a control zone's), so the
+	 * caller never does after the call. */
 	struct disk disks[ZONE_BLK_MAX];
 	uint32_t disk_count;
 	const void *image; /* NULL when its file was not loaded */

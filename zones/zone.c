@@ -480,6 +480,11 @@ struct io_map *zone_io(struct zone *z)
 	return &z->io;
 }
 
+bool zone_service_devices(struct zone *z)
+{
+	return service_list_run(&z->services);
+}
+
 bool zone_polls_console(const struct zone *z)
 {
 	return z->control && z->console_input;

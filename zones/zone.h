@@ -11,6 +11,7 @@
 #include "hv/hook_list.h"
 #include "hv/io_map.h"
 #include "hv/npt.h"
+#include "hv/service_list.h"
 #include "hv/spinlock.h"
 #include "hv/zone_api.h"
 
@@ -38,6 +39,7 @@ struct zone {
 	struct irq_platform *platform;	 /* vLAPICs and vIOAPIC (zones/platform/irq.c) */
 	struct io_map io;		 /* its devices' ports, MMIO and MSRs (hv/io_map.h) */
 	struct hook_list on_destroy;	 /* what its devices undo in zone_destroy */
+	struct service_list services;	 /* its devices' deferred work (zone_service_devices) */
 	volatile uint32_t vcpus_running; /* vCPUs still in their run loop */
 	uint64_t self_pages;		 /* pages of this struct */
 	bool verify_wipe;		 /* read wiped memory back and report non-zero bytes */

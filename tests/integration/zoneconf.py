@@ -2,7 +2,7 @@
 writes its configuration with (the format: tools/zonevisor.conf)."""
 
 # The order a [zone] section lists its keys in.
-ZONE_KEYS = ("control", "image", "initrd", "memory", "cpu", "args", "console", "after")
+ZONE_KEYS = ("control", "image", "initrd", "disk", "memory", "cpu", "args", "console", "after")
 
 
 def zone(name, **keys):

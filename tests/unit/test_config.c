@@ -524,3 +524,16 @@ TEST(control_zone_runs_on_cpu_0_with_power_of_two_memory)
 		  "line 2: bad agent_kernel 'a/b' (expected a file name of 1 to 63 characters of "
 		  "A-Z a-z 0-9 . _ -)");
 }
+
+TEST(disk_key_names_a_file_and_not_for_the_control_zone)
+{
+	CHECK_EQ_U64(parse("[zone a]\nimage = v\nmemory = 16M\ncpu = 1\ndisk = root.img\n"), 0);
+	CHECK_STR(cfg.zones[0].disk, "root.img");
+	CHECK_EQ_U64(parse("[zone a]\nimage = v\nmemory = 16M\ncpu = 1\n"), 0);
+	CHECK_STR(cfg.zones[0].disk, "");
+	CHECK_ERR("[zone a]\ndisk = ../x\n",
+		  "line 2: bad disk '../x' (expected a file name of 1 to 63 characters of "
+		  "A-Z a-z 0-9 . _ -)");
+	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 64M\ndisk = d.img\n",
+		  "line 1: control zone 'c' cannot have a disk");
+}

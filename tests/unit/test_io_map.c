@@ -1,6 +1,8 @@
-/* Unit tests of hv/io_map.c (the device registry) and hv/hook_list.c (destroy hooks). */
+/* Unit tests of hv/io_map.c (the device registry), hv/hook_list.c (destroy hooks) and
+ * hv/service_list.c (work deferred to the next entry). */
 #include "hv/hook_list.h"
 #include "hv/io_map.h"
+#include "hv/service_list.h"
 #include "tests/unit/test.h"
 
 static struct io_range range(const char *name, uint64_t base, uint64_t size)
@@ -119,6 +121,33 @@ TEST(hook_list_runs_newest_first_once)
 	for (unsigned i = 0; i < HOOK_LIST_MAX; i++)
 		CHECK(hook_list_add(&l, note, NULL) == 0);
 	CHECK(hook_list_add(&l, note, NULL) == -1);
+}
+
+static unsigned served[SERVICE_LIST_MAX + 1];
+
+static bool serve(void *ctx)
+{
+	unsigned i = (unsigned)(uintptr_t)ctx;
+
+	served[i]++;
+	return i == 1; /* only the second device had work */
+}
+
+TEST(service_list_runs_every_device_and_says_if_any_worked)
+{
+	static struct service_list l;
+
+	CHECK(!service_list_run(&l));
+	CHECK(service_list_add(&l, serve, (void *)0) == 0);
+	CHECK(!service_list_run(&l));
+	CHECK(service_list_add(&l, serve, (void *)1) == 0);
+	CHECK(service_list_add(&l, serve, (void *)2) == 0);
+	CHECK(service_list_run(&l)); /* no short cut after the one that worked */
+	CHECK_EQ_U64(served[0], 2);
+	CHECK_EQ_U64(served[1], 1);
+	CHECK_EQ_U64(served[2], 1);
+	CHECK(service_list_add(&l, serve, (void *)3) == 0);
+	CHECK(service_list_add(&l, serve, (void *)4) == -1);
 }
 
 static enum io_result offset_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,

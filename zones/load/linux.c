@@ -11,6 +11,7 @@
 #include "zones/pci/pass.h"
 #include "zones/platform/acpi/tables.h"
 #include "zones/platform/vioapic.h"
+#include "zones/storage/blk.h"
 #include "zones/zone.h"
 
 #define SCRATCH_ORDER 4 /* 64 KiB: the largest piece built in host memory */
@@ -47,6 +48,7 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 	if (z->control)
 		pci_pass_acpi(&c);
 	zone_nic_acpi(z, &c);
+	zone_blk_acpi(z, &c);
 	if (zone_acpi_build(&c, buf, BZIMAGE_ACPI_SIZE, &used, rsdp) != 0)
 		return "cannot build the zone's ACPI tables";
 	return copy(z, l->acpi_gpa, buf, used, "ACPI tables");

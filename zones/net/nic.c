@@ -15,7 +15,8 @@
  * A frame leaves its sender's ring under the sender's dev_lock alone, copied
  * into the sender's bounce buffer, and the dev_lock is dropped before net_lock
  * is taken, so no CPU holds two dev_locks.  Transmit work comes in batches
- * (VIRTIO_NET_TX_BATCH_*), one per zone entry (zone_nic_service).  Console
+ * (VIRTIO_NET_TX_BATCH_*), one per zone entry (nic_service, in the zone's
+ * service list: zone_service_devices).  Console
  * lines are written after the locks are released.  dev_lock is taken before
  * a zone's interrupt platform lock (zone_irq_set_line), never after.
  */
@@ -250,7 +251,7 @@ static enum io_result nic_write(void *ctx, struct vcpu *v, uint64_t offset, unsi
 	struct zone_nic *n = ctx;
 
 	(void)v;
-	/* a transmitq notify only marks tx pending: zone_nic_service sends */
+	/* a transmitq notify only marks tx pending: nic_service sends */
 	ticket_lock(&n->dev_lock);
 	virtio_net_mmio_write(&n->dev, offset, size, (uint32_t)value);
 	update_irq(n);
@@ -273,9 +274,11 @@ bool zone_has_nic(const struct zone *z)
 	return nic_of(z) != NULL;
 }
 
-bool zone_nic_service(struct zone *z)
+/* One transmit batch, if a notify left one pending: z's entry in its
+ * service list (hv/service_list.h), added once the NIC is plugged. */
+static bool nic_service(void *zone)
 {
-	struct zone_nic *n = nic_of(z);
+	struct zone_nic *n = nic_of(zone);
 
 	/* a racy peek: a notify that lands after it is served at the next entry */
 	if (!n || !__atomic_load_n(&n->dev.tx_pending, __ATOMIC_RELAXED))
@@ -306,8 +309,9 @@ static struct deny_log *denials_alloc(void)
 static void nic_free(struct zone_nic *n);
 static void nic_detach(void *zone);
 
-/* A NIC for z, its registers registered in z->io and its detach in
- * z->on_destroy (a no-op should the attach fail after this). */
+/* A NIC for z, its registers registered in z->io, its detach in
+ * z->on_destroy and its service in z->services (both no-ops should the
+ * attach fail after this: they find no NIC in z->io). */
 static struct zone_nic *nic_alloc(struct zone *z)
 {
 	unsigned order = palloc_order_for(sizeof(struct zone_nic));
@@ -317,7 +321,8 @@ static struct zone_nic *nic_alloc(struct zone *z)
 				  nic_read,	nic_write,    NULL};
 
 	if ((z->mem_bytes > ZONE_NIC_GPA && !z->control) ||
-	    hook_list_add(&z->on_destroy, nic_detach, z) != 0)
+	    hook_list_add(&z->on_destroy, nic_detach, z) != 0 ||
+	    service_list_add(&z->services, nic_service, z) != 0)
 		return NULL;
 	pa = page_alloc(order);
 	if (!pa)
