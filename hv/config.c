@@ -209,10 +209,12 @@ static int set_console_timestamps(struct parser *p, const char *val)
 
 static int set_agent_kernel(struct parser *p, const char *val);
 static int set_agent_initrd(struct parser *p, const char *val);
+static int set_agent_image(struct parser *p, const char *val);
 
 static const struct key_def hv_keys[] = {
 	{"agent_kernel", set_agent_kernel, false},
 	{"agent_initrd", set_agent_initrd, false},
+	{"agent_image", set_agent_image, false},
 	{"debug_fault", set_debug_fault, false},
 	{"on_idle", set_on_idle, false},
 	{"verify_wipe", set_verify_wipe, false},
@@ -245,6 +247,19 @@ static int set_agent_kernel(struct parser *p, const char *val)
 static int set_agent_initrd(struct parser *p, const char *val)
 {
 	return set_file_name(p, val, p->cfg->agent_initrd, "agent_initrd");
+}
+
+/* The name an image is loaded under (zonectl image load --name): a zone name's
+ * characters, since the control protocol checks it the same way. */
+static int set_agent_image(struct parser *p, const char *val)
+{
+	if (zv_strlen(val) == 0 || zv_strlen(val) >= ZV_CONF_NAME_LEN ||
+	    !all_chars(val, is_name_char))
+		return fail(p,
+			    "bad agent_image '%.32s' (expected 1 to %d characters of a-z 0-9 _ -)",
+			    val, ZV_CONF_NAME_LEN - 1);
+	zv_strlcpy(p->cfg->agent_image, val, ZV_CONF_NAME_LEN);
+	return 0;
 }
 
 static int set_image(struct parser *p, const char *val)

@@ -51,6 +51,7 @@ struct zv_config {
 	uint32_t console_timestamps; /* prefix zone console lines with time since zone start */
 	char agent_kernel[ZV_CONF_PATH_LEN]; /* zonectl's default kernel, or "" */
 	char agent_initrd[ZV_CONF_PATH_LEN]; /* zonectl's default initramfs, or "" */
+	char agent_image[ZV_CONF_NAME_LEN];  /* zonectl run's image when it names none, or "" */
 	uint32_t zone_count;
 	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
 };

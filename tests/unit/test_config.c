@@ -496,7 +496,8 @@ TEST(console_key_marks_the_input_zone)
 TEST(control_zone_runs_on_cpu_0_with_power_of_two_memory)
 {
 	const char *text = "[zonevisor]\nagent_kernel = vmlinuz\nagent_initrd = agent.cpio.gz\n"
-			   "[zone control]\ncontrol = yes\nimage = vmlinuz\nmemory = 512M\n"
+			   "agent_image = agent\n[zone control]\ncontrol = yes\nimage = "
+			   "vmlinuz\nmemory = 512M\n"
 			   "[zone a]\nimage = a\nmemory = 16M\ncpu = 1\n";
 
 	CHECK_EQ_U64(parse(text), 0);
@@ -507,6 +508,7 @@ TEST(control_zone_runs_on_cpu_0_with_power_of_two_memory)
 	CHECK_EQ_U64(cfg.zones[1].control, 0);
 	CHECK_STR(cfg.agent_kernel, "vmlinuz");
 	CHECK_STR(cfg.agent_initrd, "agent.cpio.gz");
+	CHECK_STR(cfg.agent_image, "agent");
 	CHECK(zv_config_control(&cfg) == &cfg.zones[0]);
 	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 96M\n",
 		  "line 1: control zone 'c': memory must be a power of two from 64M");
@@ -523,6 +525,9 @@ TEST(control_zone_runs_on_cpu_0_with_power_of_two_memory)
 	CHECK_ERR("[zonevisor]\nagent_kernel = a/b\n",
 		  "line 2: bad agent_kernel 'a/b' (expected a file name of 1 to 63 characters of "
 		  "A-Z a-z 0-9 . _ -)");
+	CHECK_ERR("[zonevisor]\nagent_image = Agent.erofs\n",
+		  "line 2: bad agent_image 'Agent.erofs' (expected 1 to 31 characters of a-z 0-9 _ "
+		  "-)");
 }
 
 TEST(disk_key_names_a_file_and_not_for_the_control_zone)

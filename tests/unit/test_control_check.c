@@ -98,7 +98,7 @@ TEST(run_requests)
 	r.cpus = 5;
 	CHECK_STR(zctl_check_run(&r), "a zone has 1 to 4 vCPUs");
 	r = good_run();
-	r.flags = 4;
+	r.flags = 8;
 	CHECK_STR(zctl_check_run(&r), "unknown run flags");
 	r = good_run();
 	r.kernel = ZCTL_IMAGE_NONE;
@@ -240,8 +240,13 @@ TEST(run_image_and_workspace)
 	memset(r.image, 'a', sizeof(r.image));
 	CHECK_STR(zctl_check_run(&r), "image name may only have a-z 0-9 _ - (1 to 31 of them)");
 	r = good_run();
-	r.flags = 1u << 2;
+	r.flags = 1u << 3;
 	CHECK_STR(zctl_check_run(&r), "unknown run flags");
+	r = good_run();
+	r.flags = ZCTL_RUN_NO_IMAGE;
+	CHECK(zctl_check_run(&r) == NULL);
+	strcpy(r.image, "base");
+	CHECK_STR(zctl_check_run(&r), "an image named together with no image");
 }
 
 TEST(image_load_chunks)

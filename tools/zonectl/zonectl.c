@@ -72,11 +72,13 @@ static const char usage_run[] =
 	"  --allow-cidr A.B.C.D[/N][:PORT]  the zone may connect to those addresses\n"
 	"                  (the only way to reach internal ones)\n"
 	"                  (rules add up; with none the zone's NIC reaches nothing)\n"
-	"  --image NAME    the loaded image NAME as its /dev/vda, read-only\n"
-	"                  (zonectl image load FILE)\n"
-	"  --workspace DIR a read-write ext4 disk holding DIR's files (/dev/vdb, or\n"
-	"                  vda with no --image), packed with mke2fs -d; kept after\n"
-	"                  the zone exits for zonectl workspace export, until rm\n"
+	"  --image NAME    the loaded image NAME as its root filesystem: read-only,\n"
+	"                  with a tmpfs overlay for what the zone writes (zonectl\n"
+	"                  image load FILE); default: zonevisor.conf's agent_image;\n"
+	"                  'none': the busybox initramfs only\n"
+	"  --workspace DIR a read-write ext4 disk holding DIR's files, mounted at\n"
+	"                  /workspace, packed with mke2fs -d; kept after the zone\n"
+	"                  exits for zonectl workspace export NAME DIR, until rm\n"
 	"  --workspace-size SIZE  its size (default: 1G or twice DIR's size rounded\n"
 	"                  up to a MiB, whichever is larger; it costs the pool only\n"
 	"                  what is written)\n"
@@ -847,6 +849,12 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 					    c == 'C' ? "allow-cidr" : "allow", optarg, why);
 			break;
 		case 'I':
+			if (strcmp(optarg, "none") == 0) { /* not even zonevisor.conf's */
+				o->run.flags |= ZCTL_RUN_NO_IMAGE;
+				o->run.image[0] = '\0';
+				break;
+			}
+			o->run.flags &= ~ZCTL_RUN_NO_IMAGE;
 			why = zc_name_error(optarg);
 			if (why)
 				usage_error("run", "--image '%s': %s", optarg, why);

@@ -119,8 +119,10 @@ const char *zctl_check_run(const struct zctl_run *r)
 		return "memory must be a multiple of 2 MiB from 2M to 64G";
 	if (r->cpus < 1 || r->cpus > 4)
 		return "a zone has 1 to 4 vCPUs";
-	if (r->flags & ~(ZCTL_RUN_AUTO_RM | ZCTL_RUN_WORKSPACE))
+	if (r->flags & ~(ZCTL_RUN_AUTO_RM | ZCTL_RUN_WORKSPACE | ZCTL_RUN_NO_IMAGE))
 		return "unknown run flags";
+	if (r->image[0] && (r->flags & ZCTL_RUN_NO_IMAGE))
+		return "an image named together with no image";
 	if (r->image[0] && zctl_check_name(r->image))
 		return "image name may only have a-z 0-9 _ - (1 to 31 of them)";
 	if (zv_strnlen(r->image, ZCTL_NAME_LEN) == ZCTL_NAME_LEN)

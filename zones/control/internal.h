@@ -74,6 +74,7 @@ struct control_state {
 	struct record records[ZCTL_MAX_ZONES];
 	struct upload uploads[ZCTL_SLOT_COUNT];
 	const struct zv_file *default_kernel, *default_initrd;
+	char default_image[ZCTL_NAME_LEN]; /* zonevisor.conf agent_image, or "" */
 	uint64_t zones_started, ended_exits, last_overhead;
 	bool verify_wipe;
 	struct store *staged_ws; /* WORKSPACE_WRITE's, for the next RUN */

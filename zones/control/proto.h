@@ -101,6 +101,7 @@ enum zctl_slot { ZCTL_SLOT_KERNEL = 0, ZCTL_SLOT_INITRD = 1, ZCTL_SLOT_COUNT };
 
 #define ZCTL_RUN_AUTO_RM   (1u << 0) /* wipe and forget the zone when it exits */
 #define ZCTL_RUN_WORKSPACE (1u << 1) /* give it the staged workspace (WORKSPACE_WRITE) */
+#define ZCTL_RUN_NO_IMAGE  (1u << 2) /* image "": no image even if zonevisor.conf names one */
 #define ZCTL_UPLOAD_MAX	   (64u << 20)
 
 struct zctl_run {

@@ -26,6 +26,7 @@ void control_init(const struct zv_bootinfo *bi, const struct zv_config *conf)
 		conf->agent_kernel[0] ? zv_bootinfo_file(bi, conf->agent_kernel) : NULL;
 	ctl.default_initrd =
 		conf->agent_initrd[0] ? zv_bootinfo_file(bi, conf->agent_initrd) : NULL;
+	zv_strlcpy(ctl.default_image, conf->agent_image, sizeof(ctl.default_image));
 	ctl_storage_init();
 }
 

@@ -213,19 +213,33 @@ int ctl_op_ws_read(struct request *q, const struct zctl_ws_read_req *rq)
 
 /* ---- RUN's disks ---------------------------------------------------------- */
 
+/* The image the run asked for, else zonevisor.conf's agent_image unless it
+ * asked for none; "" for none. */
+static const char *image_of(const struct zctl_run *run)
+{
+	if (run->image[0] || (run->flags & ZCTL_RUN_NO_IMAGE))
+		return run->image;
+	return ctl.default_image;
+}
+
 int ctl_check_disks(struct request *q, const struct zctl_run *run)
 {
 	struct image_info info[ZCTL_MAX_IMAGES];
-	unsigned n = run->image[0] ? images_list(info, ZCTL_MAX_IMAGES) : 0;
+	const char *image = image_of(run);
+	unsigned n = image[0] ? images_list(info, ZCTL_MAX_IMAGES) : 0;
 	bool found = false;
 
 	for (unsigned i = 0; i < n; i++)
-		found |= !zv_strcmp(info[i].name, run->image);
-	if (run->image[0] && !found)
+		found |= !zv_strcmp(info[i].name, image);
+	if (image[0] && !found && image == ctl.default_image)
+		return ctl_refuse(q, ZCTL_E_NO_IMAGE,
+				  "the default image %s (zonevisor.conf agent_image) is not loaded "
+				  "(zonectl image load --name %s FILE, or run --image none)",
+				  image, image);
+	if (image[0] && !found)
 		return ctl_refuse(
 			q, ZCTL_E_NO_IMAGE,
-			"no image named %s (zonectl image load FILE; image ls lists them)",
-			run->image);
+			"no image named %s (zonectl image load FILE; image ls lists them)", image);
 	if ((run->flags & ZCTL_RUN_WORKSPACE) && !ctl.staged_ws)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST,
 				  "no workspace staged (zonectl run --workspace DIR writes one)");
@@ -235,8 +249,9 @@ int ctl_check_disks(struct request *q, const struct zctl_run *run)
 void ctl_fill_disks(struct record *r, const struct zctl_run *run, struct zone_spec *s)
 {
 	struct image_info info;
+	const char *image = image_of(run);
 
-	if (run->image[0] && images_get(run->image, &s->disks[s->disk_count], &info) == IMAGE_OK) {
+	if (image[0] && images_get(image, &s->disks[s->disk_count], &info) == IMAGE_OK) {
 		zv_strlcpy(r->image, info.name, sizeof(r->image));
 		zv_memcpy(r->image_sha256, info.sha256, sizeof(r->image_sha256));
 		s->disk_count++;
