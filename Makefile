@@ -112,6 +112,7 @@ help:
 	@echo "make test       unit tests (ASan/UBSan) then QEMU integration tests"
 	@echo "make unit       host unit tests only"
 	@echo "make zonectl    the control zone's CLI, build/zonectl/zonectl (static)"
+	@echo "make images     the Debian agent image build/images/agent.erofs (docs/images.md)"
 	@echo "make fuzz       build every libFuzzer target and run each 30 s"
 	@echo "make check      clang-format check, cppcheck and unit tests"
 	@echo "make esp CONF=file IMAGES='a b' OUT=dir   an ESP with another config"
@@ -191,6 +192,15 @@ kernel: deps
 initramfs: kernel $(ZONECTL)
 	@tools/mkinitramfs
 	@tools/mkinitramfs --control
+
+# The agent image (docs/images.md): Debian 12 with git, Python, Node.js, gcc,
+# packed as erofs into build/images/agent.erofs by mmdebstrap and mkfs.erofs.
+# tools/mkimage rebuilds it only when its stamp (the script, the package list,
+# the kernel version) changed: a second `make images` does nothing.  Not part
+# of `make` or `make test`: it downloads a few hundred MB from Debian.
+.PHONY: images
+images: kernel
+	@tools/mkimage >/dev/null
 
 # Programs the integration tests pack into a test agent initramfs (static:
 # the initramfs has no libc).

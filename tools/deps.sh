@@ -3,7 +3,8 @@
 set -eu
 PACKAGES="gcc make binutils libc6-dev gnu-efi ovmf qemu-system-x86 python3 coreutils
 	bochs bochs-term bochsbios vgabios bsdutils
-	nftables dnsmasq-base pyflakes3"
+	nftables dnsmasq-base pyflakes3
+	mmdebstrap erofs-utils umoci skopeo e2fsprogs git kmod"
 # nftables and dnsmasq-base: their binaries and libraries are copied into the
 # control-zone initramfs (tools/mkinitramfs --control); neither starts a
 # service on the build machine (nftables.service is disabled by default,
