@@ -157,14 +157,23 @@ esp: all
 
 # The demo: tools/demo.conf with the test guest, the Debian kernel and the
 # agent initramfs on an ESP of its own (build/esp keeps the small default).
-# The control zone gets QEMU's user network on a virtio-net PCI NIC (docs/pci.md).
+# The control zone gets QEMU's user network on a virtio-net PCI NIC (docs/pci.md)
+# and a data disk on the AHCI controller it is given (tools/mkdemodisk: the
+# agent image, which its /init loads into the pool, and a demo repository).
 DEMO_ESP := $(BUILD)/demo-esp
-run: deps all kernel initramfs
+DEMO_DISK := $(BUILD)/demo/data.ext4
+run: deps all kernel initramfs demodisk
 	@tools/mkesp --out $(DEMO_ESP) --conf tools/demo.conf $(BUILD)/linux/vmlinuz \
 		$(BUILD)/initramfs/agent.cpio.gz $(BUILD)/initramfs/control.cpio.gz >/dev/null
-	tools/zv-qemu --interactive --smp 4 --mem 2048 --timeout 0 \
+	tools/zv-qemu --interactive --smp 4 --mem 4096 --timeout 0 \
 		--qemu-arg -netdev --qemu-arg user,id=uplink \
-		--qemu-arg -device --qemu-arg virtio-net-pci,netdev=uplink $(DEMO_ESP)
+		--qemu-arg -device --qemu-arg virtio-net-pci,netdev=uplink \
+		--qemu-arg -drive --qemu-arg file=$(DEMO_DISK),if=none,id=data,format=raw \
+		--qemu-arg -device --qemu-arg ide-hd,drive=data,bus=ide.1 $(DEMO_ESP)
+
+.PHONY: demodisk
+demodisk: images
+	@tools/mkdemodisk
 
 # ---- tests ---------------------------------------------------------------
 include mk/host.mk
@@ -196,8 +205,8 @@ initramfs: kernel $(ZONECTL)
 # The agent image (docs/images.md): Debian 12 with git, Python, Node.js, gcc,
 # packed as erofs into build/images/agent.erofs by mmdebstrap and mkfs.erofs.
 # tools/mkimage rebuilds it only when its stamp (the script, the package list,
-# the kernel version) changed: a second `make images` does nothing.  Not part
-# of `make` or `make test`: it downloads a few hundred MB from Debian.
+# the kernel version) changed: a second `make images` does nothing.  The
+# first build downloads a few hundred MB from Debian (kept in build/images/debs).
 .PHONY: images
 images: kernel
 	@tools/mkimage >/dev/null
@@ -209,10 +218,10 @@ $(BUILD)/zv-test/%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(DEPFLAGS) -MF $@.d -MT $@ -static -s -o $@ $<
 
-test: deps all kernel initramfs $(UNIT_BINS) $(TEST_TOOLS)
+test: deps all kernel initramfs demodisk $(UNIT_BINS) $(TEST_TOOLS)
 	@tools/run-suite --unit $(UNIT_BINS) --integration
 
-integration: all kernel initramfs $(TEST_TOOLS)
+integration: all kernel initramfs demodisk $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
