@@ -168,7 +168,7 @@ run: deps all kernel initramfs demodisk
 	tools/zv-qemu --interactive --smp 4 --mem 4096 --timeout 0 \
 		--qemu-arg -netdev --qemu-arg user,id=uplink \
 		--qemu-arg -device --qemu-arg virtio-net-pci,netdev=uplink \
-		--qemu-arg -drive --qemu-arg file=$(DEMO_DISK),if=none,id=data,format=raw \
+		--qemu-arg -drive --qemu-arg file=$(DEMO_DISK),if=none,id=data,format=raw,snapshot=on \
 		--qemu-arg -device --qemu-arg ide-hd,drive=data,bus=ide.1 $(DEMO_ESP)
 
 .PHONY: demodisk
