@@ -6,6 +6,7 @@ from harness import Boot, TestFailure, make_esp
 import registry
 import test_boot
 import test_control
+import test_agent_image
 import test_images
 import test_linux
 import test_linux_direct
@@ -16,6 +17,7 @@ import test_zones
 # Importing a module registers its tests (registry.py); the log lists them
 # module by module in this order, by name within each.
 MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_images,
+           test_agent_image,
            test_network,
            test_vmx]
 

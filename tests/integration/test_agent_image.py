@@ -1,0 +1,147 @@
+"""Issue 18: agent zones run Debian from the shared agent image with a workspace that
+comes back, as make run's README session does: the control zone loads the image from
+its data disk at boot (tools/mkdemodisk, tools/initramfs/control-init)."""
+import hashlib
+import os
+
+from harness import Boot
+from paths import AGENT_IMAGE, DEMO_DISK
+from registry import integration_test
+from test_control import CONF, Session, control_esp, pool_free
+
+ZONE_MEM = 256 << 20
+# The control zone's agent_image: zonectl run gives a zone this image when it names none.
+IMAGE_CONF = CONF.replace("[zonevisor]\n", "[zonevisor]\nagent_image = agent\n", 1)
+
+
+def demo_disk_args():
+    """make run's data disk on the q35 AHCI controller (passed to the control zone);
+    snapshot=on: what the control zone writes never reaches the built file."""
+    return ("-drive", "file=%s,if=none,id=data,format=raw,snapshot=on" % DEMO_DISK,
+            "-device", "ide-hd,drive=data,bus=ide.1")
+
+
+def image_esp(name):
+    esp = control_esp(name)
+    with open(esp + "/zonevisor/zonevisor.conf", "w") as f:
+        f.write(IMAGE_CONF)
+    return esp
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_readme_session(b, s):
+    """The README's command: Debian's git, Python and Node.js on the workspace."""
+    out = s.zone_output("zonectl run --rm --workspace /root/demo -- sh -c 'cd /workspace && "
+                        "git log --oneline | head -3 && python3 --version && node --version'",
+                        timeout=300)
+    s.has(out, r"^[0-9a-f]{7} greet\.js: the same in node$", "git log in the workspace")
+    s.has(out, r"^[0-9a-f]{7} Start the demo project$", "git log's third commit")
+    s.has(out, r"^Python 3\.11\.\d+$", "python3 --version")
+    s.has(out, r"^v18\.\d+\.\d+$", "node --version")
+
+
+def check_one_copy(b, s):
+    """Zones share the image: a second zone costs its RAM and overhead, no copy."""
+    free0 = pool_free(s)
+    s.must("zonectl run -d --name z1 -- sleep 600")
+    free1 = pool_free(s)
+    s.must("zonectl run -d --name z2 -- sleep 600")
+    free2 = pool_free(s)
+    for taken, which in ((free0 - free1, "first"), (free1 - free2, "second")):
+        if not 0 < taken - ZONE_MEM < (1 << 20):
+            b.fail("the %s zone on the image took %d bytes beyond its RAM (an image copy "
+                   "would be %d)" % (which, taken - ZONE_MEM, os.path.getsize(AGENT_IMAGE)))
+    out = s.must("zonectl image ls")
+    s.has(out, r"^agent\s+\S+\s+[0-9a-f]{64}\s+2$", "image ls: two users")
+    status, out = s.run("zonectl image rm agent")
+    if status == 0:
+        b.fail("image rm succeeded while two zones use the image")
+    s.has(out, r"is used by 2 zones", "image rm refused while used")
+    s.must("zonectl stop z1; zonectl stop z2")
+    b.expect_seen(r"zone z2: wiped \d+ bytes$", 60)
+    s.must("zonectl rm z1; zonectl rm z2")
+    if pool_free(s) != free0:
+        b.fail("the pool did not return to %d bytes after the two zones" % free0)
+
+
+def check_workspace_export(b, s):
+    """A commit made in the zone's workspace comes back with workspace export."""
+    free0 = pool_free(s)
+    out = s.zone_output(
+        "zonectl run --name w --workspace /root/demo -- sh -c 'cd /workspace && "
+        "echo \"a change from the zone\" >>README.md && git -c user.name=agent "
+        "-c user.email=agent@zone.invalid commit -qam \"agent: a change\" && "
+        "git log --oneline | head -1'", timeout=300)
+    s.has(out, r"^[0-9a-f]{7} agent: a change$", "the commit in the zone")
+    s.must("zonectl workspace export w /root/out", timeout=180)
+    out = s.must("git -C /root/out -c safe.directory=/root/out --no-pager log --oneline | "
+                 "head -2")
+    s.has(out, r"^[0-9a-f]{7} agent: a change$", "the zone's commit in the export")
+    s.has(out, r"^[0-9a-f]{7} greet\.js: the same in node$", "history kept in the export")
+    out = s.must("tail -n 1 /root/out/README.md")
+    s.has(out, r"^a change from the zone$", "the zone's edit in the export")
+    out = s.must("git -C /root/demo -c safe.directory=/root/demo --no-pager log --oneline | "
+                 "head -1")
+    s.has(out, r"greet\.js: the same in node$", "the control zone's copy untouched")
+    s.must("zonectl rm w")
+    s.must("zonectl workspace export w /root/out2", want_status=1)
+    if pool_free(s) != free0:
+        b.fail("the pool did not return to %d bytes after rm of the workspace zone" % free0)
+
+
+def check_overlay_and_limits(b, s):
+    """Writes outside the workspace vanish with the zone; a full workspace is ENOSPC in
+    the zone; --image none is the busybox initramfs."""
+    out = s.zone_output("zonectl run --rm -- sh -c 'echo kept >/usr/zv-written && "
+                        "cat /usr/zv-written'", timeout=300)
+    s.has(out, r"^kept$", "a write to the image's overlay")
+    s.zone_output("zonectl run --rm -- test ! -e /usr/zv-written", timeout=300)
+    s.must("mkdir -p /tmp/small")
+    out = s.zone_output("zonectl run --rm --workspace /tmp/small --workspace-size 16M -- "
+                        "sh -c 'dd if=/dev/urandom of=/workspace/big bs=1M count=32 2>&1; "
+                        "echo dd=$?'", timeout=300)
+    s.has(out, r"No space left on device", "a workspace written past its size")
+    s.has(out, r"^dd=1$", "dd's status on a full workspace")
+    out = s.zone_output("zonectl run --rm --image none -- sh -c 'test -x /usr/bin/python3 "
+                        "|| echo no python here'")
+    s.has(out, r"^no python here$", "--image none boots the initramfs alone")
+
+
+def check_bad_images(b, s):
+    """A corrupted image stops only the zone that mounts it; one larger than the pool is
+    refused up front."""
+    s.must("dd if=/dev/urandom of=/tmp/junk.erofs bs=64k count=16 2>/dev/null")
+    s.must("zonectl image load --name junk /tmp/junk.erofs")
+    out = s.zone_output("zonectl run --rm --image junk -- true", want_status=125,
+                        timeout=300)
+    s.has(out, r"init: .*image", "a corrupted image's error in the zone")
+    s.must("zonectl image rm junk")
+    s.must("truncate -s 64G /tmp/huge.img")
+    status, out = s.run("zonectl image load /tmp/huge.img")
+    if status == 0:
+        b.fail("an image larger than the pool was loaded")
+    s.has(out, r"pool", "an image larger than the pool")
+
+
+@integration_test
+def test_agent_zones_run_debian_from_one_shared_image_with_a_workspace_that_comes_back(name):
+    digest = sha256_file(AGENT_IMAGE)
+    with Boot(name, esp=image_esp(name), smp=4, mem=4096, timeout=1500,
+              qemu_args=demo_disk_args()) as b:
+        b.expect(r"^control: data disk mounted at /var/lib/zonevisor$", 180)
+        m = b.expect(r"^control: image agent loaded \(sha256:([0-9a-f]{64})\)$", 600)
+        if m.group(1) != digest:
+            b.fail("the hypervisor's digest %s is not sha256sum's %s" % (m.group(1), digest))
+        s = Session(b)
+        check_readme_session(b, s)
+        check_one_copy(b, s)
+        check_workspace_export(b, s)
+        check_overlay_and_limits(b, s)
+        check_bad_images(b, s)
