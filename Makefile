@@ -225,9 +225,10 @@ integration: all kernel initramfs demodisk $(TEST_TOOLS)
 	@tools/run-suite --integration
 
 # Deterministic guest-time figures (-icount shift=0): docs/benchmarks.md.
-bench: all kernel initramfs $(BENCH_BINS) $(TEST_TOOLS)
+bench: all kernel initramfs images $(BENCH_BINS) $(TEST_TOOLS)
 	@tools/bench
 	@tools/bench-control
+	@tools/bench-images
 	@$(BUILD)/bench/bench_policy
 	@$(BUILD)/bench/bench_net_flood
 
