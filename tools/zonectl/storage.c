@@ -626,8 +626,10 @@ static int tidy_entry(const char *path, const struct stat *st, int type, struct 
 static void tidy_copy(struct export *x)
 {
 	tidy_removed = tidy_failed = 0;
-	if (nftw(x->dir, tidy_entry, 64, FTW_PHYS | FTW_MOUNT) != 0 || tidy_failed)
-		export_fail(x, "cannot check the modes and owners of %u files in %s", tidy_failed,
+	if (nftw(x->dir, tidy_entry, 64, FTW_PHYS | FTW_MOUNT) != 0)
+		export_fail(x, "cannot walk %s: %s", x->dir, strerror(errno));
+	if (tidy_failed)
+		export_fail(x, "cannot fix the modes or owners of %u files in %s", tidy_failed,
 			    x->dir);
 	if (tidy_removed)
 		fprintf(stderr, "zonectl: workspace export: removed %u special files\n",
