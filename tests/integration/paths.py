@@ -19,6 +19,7 @@ KERNEL_VERSION = os.path.join(LINUX, "version")
 AGENT_INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")  # make initramfs
 CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
 ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
+DEMO_DISK = os.path.join(BUILD, "demo", "data.ext4")  # make demodisk: the agent image
 BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
 
 NET_CHECK = os.path.join(HERE, "net-check.sh")

@@ -401,3 +401,47 @@ TEST(zonectl_format_bytes)
 	zc_format_bytes(1ull << 30, b, sizeof(b));
 	CHECK_STR(b, "1.0GiB");
 }
+
+TEST(zonectl_fsck_ok)
+{
+	CHECK(zc_fsck_ok(0));
+	CHECK(zc_fsck_ok(1)); /* errors corrected */
+	CHECK(zc_fsck_ok(3));
+	CHECK(!zc_fsck_ok(4)); /* errors left */
+	CHECK(!zc_fsck_ok(5));
+	CHECK(!zc_fsck_ok(8));
+	CHECK(!zc_fsck_ok(12));
+	CHECK(!zc_fsck_ok(128));
+	CHECK(!zc_fsck_ok(-1)); /* it did not run */
+}
+
+TEST(zonectl_debugfs_complaints)
+{
+	static const char banner[] = "debugfs 1.47.0 (5-Feb-2023)\n";
+	static const char errs[] = "debugfs 1.47.0 (5-Feb-2023)\n"
+				   "rdump: No space left on device while writing file\n\n"
+				   "rdump: Permission denied while opening ./x";
+	static const char nul[] = "debugfs 1.47.0\nrdump: \0name\n";
+
+	CHECK_EQ_U64(zc_debugfs_complaints("", 0), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, sizeof(banner) - 1), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints("\n\n\n", 3), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(errs, sizeof(errs) - 1), 2); /* last line unended */
+	CHECK_EQ_U64(zc_debugfs_complaints(nul, sizeof(nul) - 1), 1);	/* NUL inside a line */
+	/* not the banner: a name or a message that merely starts like it */
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs \n", 9), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs: Bad magic number\n", 26), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs", 7), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9), 0); /* "debugfs 1": still its banner */
+}
+
+TEST(zonectl_export_mode)
+{
+	CHECK_EQ_U64(zc_export_mode(S_IFREG | 0644), 0644);
+	CHECK_EQ_U64(zc_export_mode(S_IFREG | 04755), 0755);
+	CHECK_EQ_U64(zc_export_mode(S_IFREG | 02755), 0755);
+	CHECK_EQ_U64(zc_export_mode(S_IFREG | 07777), 01777);
+	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 02775), 02775); /* a directory's group inherits */
+	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 05777), 01777);
+	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 0500), 0500);
+}

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "tools/zonectl/channel.h"
 #include "tools/zonectl/storage_util.h"
+#include "tools/zonectl/subprocess.h"
 #include "tools/zonectl/zonectl_util.h"
 
 #define BLOCK ZCTL_BLOCK
@@ -46,7 +48,8 @@ static const char usage_workspace[] =
 	"\n"
 	"Copies the files of exited zone NAME's workspace (zonectl run --workspace)\n"
 	"into DIR, which is created if absent and must be empty otherwise.  The\n"
-	"workspace stays until zonectl rm NAME.  Needs mount and a loop device.\n";
+	"workspace stays until zonectl rm NAME.  Its ext4 is checked (e2fsck) and\n"
+	"read (debugfs) in userspace, as user agent: it is never mounted.\n";
 
 static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
 {
@@ -431,8 +434,9 @@ void zc_stage_workspace(const char *dir, uint64_t size)
 struct export
 {
 	const char *zone, *dir;
-	char file[4096], mnt[4096];
+	char file[4096];
 	int fd;
+	int log;      /* the tools' output, shown when they fail */
 	int made_dir; /* DIR did not exist: remove it again if nothing was copied */
 };
 
@@ -441,8 +445,9 @@ static void export_cleanup(struct export *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	if (x->mnt[0])
-		rmdir(x->mnt);
+	if (x->log >= 0)
+		close(x->log);
+	x->log = -1;
 	if (x->file[0])
 		unlink(x->file);
 	if (x->made_dir)
@@ -519,9 +524,141 @@ static void write_runs(struct export *x, const struct zctl_ws_read *o)
 			export_fail(x, "writing %s: %s", x->file, strerror(errno));
 }
 
+/* The control zone's unprivileged user (tools/mkinitramfs --control writes
+ * agent:x:1000:1000 into its /etc/passwd).  A fixed id: zonectl is static,
+ * and glibc's getpwnam needs NSS modules a static binary cannot load. */
+#define AGENT_ID 1000
+
+/* What rdump needs to give the files the zone's owners, modes and times:
+ * fchown, and utime of a file that is no longer its own. */
+#define RDUMP_CAPS ((1ull << CAP_CHOWN) | (1ull << CAP_FOWNER))
+
+#define LOG_MAX (64u << 10) /* more than this from a tool is a failure anyway */
+
+/* Runs ARGV (in CWD, or ours) on our copy, its output into x->log: as agent,
+ * with CAPS only, when we are root.  Its exit status, or -1. */
+static int run_on_copy(struct export *x, char *const argv[], const char *cwd, uint64_t caps)
+{
+	struct zc_tool t = {argv, cwd, x->log, x->log, geteuid() == 0, AGENT_ID, AGENT_ID, caps};
+
+	if (ftruncate(x->log, 0) != 0 || lseek(x->log, 0, SEEK_SET) != 0)
+		export_fail(x, "its log file: %s", strerror(errno));
+	return zc_tool_run(&t);
+}
+
+/* The log's first LOG_MAX bytes into buf (LOG_MAX + 1 bytes); its length, or
+ * LOG_MAX + 1 when there is more. */
+static size_t read_log(struct export *x, char *buf)
+{
+	ssize_t n = pread(x->log, buf, LOG_MAX + 1, 0);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void show_log(struct export *x)
+{
+	static char buf[LOG_MAX + 1];
+	size_t n = read_log(x, buf);
+
+	fwrite(buf, 1, n > LOG_MAX ? LOG_MAX : n, stderr);
+}
+
+/* e2fsck -fyD: replays the journal of a zone stopped mid-write, repairs what
+ * a zone may have broken (on purpose or not) and rebuilds every directory,
+ * which renames entries of the same name (rdump would write through the
+ * first one's symlink otherwise). */
+static void check_copy(struct export *x, const char *img)
+{
+	char *e2fsck[] = {"e2fsck", "-f", "-y", "-D", (char *)img, NULL};
+	int status = run_on_copy(x, e2fsck, NULL, 0);
+
+	if (zc_fsck_ok(status))
+		return;
+	show_log(x);
+	export_fail(x, "e2fsck could not repair its ext4 (exit status %d): nothing was copied",
+		    status);
+}
+
+/* debugfs -R 'rdump / .' in DIR: the files, directories and symlinks, with
+ * their modes, owners and times; no devices, fifos or sockets. */
+static void dump_copy(struct export *x, const char *img)
+{
+	static char buf[LOG_MAX + 1];
+	char *debugfs[] = {"debugfs", "-R", "rdump / .", (char *)img, NULL};
+	int status;
+	size_t n;
+
+	/* agent writes into DIR (rdump gives it the zone's root's owner and mode) */
+	if (geteuid() == 0 && (chown(x->dir, AGENT_ID, AGENT_ID) != 0 || chmod(x->dir, 0700) != 0))
+		export_fail(x, "%s: %s", x->dir, strerror(errno));
+	status = run_on_copy(x, debugfs, x->dir, RDUMP_CAPS);
+	n = read_log(x, buf);
+	if (status == 0 && n <= LOG_MAX && zc_debugfs_complaints(buf, n) == 0)
+		return;
+	show_log(x);
+	export_fail(x, "debugfs could not copy all of it into %s (status %d)", x->dir, status);
+}
+
+static unsigned tidy_removed, tidy_failed;
+
+/* No set-user-ID or set-group-ID file from a zone; symlinks (rdump makes them
+ * as agent) become ours; anything else but files and directories goes. */
+static int tidy_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)f;
+	if (type == FTW_DNR || type == FTW_NS) {
+		tidy_failed++;
+	} else if (S_ISLNK(st->st_mode)) {
+		if (fchownat(AT_FDCWD, path, getuid(), getgid(), AT_SYMLINK_NOFOLLOW) != 0)
+			tidy_failed++;
+	} else if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
+		if ((st->st_mode & 07777) != zc_export_mode(st->st_mode) &&
+		    chmod(path, zc_export_mode(st->st_mode)) != 0)
+			tidy_failed++;
+	} else if (unlink(path) == 0) {
+		tidy_removed++;
+	} else {
+		tidy_failed++;
+	}
+	return 0;
+}
+
+static void tidy_copy(struct export *x)
+{
+	tidy_removed = tidy_failed = 0;
+	if (nftw(x->dir, tidy_entry, 64, FTW_PHYS | FTW_MOUNT) != 0)
+		export_fail(x, "cannot walk %s: %s", x->dir, strerror(errno));
+	if (tidy_failed)
+		export_fail(x, "cannot fix the modes or owners of %u files in %s", tidy_failed,
+			    x->dir);
+	if (tidy_removed)
+		fprintf(stderr, "zonectl: workspace export: removed %u special files\n",
+			tidy_removed);
+}
+
+/* Our copy (x->fd) into DIR, in userspace: no zone-made filesystem is ever
+ * mounted, so the control zone's kernel never parses one (docs/zonectl.md). */
+static void unpack(struct export *x)
+{
+	char img[64], log[4096];
+
+	temp_path(log, sizeof(log), "zonectl-log-XXXXXX");
+	x->log = mkstemp(log);
+	if (x->log < 0)
+		export_fail(x, "cannot make a temporary file: %s", strerror(errno));
+	unlink(log);
+	if (geteuid() == 0 && fchown(x->fd, AGENT_ID, AGENT_ID) != 0)
+		export_fail(x, "%s: %s", x->file, strerror(errno));
+	/* by its descriptor: agent may not reach $TMPDIR */
+	snprintf(img, sizeof(img), "/proc/self/fd/%d", x->fd);
+	check_copy(x, img);
+	dump_copy(x, img);
+	tidy_copy(x);
+}
+
 static int workspace_export(int argc, char **argv)
 {
-	struct export x = {.fd = -1};
+	struct export x = {.fd = -1, .log = -1};
 	const struct zctl_ws_read *o;
 	uint64_t cap;
 	const char *why;
@@ -553,32 +690,7 @@ static int workspace_export(int argc, char **argv)
 			break;
 		o = read_ws(&x, off);
 	}
-	close(x.fd);
-	x.fd = -1;
-	temp_path(x.mnt, sizeof(x.mnt), "zonectl-mnt-XXXXXX");
-	if (!mkdtemp(x.mnt)) {
-		x.mnt[0] = '\0';
-		export_fail(&x, "cannot make a mount point: %s", strerror(errno));
-	}
-	track_temps(x.file, x.mnt);
-	/* read-write: it is our copy, so the journal of a zone stopped mid-write replays */
-	char *mount[] = {"mount", "-t", "ext4", "-o", "loop", x.file, x.mnt, NULL};
-	if (run_tool(mount) != 0)
-		export_fail(&x, "cannot mount its ext4 (needs root and a loop device)");
-	char src[4200];
-	snprintf(src, sizeof(src), "%s/.", x.mnt);
-	char *cp[] = {"cp", "-a", src, (char *)x.dir, NULL};
-	int copied = run_tool(cp);
-	char *umount[] = {"umount", x.mnt, NULL};
-	if (run_tool(umount) != 0) {
-		fprintf(stderr, "zonectl: workspace export: %s stays mounted on %s\n", x.file,
-			x.mnt);
-		x.mnt[0] = x.file[0] = '\0'; /* do not pull them from under the mount */
-		track_temps(NULL, NULL);
-	}
-	x.made_dir = copied != 0 && x.made_dir;
-	if (copied != 0)
-		export_fail(&x, "copying its files to %s failed", x.dir);
+	unpack(&x);
 	x.made_dir = 0;
 	export_cleanup(&x);
 	return 0;

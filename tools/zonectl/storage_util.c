@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define BLOCK 4096ull
 #define MAXWS (64ull << 30)
@@ -85,4 +86,42 @@ void zc_format_bytes(uint64_t bytes, char *out, size_t cap)
 		u++;
 	}
 	snprintf(out, cap, "%.1f%s", v, unit[u]);
+}
+
+int zc_fsck_ok(int status)
+{
+	return status >= 0 && (status & ~3) == 0;
+}
+
+/* Whether [line, line + n) is debugfs's banner: "debugfs " and a digit. */
+static int debugfs_banner(const char *line, size_t n)
+{
+	static const char head[] = "debugfs ";
+
+	return n > sizeof(head) - 1 && !memcmp(line, head, sizeof(head) - 1) &&
+	       line[sizeof(head) - 1] >= '0' && line[sizeof(head) - 1] <= '9';
+}
+
+unsigned zc_debugfs_complaints(const char *text, size_t len)
+{
+	unsigned complaints = 0;
+
+	while (len) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl ? (size_t)(nl - text) : len;
+
+		if (n && !debugfs_banner(text, n))
+			complaints++;
+		n += nl ? 1 : 0;
+		text += n;
+		len -= n;
+	}
+	return complaints;
+}
+
+unsigned zc_export_mode(unsigned mode)
+{
+	unsigned keep = S_ISDIR(mode) ? 07777u & ~(unsigned)S_ISUID : 01777u;
+
+	return mode & keep;
 }

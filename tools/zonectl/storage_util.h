@@ -28,4 +28,19 @@ unsigned zc_next_run(const uint8_t *used, unsigned n, unsigned from, unsigned *l
 /* "12.3 MiB"-style size for people (B, KiB, MiB, GiB, one decimal above B). */
 void zc_format_bytes(uint64_t bytes, char *out, size_t cap);
 
+/* Whether e2fsck's exit STATUS (e2fsck(8): bit 0 errors corrected, bit 1
+ * reboot wanted, 4 uncorrected, 8 operational error, ...) leaves a
+ * filesystem debugfs can read: nothing but bits 0 and 1. */
+int zc_fsck_ok(int status);
+
+/* Of debugfs's stderr TEXT (LEN bytes, any bytes: it quotes the zone's file
+ * names), the number of lines that are complaints: every nonempty line but
+ * its version banner ("debugfs 1.47.0 (5-Feb-2023)"). */
+unsigned zc_debugfs_complaints(const char *text, size_t len);
+
+/* The mode an exported file of MODE (st_mode) is given: its permission bits,
+ * without set-user-ID and set-group-ID unless it is a directory (where
+ * set-group-ID only says new files inherit its group). */
+unsigned zc_export_mode(unsigned mode);
+
 #endif
