@@ -41,4 +41,3 @@ def kernel_module(path):
     """A module of the Debian kernel, path relative to its kernel/ folder."""
     return os.path.join(LINUX, "root", "lib", "modules", kernel_release(), "kernel", path)
 AGENT_IMAGE = os.path.join(BUILD, "images", "agent.erofs")  # make images (tools/mkimage)
-DEMO_DISK = os.path.join(BUILD, "demo", "data.ext4")  # make demodisk (tools/mkdemodisk)
