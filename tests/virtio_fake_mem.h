@@ -35,4 +35,26 @@ static int fake_write(void *ctx, uint64_t gpa, const void *src, size_t len)
 
 static const struct vq_mem fake = {fake_read, fake_write, NULL};
 
+/* Little-endian values and pointers into the fake memory, for the tests'
+ * driver side. */
+static inline void put(uint64_t gpa, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t get(uint64_t gpa, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)mem[gpa - MEM_BASE + i] << (8 * i);
+	return v;
+}
+
+static inline uint8_t *at(uint64_t gpa)
+{
+	return mem + (gpa - MEM_BASE);
+}
+
 #endif

@@ -29,19 +29,7 @@ static void ignore_line(void *ctx, const char *line)
 		abort();
 }
 
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct cursor *c, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && c->left; i++, c->left--)
-		v |= (uint64_t)*c->p++ << (8 * i);
-	return v;
-}
+#include "tests/fuzz/fuzz_cursor.h"
 
 static void step_apic(struct vlapic *l, struct cursor *c, uint64_t now)
 {

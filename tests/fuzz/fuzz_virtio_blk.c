@@ -52,19 +52,7 @@ static int ram_write(void *ctx, uint64_t off, const void *src, size_t len)
 static const struct disk_ops rw_ops = {ram_read, ram_write, NULL};
 static const struct disk_ops ro_ops = {ram_read, NULL, NULL};
 
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct cursor *c, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && c->left; i++, c->left--)
-		v |= (uint64_t)*c->p++ << (8 * i);
-	return v;
-}
+#include "tests/fuzz/fuzz_cursor.h"
 
 static struct virtio_blk blk;
 

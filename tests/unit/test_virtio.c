@@ -16,21 +16,7 @@
 #define BUF	 (MEM_BASE + 0x4000)
 
 #include "tests/virtio_fake_mem.h"
-
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)mem[gpa - MEM_BASE + i] << (8 * i);
-	return v;
-}
+#include "tests/virtio_mmio_regs.h"
 
 static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
@@ -427,28 +413,6 @@ TEST(vq_chain_snapshot_survives_rewrite)
 }
 
 /* ---- virtio-mmio transport ------------------------------------------------- */
-#define R_MAGIC	       0x000
-#define R_VERSION      0x004
-#define R_DEVICE_ID    0x008
-#define R_VENDOR_ID    0x00c
-#define R_DEV_FEAT     0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT     0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL    0x030
-#define R_QUEUE_MAX    0x034
-#define R_QUEUE_NUM    0x038
-#define R_QUEUE_READY  0x044
-#define R_NOTIFY       0x050
-#define R_INT_STATUS   0x060
-#define R_INT_ACK      0x064
-#define R_STATUS       0x070
-#define R_DESC_LOW     0x080
-#define R_DESC_HIGH    0x084
-#define R_DRIVER_LOW   0x090
-#define R_DEVICE_LOW   0x0a0
-#define R_CONFIG_GEN   0x0fc
-
 #define S_ACK	  VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRV	  VIRTIO_STATUS_DRIVER
 #define S_FEAT_OK VIRTIO_STATUS_FEATURES_OK

@@ -17,6 +17,7 @@
 #define DATA	 (MEM_BASE + 0x100000) /* 1 MiB of data buffers */
 
 #include "tests/virtio_fake_mem.h"
+#include "tests/virtio_mmio_regs.h"
 
 /* ---- a RAM disk ------------------------------------------------------------- */
 #define DISK_BYTES (2u << 20)
@@ -59,45 +60,7 @@ static void ram_release(void *ctx)
 static const struct disk_ops rw_ops = {ram_read, ram_write, ram_release};
 static const struct disk_ops ro_ops = {ram_read, NULL, ram_release};
 
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)mem[gpa - MEM_BASE + i] << (8 * i);
-	return v;
-}
-
-static uint8_t *at(uint64_t gpa)
-{
-	return mem + (gpa - MEM_BASE);
-}
-
 /* ---- the driver's side ---------------------------------------------------- */
-#define R_DEVICE_ID    0x008
-#define R_DEV_FEAT     0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT     0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL    0x030
-#define R_QUEUE_MAX    0x034
-#define R_QUEUE_NUM    0x038
-#define R_QUEUE_READY  0x044
-#define R_NOTIFY       0x050
-#define R_INT_STATUS   0x060
-#define R_INT_ACK      0x064
-#define R_STATUS       0x070
-#define R_DESC_LOW     0x080
-#define R_DRIVER_LOW   0x090
-#define R_DEVICE_LOW   0x0a0
-#define R_CONFIG       0x100
-
 #define S_LIVE                                                                          \
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | \
 	 VIRTIO_STATUS_DRIVER_OK)

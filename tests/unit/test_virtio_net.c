@@ -14,50 +14,9 @@
 #define BUF	 (MEM_BASE + 0x10000) /* 0x1000 per descriptor index and queue */
 
 #include "tests/virtio_fake_mem.h"
-
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)mem[gpa - MEM_BASE + i] << (8 * i);
-	return v;
-}
-
-static uint8_t *at(uint64_t gpa)
-{
-	return mem + (gpa - MEM_BASE);
-}
+#include "tests/virtio_mmio_regs.h"
 
 /* ---- the driver's side: registers (4.2.2) and rings (2.6) ------------------ */
-#define R_MAGIC	       0x000
-#define R_VERSION      0x004
-#define R_DEVICE_ID    0x008
-#define R_DEV_FEAT     0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT     0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL    0x030
-#define R_QUEUE_MAX    0x034
-#define R_QUEUE_NUM    0x038
-#define R_QUEUE_READY  0x044
-#define R_NOTIFY       0x050
-#define R_INT_STATUS   0x060
-#define R_INT_ACK      0x064
-#define R_STATUS       0x070
-#define R_DESC_LOW     0x080
-#define R_DESC_HIGH    0x084
-#define R_DRIVER_LOW   0x090
-#define R_DRIVER_HIGH  0x094
-#define R_DEVICE_LOW   0x0a0
-#define R_DEVICE_HIGH  0x0a4
-
 #define S_ACK	  VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRV	  VIRTIO_STATUS_DRIVER
 #define S_FEAT_OK VIRTIO_STATUS_FEATURES_OK
