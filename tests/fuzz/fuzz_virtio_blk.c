@@ -91,12 +91,6 @@ static void handshake(void)
 			  VIRTIO_STATUS_DRIVER_OK);
 }
 
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes && gpa - MEM_BASE + i < MEM_SIZE; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A descriptor with fuzzed address, length, flags and next, often of the
  * sizes a request has (16, 512, 1), and (sometimes) made available. */
 static void post(struct cursor *c)

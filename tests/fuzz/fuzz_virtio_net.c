@@ -82,12 +82,6 @@ static void handshake(void)
 			  VIRTIO_STATUS_DRIVER_OK);
 }
 
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes && gpa - MEM_BASE + i < MEM_SIZE; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* The driver writes a descriptor with fuzzed length, flags and next, pointing
  * mostly into its memory, and (sometimes) makes it available. */
 static void post(struct cursor *c)
