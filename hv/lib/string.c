@@ -1,6 +1,8 @@
 /* Freestanding string and memory helpers (hv/lib/string.h): plain byte loops. */
 #include "hv/lib/string.h"
 
+#include <stdint.h>
+
 /*
  * The compiler may turn a byte loop into a call to memset/memcpy, and
  * hv/lib/builtins.c implements those with these functions: forbid the
@@ -35,22 +37,30 @@ ZV_NO_LIBCALL void *zv_memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 #else
-/* Wiping and loading zone memory is most of the hypervisor's own work:
- * the string instructions do it at memory speed (and fast under emulators,
- * which run them as one helper call). */
+/* Wiping and loading zone memory, and moving disk blocks, are most of the
+ * hypervisor's own work: the string instructions do it at memory speed.
+ * The bulk goes 8 bytes per iteration: real CPUs run either form at the same
+ * speed (fast-string microcode), but an emulator runs a REP instruction one
+ * iteration at a time (QEMU's TCG re-enters the instruction for each), so
+ * quadwords cost it an eighth. */
 void *zv_memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t quads = n / 8, rest = n % 8;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
 
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(c) : "memory");
 	return dst;
 }
 
 void *zv_memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t quads = n / 8, rest = n % 8;
 
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(rest) : : "memory");
 	return dst;
 }
 #endif
