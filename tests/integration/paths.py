@@ -20,6 +20,9 @@ AGENT_INITRD = os.path.join(BUILD, "initramfs", "agent.cpio.gz")  # make initram
 CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
 ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
 BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
+BAD_BLK = os.path.join(BUILD, "zv-test", "zv-badblk")
+AGENT_IMAGE = os.path.join(BUILD, "images", "agent.erofs")  # make images (tools/mkimage)
+DEMO_DISK = os.path.join(BUILD, "demo", "data.ext4")  # make demodisk: label zv-data
 
 NET_CHECK = os.path.join(HERE, "net-check.sh")
 UPLINK_NFT_CHECK = os.path.join(HERE, "uplink-nft-check.sh")
