@@ -506,6 +506,19 @@ static void refused_rings(void)
 	wr(R_QUEUE_NOTIFY, 0);
 	judge("rings-at-own-registers", outcome(), "reset");
 
+	/* a well-formed read whose used ring is elsewhere: served, then refused */
+	header(T_IN, 0);
+	start_queue(QSIZE, ring.gpa, ring.gpa + 2048, FAR_GPA);
+	chain((struct seg[]){{hdr.gpa, 16, 0}, {data[0].gpa, 512, F_WRITE}, {st.gpa, 1, F_WRITE}},
+	      3);
+	post(0, 1);
+	judge("used-ring-out-of-zone", outcome(), "reset");
+	start_queue(QSIZE, ring.gpa, ring.gpa + 2048, NIC_GPA);
+	chain((struct seg[]){{hdr.gpa, 16, 0}, {data[0].gpa, 512, F_WRITE}, {st.gpa, 1, F_WRITE}},
+	      3);
+	post(0, 1);
+	judge("used-ring-at-nic", outcome(), "reset");
+
 	judge("rings-misaligned",
 	      start_queue(QSIZE, ring.gpa + 8, ring.gpa + 2048, used_page.gpa) ? "ready"
 									       : "not-ready",
