@@ -21,6 +21,8 @@ CONTROL_INITRD = os.path.join(BUILD, "initramfs", "control.cpio.gz")
 ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
 DEMO_DISK = os.path.join(BUILD, "demo", "data.ext4")  # make demodisk: the agent image
 BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
+BAD_BLK = os.path.join(BUILD, "zv-test", "zv-badblk")
+AGENT_IMAGE = os.path.join(BUILD, "images", "agent.erofs")  # make images (tools/mkimage)
 
 NET_CHECK = os.path.join(HERE, "net-check.sh")
 UPLINK_NFT_CHECK = os.path.join(HERE, "uplink-nft-check.sh")
@@ -40,4 +42,3 @@ def kernel_release():
 def kernel_module(path):
     """A module of the Debian kernel, path relative to its kernel/ folder."""
     return os.path.join(LINUX, "root", "lib", "modules", kernel_release(), "kernel", path)
-AGENT_IMAGE = os.path.join(BUILD, "images", "agent.erofs")  # make images (tools/mkimage)

@@ -54,10 +54,11 @@ def read(path):
         return f.read()
 
 
-def control_esp(name):
+def control_esp(name, extra_files=()):
     """The control initramfs plus /lib/zv-test: test guests, and an agent
     initramfs that also holds zonectl (to try the channel from an agent zone),
-    net-check and zv-badvirtio (test_network.py)."""
+    net-check and zv-badvirtio (test_network.py); and extra_files, (path, mode,
+    bytes) as cpio_newc takes them."""
     agent_with_zonectl = read(AGENT_INITRD) + gzip.compress(
         cpio_newc([("bin/zonectl", 0o755, read(ZONECTL)),
                    ("bin/net-check", 0o755, read(NET_CHECK)),
@@ -68,7 +69,7 @@ def control_esp(name):
         ("lib/zv-test/scan.elf", 0o644, read(guest("scan"))),
         ("lib/zv-test/agent-zonectl.cpio", 0o644, agent_with_zonectl),
         ("lib/zv-test/msr.ko", 0o644, read(kernel_module("arch/x86/kernel/msr.ko"))),
-    ])
+    ] + list(extra_files))
     combined = os.path.join(TEST_ESPS, name + "-control-test.cpio")
     os.makedirs(os.path.dirname(combined), exist_ok=True)
     with open(combined, "wb") as f:
