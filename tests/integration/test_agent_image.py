@@ -6,20 +6,14 @@ import os
 import re
 
 from harness import Boot
-from paths import AGENT_IMAGE, DEMO_DISK
+from paths import AGENT_IMAGE
 from registry import integration_test
 from test_control import CONF, Session, control_esp, pool_free
+from test_images import DATA_DISK
 
 ZONE_MEM = 256 << 20
 # The control zone's agent_image: zonectl run gives a zone this image when it names none.
 IMAGE_CONF = CONF.replace("[zonevisor]\n", "[zonevisor]\nagent_image = agent\n", 1)
-
-
-def demo_disk_args():
-    """make run's data disk on the q35 AHCI controller (passed to the control zone);
-    snapshot=on: what the control zone writes never reaches the built file."""
-    return ("-drive", "file=%s,if=none,id=data,format=raw,snapshot=on" % DEMO_DISK,
-            "-device", "ide-hd,drive=data,bus=ide.1")
 
 
 def image_esp(name):
@@ -146,7 +140,7 @@ def check_bad_images(b, s):
 def test_agent_zones_run_debian_from_one_shared_image_with_a_workspace_that_comes_back(name):
     digest = sha256_file(AGENT_IMAGE)
     with Boot(name, esp=image_esp(name), smp=4, mem=4096, timeout=1500,
-              qemu_args=demo_disk_args()) as b:
+              qemu_args=DATA_DISK) as b:
         b.expect(r"^control: data disk mounted at /var/lib/zonevisor$", 180)
         m = b.expect(r"^control: image agent loaded \(sha256:([0-9a-f]{64})\)$", 600)
         if m.group(1) != digest:
