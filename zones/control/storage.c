@@ -32,6 +32,23 @@ static void pool_free(void *ctx, void *page)
 
 static const struct store_alloc pool = {pool_page, pool_free, NULL};
 
+/*
+ * Workspaces are thin: a zone's writes take pool pages as they come, up to
+ * the workspace's size, and the sizes of all workspaces may add up to more
+ * than the pool (docs/storage.md).  So that a zone filling its workspace
+ * cannot take the pages the hypervisor needs to create and run zones (their
+ * tables and device state), workspace blocks stop WS_POOL_FLOOR short of an
+ * empty pool: the write that would cross it fails in the zone that wrote.
+ */
+#define WS_POOL_FLOOR (64ull << 20)
+
+static void *ws_page(void *ctx)
+{
+	return mem_free_bytes() < WS_POOL_FLOOR + STORE_BLOCK ? NULL : pool_page(ctx);
+}
+
+static const struct store_alloc ws_pool = {ws_page, pool_free, NULL};
+
 void ctl_storage_init(void)
 {
 	images_init(&pool, mem_free_bytes);
@@ -132,7 +149,13 @@ int ctl_op_ws_write(struct request *q, const struct zctl_ws_write *w)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
 	if (w->flags & ZCTL_WS_WRITE_NEW) {
 		ctl_drop_staged_workspace();
-		ctl.staged_ws = store_create(w->capacity, &pool);
+		if (w->capacity > mem_free_bytes())
+			return ctl_refuse(
+				q, ZCTL_E_NO_MEMORY,
+				"a workspace of %lu MiB is larger than the pool's %lu MiB "
+				"free (ask for less --workspace-size)",
+				w->capacity >> 20, mem_free_bytes() >> 20);
+		ctl.staged_ws = store_create(w->capacity, &ws_pool);
 		if (!ctl.staged_ws)
 			return ctl_refuse(q, ZCTL_E_NO_MEMORY, "no pool memory for a workspace");
 	}
