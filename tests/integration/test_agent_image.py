@@ -104,6 +104,10 @@ def check_overlay_and_limits(b, s):
                         "echo dd=$?'", timeout=300)
     s.has(out, r"No space left on device", "a workspace written past its size")
     s.has(out, r"^dd=1$", "dd's status on a full workspace")
+    status, out = s.run("zonectl run --rm --workspace /tmp/small --workspace-size 60G -- true")
+    if status == 0:
+        b.fail("a workspace larger than the pool was accepted")
+    s.has(out, r"larger than the pool", "a workspace larger than the pool")
     out = s.zone_output("zonectl run --rm --image none -- sh -c 'test -x /usr/bin/python3 "
                         "|| echo no python here'")
     s.has(out, r"^no python here$", "--image none boots the initramfs alone")
