@@ -53,6 +53,10 @@ PURE_SRCS := \
 	hv/service_list.c \
 	hv/vectors.c \
 	hv/x86_decode.c \
+	zones/audit/audit.c \
+	zones/audit/fields.c \
+	zones/audit/log.c \
+	zones/audit/merkle.c \
 	zones/console_budget.c \
 	zones/control/check.c \
 	zones/load/bzimage.c \

@@ -9,11 +9,13 @@
 #include "hv/lib/fmt.h"
 #include "hv/lib/string.h"
 
-#define CONF_LINE_MAX  511 /* characters, not counting the line end */
-#define MIB	       (1ULL << 20)
-#define CONF_MEM_ALIGN (2 * MIB)	 /* zones are mapped with 2 MiB pages */
-#define CONF_MEM_MAX   (64ULL << 30)	 /* 64 GiB */
-#define CONF_CPU_MAX   (ZV_MAX_CPUS - 1) /* CPU 0, the BSP, runs no boot-time zone */
+#define CONF_LINE_MAX	    511 /* characters, not counting the line end */
+#define MIB		    (1ULL << 20)
+#define CONF_AUDIT_RING_MIN (4 * 1024)
+#define CONF_AUDIT_RING_MAX (256 * MIB)
+#define CONF_MEM_ALIGN	    (2 * MIB)	      /* zones are mapped with 2 MiB pages */
+#define CONF_MEM_MAX	    (64ULL << 30)     /* 64 GiB */
+#define CONF_CPU_MAX	    (ZV_MAX_CPUS - 1) /* CPU 0, the BSP, runs no boot-time zone */
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -207,6 +209,30 @@ static int set_console_timestamps(struct parser *p, const char *val)
 	return 0;
 }
 
+static const struct word audit_full_words[] = {{"block", 0}, {"drop", 1}};
+
+static int set_audit_full(struct parser *p, const char *val)
+{
+	int v;
+
+	if (!lookup_word(audit_full_words, NKEYS(audit_full_words), val, &v))
+		return fail(p, "bad audit_full '%.32s' (expected block or drop)", val);
+	p->cfg->audit_drop = (uint32_t)v;
+	return 0;
+}
+
+static int set_audit_share(struct parser *p, const char *val)
+{
+	const char *s = val;
+	uint64_t v;
+
+	if (!parse_u64(&s, &v) || *s || v < 1 || v > 100)
+		return fail(p, "bad audit_share '%.32s' (expected a percentage, 1 to 100)", val);
+	p->cfg->audit_share = (uint32_t)v;
+	return 0;
+}
+
+static int set_audit_ring(struct parser *p, const char *val);
 static int set_agent_kernel(struct parser *p, const char *val);
 static int set_agent_initrd(struct parser *p, const char *val);
 static int set_agent_image(struct parser *p, const char *val);
@@ -220,6 +246,9 @@ static const struct key_def hv_keys[] = {
 	{"verify_wipe", set_verify_wipe, false},
 	{"dump_acpi", set_dump_acpi, false},
 	{"console_timestamps", set_console_timestamps, false},
+	{"audit_ring", set_audit_ring, false},
+	{"audit_full", set_audit_full, false},
+	{"audit_share", set_audit_share, false},
 };
 
 /* ---- [zone NAME] keys ------------------------------------------------- */
@@ -326,6 +355,22 @@ static int set_memory(struct parser *p, const char *val)
 	if (v % CONF_MEM_ALIGN)
 		return fail(p, "memory '%.32s' is not a multiple of 2M", val);
 	cur_zone(p)->memory = v;
+	return 0;
+}
+
+/* The audit ring: at least two of the longest records (zones/audit/log.h),
+ * at most what one allocation of the pool gives comfortably. */
+static int set_audit_ring(struct parser *p, const char *val)
+{
+	const char *s = val;
+	uint64_t v = 0;
+	bool overflow = false;
+
+	if (!parse_u64(&s, &v) || !apply_suffix(s, &v, &overflow) || v < CONF_AUDIT_RING_MIN ||
+	    v > CONF_AUDIT_RING_MAX)
+		return fail(p, "bad audit_ring '%.32s' (expected a size from 4K to 256M, e.g. 1M)",
+			    val);
+	p->cfg->audit_ring = v;
 	return 0;
 }
 
@@ -627,6 +672,8 @@ int zv_config_parse(const char *text, size_t len, struct zv_config *out, char *e
 	struct parser p = {.cfg = out, .err = err, .errlen = errlen};
 
 	zv_memset(out, 0, sizeof(*out));
+	out->audit_ring = ZV_CONF_AUDIT_RING_DEFAULT;
+	out->audit_share = ZV_CONF_AUDIT_SHARE_DEFAULT;
 	if (err && errlen)
 		err[0] = '\0';
 	if (len && !text)

@@ -5,12 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZV_CONF_MAX_ZONES 16
-#define ZV_CONF_NAME_LEN  32
-#define ZV_CONF_PATH_LEN  64
-#define ZV_CONF_ARGS_LEN  256
-#define ZV_CONF_ERR_LEN	  160
-#define ZV_CONF_MAX_VCPUS 4 /* zones/zone.h ZONE_MAX_VCPUS */
+#define ZV_CONF_MAX_ZONES	    16
+#define ZV_CONF_NAME_LEN	    32
+#define ZV_CONF_AUDIT_RING_DEFAULT  (1024 * 1024)
+#define ZV_CONF_AUDIT_SHARE_DEFAULT 12
+#define ZV_CONF_PATH_LEN	    64
+#define ZV_CONF_ARGS_LEN	    256
+#define ZV_CONF_ERR_LEN		    160
+#define ZV_CONF_MAX_VCPUS	    4 /* zones/zone.h ZONE_MAX_VCPUS */
 
 /* Deliberate faults for testing the exception path (docs/config.md). */
 enum zv_debug_fault {
@@ -52,6 +54,9 @@ struct zv_config {
 	char agent_kernel[ZV_CONF_PATH_LEN]; /* zonectl's default kernel, or "" */
 	char agent_initrd[ZV_CONF_PATH_LEN]; /* zonectl's default initramfs, or "" */
 	char agent_image[ZV_CONF_NAME_LEN];  /* zonectl run's image when it names none, or "" */
+	uint64_t audit_ring;		     /* bytes of the audit log's ring (default 1M) */
+	uint32_t audit_drop;		     /* audit_full = drop: 1; block (default): 0 */
+	uint32_t audit_share;		     /* percent of the ring one agent zone may hold (12) */
 	uint32_t zone_count;
 	struct zv_zone_conf zones[ZV_CONF_MAX_ZONES];
 };

@@ -11,6 +11,7 @@
 #include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/zone_api.h"
+#include "zones/audit/boot.h"
 
 void hv_main(struct zv_bootinfo *bi);
 
@@ -85,6 +86,7 @@ void hv_main(struct zv_bootinfo *bi)
 	idt_init();
 	mem_init(bi);
 	load_config(bi);
+	audit_start(bi, &config); /* before anything a zone does can need recording */
 	platform_check_acpi(bi);
 	if (config.dump_acpi)
 		platform_dump_acpi(bi);

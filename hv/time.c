@@ -47,3 +47,13 @@ uint64_t time_wallclock(void)
 		return 0;
 	return wall_base + (rdtsc() - wall_tsc) / (khz * 1000);
 }
+
+uint64_t time_wallclock_us(void)
+{
+	uint64_t d = rdtsc() - wall_tsc;
+
+	if (!wall_base)
+		return 0;
+	/* khz ticks a millisecond; split as time_ns() does, so nothing overflows. */
+	return wall_base * 1000000 + d / khz * 1000 + d % khz * 1000 / khz;
+}

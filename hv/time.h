@@ -15,5 +15,7 @@ uint64_t time_ns(void);
 void time_set_wallclock(uint64_t unix_time, uint64_t tsc);
 /* UTC now, Unix seconds; 0 if the firmware gave no time. */
 uint64_t time_wallclock(void);
+/* UTC now, microseconds since 1970 (the audit log's times); 0 if the firmware gave no time. */
+uint64_t time_wallclock_us(void);
 
 #endif

@@ -542,3 +542,36 @@ TEST(disk_key_names_a_file_and_not_for_the_control_zone)
 	CHECK_ERR("[zone c]\ncontrol = yes\nimage = v\nmemory = 64M\ndisk = d.img\n",
 		  "line 1: control zone 'c' cannot have a disk");
 }
+
+TEST(audit_keys_defaults_values_and_errors)
+{
+	CHECK_EQ_U64(parse(""), 0);
+	CHECK_EQ_U64(cfg.audit_ring, 1024 * 1024);
+	CHECK_EQ_U64(cfg.audit_drop, 0); /* fail closed unless told */
+	CHECK_EQ_U64(cfg.audit_share, 12);
+	CHECK_EQ_U64(parse("[zonevisor]\naudit_ring = 8K\naudit_full = drop\naudit_share = 50\n"),
+		     0);
+	CHECK_EQ_U64(cfg.audit_ring, 8192);
+	CHECK_EQ_U64(cfg.audit_drop, 1);
+	CHECK_EQ_U64(cfg.audit_share, 50);
+	CHECK_EQ_U64(parse("[zonevisor]\naudit_full = block\naudit_ring = 65536\n"), 0);
+	CHECK_EQ_U64(cfg.audit_drop, 0);
+	CHECK_EQ_U64(cfg.audit_ring, 65536);
+	CHECK_ERR("[zonevisor]\naudit_full = halt\n",
+		  "line 2: bad audit_full 'halt' (expected block or drop)");
+	CHECK_ERR("[zonevisor]\naudit_share = 0\n",
+		  "line 2: bad audit_share '0' (expected a percentage, 1 to 100)");
+	CHECK_ERR("[zonevisor]\naudit_share = 101\n",
+		  "line 2: bad audit_share '101' (expected a percentage, 1 to 100)");
+	CHECK_ERR("[zonevisor]\naudit_share = 12%\n",
+		  "line 2: bad audit_share '12%' (expected a percentage, 1 to 100)");
+	CHECK_ERR("[zonevisor]\naudit_ring = 1K\n",
+		  "line 2: bad audit_ring '1K' (expected a size from 4K to 256M, e.g. 1M)");
+	CHECK_ERR("[zonevisor]\naudit_ring = 1G\n",
+		  "line 2: bad audit_ring '1G' (expected a size from 4K to 256M, e.g. 1M)");
+	CHECK_ERR("[zonevisor]\naudit_ring = 99999999999999999999999M\n",
+		  "line 2: bad audit_ring '99999999999999999999999M' (expected a size from 4K to "
+		  "256M, e.g. 1M)");
+	CHECK_ERR("[zonevisor]\naudit_ring = -1\n",
+		  "line 2: bad audit_ring '-1' (expected a size from 4K to 256M, e.g. 1M)");
+}
