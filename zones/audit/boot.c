@@ -16,7 +16,10 @@ void audit_start(const struct zv_bootinfo *bi, const struct zv_config *conf)
 	uint64_t ring = page_alloc(palloc_order_for(conf->audit_ring));
 	struct audit_config c = {
 		.ring_bytes = conf->audit_ring,
-		.full = conf->audit_drop ? AUDIT_FULL_DROP : AUDIT_FULL_BLOCK,
+		/* fail closed needs a drain: without a control zone nothing reads
+		 * the ring, and blocking would stop every zone once it is full */
+		.full = conf->audit_drop || !zv_config_control(conf) ? AUDIT_FULL_DROP
+								     : AUDIT_FULL_BLOCK,
 		.share_pct = conf->audit_share,
 		.ring = phys_to_virt(ring),
 		.now_us = time_wallclock_us,
