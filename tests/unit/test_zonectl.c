@@ -435,6 +435,37 @@ TEST(zonectl_debugfs_complaints)
 	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9), 0); /* "debugfs 1": still its banner */
 }
 
+TEST(zonectl_debugfs_chown_refusals)
+{
+	static const char ok[] = "debugfs 1.47.0 (5-Feb-2023)\n"
+				 "rdump: Operation not permitted while changing ownership of .//d\n"
+				 "dump_file: Operation not permitted while changing ownership of "
+				 ".//a\n"
+				 "rdump: Operation not permitted while changing ownership of ./";
+	/* a zone's name that ends in the words cannot hide the complaint */
+	static const char named[] = "rdump: No space left on device while writing file "
+				    ".//x while changing ownership of y\n"
+				    "rdump: Operation not permitted while setting times of ./a\n"
+				    "Rdump: Operation not permitted while changing ownership of a\n"
+				    "rdump: Operation not permitted while changing ownership o\n";
+
+	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1), 4);
+}
+
+TEST(zonectl_export_limits)
+{
+	CHECK_EQ_U64(zc_export_timeout(0), 120);
+	CHECK_EQ_U64(zc_export_timeout(400ull << 20), 120);
+	CHECK_EQ_U64(zc_export_timeout(1ull << 30), 256);
+	CHECK_EQ_U64(zc_export_timeout(64ull << 30), 16384);
+	CHECK_EQ_U64(zc_export_timeout(UINT64_MAX), 86400);
+	CHECK_EQ_U64(zc_export_room(0), 16ull << 20);
+	CHECK_EQ_U64(zc_export_room(8ull << 20), (16ull << 20) + (9ull << 20));
+	CHECK_EQ_U64(zc_export_room(UINT64_MAX), UINT64_MAX);
+	CHECK_EQ_U64(zc_export_room(UINT64_MAX - (17ull << 20)), UINT64_MAX);
+}
+
 TEST(zonectl_export_mode)
 {
 	CHECK_EQ_U64(zc_export_mode(S_IFREG | 0644), 0644);
