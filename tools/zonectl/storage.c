@@ -626,6 +626,8 @@ static uint64_t free_bytes(struct export *x, int fd, const char *path, dev_t *de
 		    : statvfs(path, &v) != 0 || stat(path, &st) != 0)
 		export_fail(x, "%s: %s", fd >= 0 ? x->dir : path, strerror(errno));
 	*dev = st.st_dev;
+	if (v.f_blocks == 0) /* ramfs (an initramfs root may be one): no limit it knows */
+		return UINT64_MAX;
 	return (uint64_t)v.f_bavail * v.f_frsize;
 }
 
