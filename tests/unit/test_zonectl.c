@@ -423,16 +423,26 @@ TEST(zonectl_debugfs_complaints)
 				   "rdump: Permission denied while opening ./x";
 	static const char nul[] = "debugfs 1.47.0\nrdump: \0name\n";
 
-	CHECK_EQ_U64(zc_debugfs_complaints("", 0), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints(banner, sizeof(banner) - 1), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints("\n\n\n", 3), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints(errs, sizeof(errs) - 1), 2); /* last line unended */
-	CHECK_EQ_U64(zc_debugfs_complaints(nul, sizeof(nul) - 1), 1);	/* NUL inside a line */
+	CHECK_EQ_U64(zc_debugfs_complaints("", 0, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, sizeof(banner) - 1, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints("\n\n\n", 3, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(errs, sizeof(errs) - 1, NULL),
+		     2);						    /* last line unended */
+	CHECK_EQ_U64(zc_debugfs_complaints(nul, sizeof(nul) - 1, NULL), 1); /* NUL inside a line */
 	/* not the banner: a name or a message that merely starts like it */
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs \n", 9), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs: Bad magic number\n", 26), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs", 7), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9), 0); /* "debugfs 1": still its banner */
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs \n", 9, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs: Bad magic number\n", 26, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs", 7, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9, NULL), 0); /* "debugfs 1": still its banner */
+}
+
+static unsigned shown_lines, shown_bytes;
+
+static void count_shown(const char *line, size_t n)
+{
+	(void)line;
+	shown_lines++;
+	shown_bytes += (unsigned)n;
 }
 
 TEST(zonectl_debugfs_chown_refusals)
@@ -449,8 +459,15 @@ TEST(zonectl_debugfs_chown_refusals)
 				    "Rdump: Operation not permitted while changing ownership of a\n"
 				    "rdump: Operation not permitted while changing ownership o\n";
 
-	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1), 4);
+	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1, NULL), 4);
+	shown_lines = shown_bytes = 0;
+	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1, count_shown), 4);
+	CHECK_EQ_U64(shown_lines, 4);
+	CHECK_EQ_U64(shown_bytes, sizeof(named) - 1 - 4); /* without the newlines */
+	shown_lines = 0;
+	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1, count_shown), 0);
+	CHECK_EQ_U64(shown_lines, 0);
 }
 
 TEST(zonectl_export_limits)

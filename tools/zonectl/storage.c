@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -739,22 +740,52 @@ static void check_copy(struct export *x, const char *img)
 		    status);
 }
 
+static unsigned shown; /* complaints show_complaint was given */
+
+/* A complaint of debugfs's on stderr: the first SHOW_MAX, each cut to 300
+ * bytes, with the zone's bytes that are not printable ASCII as '?' (its
+ * file names: no terminal escapes). */
+#define SHOW_MAX 40
+static void show_complaint(const char *line, size_t n)
+{
+	if (shown++ >= SHOW_MAX)
+		return;
+	for (size_t i = 0; i < n && i < 300; i++)
+		fputc(line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?', stderr);
+	fputc('\n', stderr);
+}
+
 /* debugfs -R 'rdump / .' in the staging directory: the files, directories
- * and symlinks, with their modes and times; no devices, fifos or sockets. */
+ * and symlinks, with their modes and times; no devices, fifos or sockets.
+ * Its output is read whole: it has a line for each file it could not chown. */
 static void dump_copy(struct export *x, const char *img)
 {
-	static char buf[LOG_MAX + 1];
 	char *debugfs[] = {"debugfs", "-R", "rdump / .", (char *)img, NULL};
 	char cwd[64];
+	const char *text = "";
+	struct stat st;
 	int status;
-	size_t n;
+	unsigned complaints;
 
 	snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", x->stagefd); /* chdir as root */
 	status = run_on_copy(x, debugfs, cwd);
-	n = read_log(x, buf);
-	if (status == 0 && n <= LOG_MAX && zc_debugfs_complaints(buf, n) == 0)
+	if (fstat(x->log, &st) != 0)
+		export_fail(x, "its log file: %s", strerror(errno));
+	if (st.st_size > 0) {
+		text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, x->log, 0);
+		if (text == MAP_FAILED)
+			export_fail(x, "its log file: %s", strerror(errno));
+	}
+	complaints = zc_debugfs_complaints(text, (size_t)st.st_size, NULL);
+	if (status == 0 && complaints == 0) {
+		if (st.st_size > 0)
+			munmap((void *)text, (size_t)st.st_size);
 		return;
-	show_log(x);
+	}
+	shown = 0;
+	zc_debugfs_complaints(text, (size_t)st.st_size, show_complaint);
+	if (shown > SHOW_MAX)
+		fprintf(stderr, "... and %u more\n", shown - SHOW_MAX);
 	if (status == ZC_TOOL_TIMED_OUT)
 		export_fail(x, "debugfs ran longer than %u s: nothing was copied",
 			    zc_export_timeout(x->written));

@@ -118,7 +118,8 @@ static int chown_refused(const char *line, size_t n)
 	return 0;
 }
 
-unsigned zc_debugfs_complaints(const char *text, size_t len)
+unsigned zc_debugfs_complaints(const char *text, size_t len,
+			       void (*show)(const char *line, size_t n))
 {
 	unsigned complaints = 0;
 
@@ -126,8 +127,11 @@ unsigned zc_debugfs_complaints(const char *text, size_t len)
 		const char *nl = memchr(text, '\n', len);
 		size_t n = nl ? (size_t)(nl - text) : len;
 
-		if (n && !debugfs_banner(text, n) && !chown_refused(text, n))
+		if (n && !debugfs_banner(text, n) && !chown_refused(text, n)) {
 			complaints++;
+			if (show)
+				show(text, n);
+		}
 		n += nl ? 1 : 0;
 		text += n;
 		len -= n;

@@ -38,8 +38,10 @@ int zc_fsck_ok(int status);
  * its version banner ("debugfs 1.47.0 (5-Feb-2023)") and rdump's failures to
  * give a file the zone's owner ("rdump: Operation not permitted while
  * changing ownership of NAME", or dump_file's), which it cannot do without
- * CAP_CHOWN and need not: zonectl makes the export's files its own. */
-unsigned zc_debugfs_complaints(const char *text, size_t len);
+ * CAP_CHOWN and need not: zonectl makes the export's files its own.  SHOW,
+ * unless NULL, is given each complaint line (without its newline). */
+unsigned zc_debugfs_complaints(const char *text, size_t len,
+			       void (*show)(const char *line, size_t n));
 
 /* The mode an exported file of MODE (st_mode) is given: its permission bits,
  * without set-user-ID and set-group-ID unless it is a directory (where
