@@ -950,6 +950,10 @@ static void unpack(struct export *x)
 	unlink(log);
 	if (fchown(x->fd, EXPORT_ID, EXPORT_ID) != 0)
 		export_fail(x, "%s: %s", x->file, strerror(errno));
+	/* what an export that was itself killed may have left running */
+	if (zc_kill_uid(EXPORT_ID, EXPORT_ID) != 0)
+		export_fail(x, "cannot kill the processes of uid %d: %s", EXPORT_ID,
+			    strerror(errno));
 	/* by its descriptor: the file has no name left */
 	snprintf(img, sizeof(img), "/proc/self/fd/%d", x->fd);
 	check_copy(x, img);

@@ -64,7 +64,7 @@ static int limit(int resource, uint64_t max)
 	return max ? setrlimit(resource, &r) : 0;
 }
 
-static void __attribute__((noreturn)) child(const struct zc_tool *t)
+static void __attribute__((noreturn)) child(const struct zc_tool *t, pid_t parent)
 {
 	static const struct rlimit no_core = {0, 0};
 	const char *step = "setsid";
@@ -84,6 +84,13 @@ static void __attribute__((noreturn)) child(const struct zc_tool *t)
 		goto fail;
 	step = "dropping privileges";
 	if (t->drop && drop_privileges(t) != 0)
+		goto fail;
+	/* A time limit holds if zonectl dies too: killed with it (after the
+	 * uid change, which clears this; it survives exec, PR_SET_PDEATHSIG in
+	 * prctl(2)), and no more CPU time than the limit. */
+	step = "setting its time limit";
+	if (t->timeout_s && (limit(RLIMIT_CPU, t->timeout_s) != 0 ||
+			     prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
 		goto fail;
 	execvp(t->argv[0], t->argv);
 	step = "exec";
@@ -127,7 +134,7 @@ static int wait_for(pid_t pid, unsigned timeout_s, int *status)
 int zc_tool_run(const struct zc_tool *t)
 {
 	int status, waited;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -135,7 +142,7 @@ int zc_tool_run(const struct zc_tool *t)
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		child(t);
+		child(t, parent);
 	waited = wait_for(pid, t->timeout_s, &status);
 	if (waited < 0)
 		return -1;

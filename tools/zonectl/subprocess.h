@@ -16,7 +16,8 @@ struct zc_tool {
 	uint64_t caps;	    /* with drop: the capabilities kept (bit n: capability n,
 			     * <linux/capability.h>), ambient so they survive exec */
 	int own_session;    /* nonzero: in a session and process group of its own */
-	unsigned timeout_s; /* nonzero: its process group is killed after this long */
+	unsigned timeout_s; /* nonzero: its process group is killed after this long,
+			     * it is killed when we die, and RLIMIT_CPU is this */
 	uint64_t fsize_max; /* nonzero: RLIMIT_FSIZE, the largest file it may write */
 	unsigned nproc_max; /* nonzero: RLIMIT_NPROC, processes of its uid */
 };
