@@ -423,16 +423,64 @@ TEST(zonectl_debugfs_complaints)
 				   "rdump: Permission denied while opening ./x";
 	static const char nul[] = "debugfs 1.47.0\nrdump: \0name\n";
 
-	CHECK_EQ_U64(zc_debugfs_complaints("", 0), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints(banner, sizeof(banner) - 1), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints("\n\n\n", 3), 0);
-	CHECK_EQ_U64(zc_debugfs_complaints(errs, sizeof(errs) - 1), 2); /* last line unended */
-	CHECK_EQ_U64(zc_debugfs_complaints(nul, sizeof(nul) - 1), 1);	/* NUL inside a line */
+	CHECK_EQ_U64(zc_debugfs_complaints("", 0, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, sizeof(banner) - 1, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints("\n\n\n", 3, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(errs, sizeof(errs) - 1, NULL),
+		     2);						    /* last line unended */
+	CHECK_EQ_U64(zc_debugfs_complaints(nul, sizeof(nul) - 1, NULL), 1); /* NUL inside a line */
 	/* not the banner: a name or a message that merely starts like it */
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs \n", 9), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs: Bad magic number\n", 26), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints("debugfs", 7), 1);
-	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9), 0); /* "debugfs 1": still its banner */
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs \n", 9, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs: Bad magic number\n", 26, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints("debugfs", 7, NULL), 1);
+	CHECK_EQ_U64(zc_debugfs_complaints(banner, 9, NULL), 0); /* "debugfs 1": still its banner */
+}
+
+static unsigned shown_lines, shown_bytes;
+
+static void count_shown(const char *line, size_t n)
+{
+	(void)line;
+	shown_lines++;
+	shown_bytes += (unsigned)n;
+}
+
+TEST(zonectl_debugfs_chown_refusals)
+{
+	static const char ok[] = "debugfs 1.47.0 (5-Feb-2023)\n"
+				 "rdump: Operation not permitted while changing ownership of .//d\n"
+				 "dump_file: Operation not permitted while changing ownership of "
+				 ".//a\n"
+				 "rdump: Operation not permitted while changing ownership of ./";
+	/* a zone's name that ends in the words cannot hide the complaint */
+	static const char named[] = "rdump: No space left on device while writing file "
+				    ".//x while changing ownership of y\n"
+				    "rdump: Operation not permitted while setting times of ./a\n"
+				    "Rdump: Operation not permitted while changing ownership of a\n"
+				    "rdump: Operation not permitted while changing ownership o\n";
+
+	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1, NULL), 0);
+	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1, NULL), 4);
+	shown_lines = shown_bytes = 0;
+	CHECK_EQ_U64(zc_debugfs_complaints(named, sizeof(named) - 1, count_shown), 4);
+	CHECK_EQ_U64(shown_lines, 4);
+	CHECK_EQ_U64(shown_bytes, sizeof(named) - 1 - 4); /* without the newlines */
+	shown_lines = 0;
+	CHECK_EQ_U64(zc_debugfs_complaints(ok, sizeof(ok) - 1, count_shown), 0);
+	CHECK_EQ_U64(shown_lines, 0);
+}
+
+TEST(zonectl_export_limits)
+{
+	CHECK_EQ_U64(zc_export_timeout(0), 120);
+	CHECK_EQ_U64(zc_export_timeout(400ull << 20), 120);
+	CHECK_EQ_U64(zc_export_timeout(1ull << 30), 256);
+	CHECK_EQ_U64(zc_export_timeout(64ull << 30), 16384);
+	CHECK_EQ_U64(zc_export_timeout(UINT64_MAX), 86400);
+	CHECK_EQ_U64(zc_export_room(0), 16ull << 20);
+	CHECK_EQ_U64(zc_export_room(8ull << 20), (16ull << 20) + (9ull << 20));
+	CHECK_EQ_U64(zc_export_room(UINT64_MAX), UINT64_MAX);
+	CHECK_EQ_U64(zc_export_room(UINT64_MAX - (17ull << 20)), UINT64_MAX);
 }
 
 TEST(zonectl_export_mode)

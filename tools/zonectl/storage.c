@@ -4,19 +4,23 @@
  * mke2fs (docs/zonectl.md).  Every error path says why and removes the
  * temporary files it made.
  */
-#define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE */
+#define _GNU_SOURCE /* SEEK_DATA, SEEK_HOLE, renameat2, mkostemp */
 #include "tools/zonectl/storage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +53,9 @@ static const char usage_workspace[] =
 	"Copies the files of exited zone NAME's workspace (zonectl run --workspace)\n"
 	"into DIR, which is created if absent and must be empty otherwise.  The\n"
 	"workspace stays until zonectl rm NAME.  Its ext4 is checked (e2fsck) and\n"
-	"read (debugfs) in userspace, as user agent: it is never mounted.\n";
+	"read (debugfs) in userspace, as user zv-export (uid 999) without any\n"
+	"capability: it is never mounted.  The files come back owned by root, with\n"
+	"the zone's modes (no set-user-ID or set-group-ID bits) and times.\n";
 
 static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
 {
@@ -431,28 +437,70 @@ void zc_stage_workspace(const char *dir, uint64_t size)
 
 /* ---- workspace export ------------------------------------------------------ */
 
+/* The control zone's user for e2fsck and debugfs (tools/mkinitramfs
+ * --control writes zv-export:x:999:999 into its /etc/passwd): nothing else
+ * runs as it, so every process of it is theirs and can be killed by uid.  A
+ * fixed id: zonectl is static, and glibc's getpwnam needs NSS modules a
+ * static binary cannot load. */
+#define EXPORT_ID 999
+
+#define LOG_MAX	     (64u << 10) /* more than this from a tool is a failure anyway */
+#define EXPORT_NPROC 16		 /* processes of EXPORT_ID: the tools fork none */
+#define MAX_DEPTH    2200	 /* rdump's paths stop at PATH_MAX: about 2048 levels */
+
 struct export
 {
 	const char *zone, *dir;
-	char file[4096];
-	int fd;
-	int log;      /* the tools' output, shown when they fail */
-	int made_dir; /* DIR did not exist: remove it again if nothing was copied */
+	char file[4096];  /* the image's name, for messages: unlinked at once */
+	char priv[32];	  /* root's 0700 directory in DIR, holding the staging "s" */
+	int fd;		  /* the image */
+	int log;	  /* the tools' output, shown when they fail */
+	int dirfd;	  /* DIR */
+	int privfd;	  /* priv */
+	int stagefd;	  /* priv/s, EXPORT_ID's: where debugfs writes */
+	int made_dir;	  /* DIR did not exist: remove it again if nothing was copied */
+	int spawned;	  /* EXPORT_ID may have processes: kill them before cleanup */
+	uint64_t written; /* pool bytes the workspace holds (ps) */
+	uint64_t cap;	  /* its size */
 };
+
+static struct export *live_export; /* cleaned up at exit: channel_call exits */
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Removes NAME in DIRFD and everything under it, never following a
+ * symlink.  0, or -1. */
+static int remove_tree(int dirfd, const char *name, unsigned depth);
 
 static void export_cleanup(struct export *x)
 {
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
-	if (x->log >= 0)
-		close(x->log);
-	x->log = -1;
-	if (x->file[0])
-		unlink(x->file);
+	if (x->spawned && zc_kill_uid(EXPORT_ID, EXPORT_ID) == 0)
+		x->spawned = 0;
+	close_fd(&x->fd);
+	close_fd(&x->log);
+	close_fd(&x->stagefd);
+	close_fd(&x->privfd);
+	/* with EXPORT_ID's processes alive, root must not walk what they write */
+	if (x->priv[0] && !x->spawned && remove_tree(x->dirfd, x->priv, 0) != 0)
+		fprintf(stderr, "zonectl: workspace export: could not remove %s/%s\n", x->dir,
+			x->priv);
+	x->priv[0] = '\0';
+	close_fd(&x->dirfd);
 	if (x->made_dir)
 		rmdir(x->dir); /* only if still empty */
-	track_temps(NULL, NULL);
+	x->made_dir = 0;
+	live_export = NULL;
+}
+
+static void export_atexit(void)
+{
+	if (live_export)
+		export_cleanup(live_export);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -492,23 +540,121 @@ static const struct zctl_ws_read *read_ws(struct export *x, uint64_t off)
 	return o;
 }
 
-/* DIR: created, or an empty directory. */
+/* The pool bytes zone x->zone's workspace holds, from ps; 0 when ps does not
+ * list it (WORKSPACE_READ then says why). */
+static uint64_t written_bytes(struct export *x)
+{
+	static struct zctl_ps ps;
+	const struct zctl_ps *reply;
+	size_t len;
+
+	reply = channel_call_or_die(ZCTL_OP_PS, NULL, 0, NULL, 0, 8, &len);
+	memcpy(&ps, reply, len < sizeof(ps) ? len : sizeof(ps));
+	if (ps.count > ZCTL_MAX_ZONES || len < 8 + ps.count * sizeof(ps.zones[0]))
+		export_fail(x, "a malformed ps reply");
+	for (uint32_t i = 0; i < ps.count; i++)
+		if (!strncmp(ps.zones[i].name, x->zone, ZCTL_NAME_LEN))
+			return ps.zones[i].workspace_bytes;
+	return 0;
+}
+
+/* Whether directory fd (consumed) has nothing but . and .. in it. */
+static int empty_dir(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* DIR: created, or an empty directory; opened into x->dirfd. */
 static void prepare_dir(struct export *x)
 {
+	if (mkdir(x->dir, 0755) == 0)
+		x->made_dir = 1;
+	else if (errno != EEXIST)
+		export_fail(x, "%s: cannot make it a directory (%s)", x->dir, strerror(errno));
+	x->dirfd = open(x->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->dirfd < 0)
+		export_fail(x, "%s: cannot make it a directory (%s)", x->dir, strerror(errno));
+	if (!empty_dir(openat(x->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)))
+		export_fail(x, "%s is not empty", x->dir);
+}
+
+/* DIR/.zonectl-export-RANDOM, root's and 0700, so that no other uid can
+ * reach what is inside; in it s, EXPORT_ID's and 0700, where debugfs writes.
+ * Inside DIR, so that the files are renamed into DIR, not copied. */
+static void make_staging(struct export *x)
+{
+	unsigned char r[6];
+
+	for (int tries = 0;; tries++) {
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			export_fail(x, "getrandom: %s", strerror(errno));
+		snprintf(x->priv, sizeof(x->priv), ".zonectl-export-%02x%02x%02x%02x%02x%02x", r[0],
+			 r[1], r[2], r[3], r[4], r[5]);
+		if (mkdirat(x->dirfd, x->priv, 0700) == 0)
+			break;
+		if (errno != EEXIST || tries > 8) {
+			x->priv[0] = '\0';
+			export_fail(x, "%s: %s", x->dir, strerror(errno));
+		}
+	}
+	x->privfd = openat(x->dirfd, x->priv, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x->privfd < 0 || fchmod(x->privfd, 0700) != 0 || mkdirat(x->privfd, "s", 0700) != 0)
+		export_fail(x, "%s/%s: %s", x->dir, x->priv, strerror(errno));
+	x->stagefd = openat(x->privfd, "s", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x->stagefd < 0 || fchown(x->stagefd, EXPORT_ID, EXPORT_ID) != 0 ||
+	    fchmod(x->stagefd, 0700) != 0)
+		export_fail(x, "%s/%s/s: %s", x->dir, x->priv, strerror(errno));
+}
+
+/* Free bytes of the filesystem of fd (or path when fd < 0), and its device. */
+static uint64_t free_bytes(struct export *x, int fd, const char *path, dev_t *dev)
+{
+	struct statvfs v;
 	struct stat st;
 
-	if (mkdir(x->dir, 0755) == 0) {
-		x->made_dir = 1;
-		return;
+	if (fd >= 0 ? fstatvfs(fd, &v) != 0 || fstat(fd, &st) != 0
+		    : statvfs(path, &v) != 0 || stat(path, &st) != 0)
+		export_fail(x, "%s: %s", fd >= 0 ? x->dir : path, strerror(errno));
+	*dev = st.st_dev;
+	if (v.f_blocks == 0) /* ramfs (an initramfs root may be one): no limit it knows */
+		return UINT64_MAX;
+	return (uint64_t)v.f_bavail * v.f_frsize;
+}
+
+/* Room for the image in the temporary directory and for its files in DIR
+ * before anything is copied: the zone chose how much it wrote. */
+static void check_room(struct export *x, const char *tmpdir)
+{
+	uint64_t need = zc_export_room(x->written), at_tmp, at_dir;
+	dev_t tmp_dev, dir_dev;
+	char a[32], b[32];
+
+	at_tmp = free_bytes(x, -1, tmpdir, &tmp_dev);
+	at_dir = free_bytes(x, x->dirfd, NULL, &dir_dev);
+	zc_format_bytes(need, a, sizeof(a));
+	if (tmp_dev == dir_dev && (need > UINT64_MAX / 2 || 2 * need > at_tmp)) {
+		zc_format_bytes(at_tmp, b, sizeof(b));
+		export_fail(x,
+			    "its workspace holds %llu bytes: %s and %s need twice %s free, "
+			    "they have %s",
+			    (unsigned long long)x->written, tmpdir, x->dir, a, b);
 	}
-	if (errno != EEXIST || stat(x->dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		export_fail(x, "%s: cannot make it a directory (%s)", x->dir, strerror(errno));
-	if (rmdir(x->dir) == 0) { /* an empty directory: put it back as it was */
-		if (mkdir(x->dir, st.st_mode & 07777) != 0)
-			export_fail(x, "%s: %s", x->dir, strerror(errno));
-		return;
+	if (need > at_tmp || need > at_dir) {
+		zc_format_bytes(need > at_tmp ? at_tmp : at_dir, b, sizeof(b));
+		export_fail(x, "its workspace holds %llu bytes: %s needs %s free, it has %s",
+			    (unsigned long long)x->written, need > at_tmp ? tmpdir : x->dir, a, b);
 	}
-	export_fail(x, "%s is not empty", x->dir);
 }
 
 /* The written blocks of the reply at o into the sparse file. */
@@ -524,26 +670,38 @@ static void write_runs(struct export *x, const struct zctl_ws_read *o)
 			export_fail(x, "writing %s: %s", x->file, strerror(errno));
 }
 
-/* The control zone's unprivileged user (tools/mkinitramfs --control writes
- * agent:x:1000:1000 into its /etc/passwd).  A fixed id: zonectl is static,
- * and glibc's getpwnam needs NSS modules a static binary cannot load. */
-#define AGENT_ID 1000
-
-/* What rdump needs to give the files the zone's owners, modes and times:
- * fchown, and utime of a file that is no longer its own. */
-#define RDUMP_CAPS ((1ull << CAP_CHOWN) | (1ull << CAP_FOWNER))
-
-#define LOG_MAX (64u << 10) /* more than this from a tool is a failure anyway */
-
-/* Runs ARGV (in CWD, or ours) on our copy, its output into x->log: as agent,
- * with CAPS only, when we are root.  Its exit status, or -1. */
-static int run_on_copy(struct export *x, char *const argv[], const char *cwd, uint64_t caps)
+/* Runs ARGV on our copy (in CWD, or ours), its output into x->log: as
+ * EXPORT_ID with no capabilities at all, in a session of its own, within a
+ * time limit, writing no file longer than the workspace; then every process
+ * of EXPORT_ID is killed, whatever it forked.  Its exit status, -1 or
+ * ZC_TOOL_TIMED_OUT. */
+static int run_on_copy(struct export *x, char *const argv[], const char *cwd)
 {
-	struct zc_tool t = {argv, cwd, x->log, x->log, geteuid() == 0, AGENT_ID, AGENT_ID, caps};
+	struct zc_tool t = {
+		.argv = argv,
+		.cwd = cwd,
+		.out_fd = x->log,
+		.err_fd = x->log,
+		.drop = 1,
+		.uid = EXPORT_ID,
+		.gid = EXPORT_ID,
+		.caps = 0,
+		.own_session = 1,
+		.timeout_s = zc_export_timeout(x->written),
+		.fsize_max = x->cap,
+		.nproc_max = EXPORT_NPROC,
+	};
+	int status;
 
 	if (ftruncate(x->log, 0) != 0 || lseek(x->log, 0, SEEK_SET) != 0)
 		export_fail(x, "its log file: %s", strerror(errno));
-	return zc_tool_run(&t);
+	x->spawned = 1;
+	status = zc_tool_run(&t);
+	if (zc_kill_uid(EXPORT_ID, EXPORT_ID) != 0)
+		export_fail(x, "cannot kill the processes of uid %d: %s", EXPORT_ID,
+			    strerror(errno));
+	x->spawned = 0;
+	return status;
 }
 
 /* The log's first LOG_MAX bytes into buf (LOG_MAX + 1 bytes); its length, or
@@ -570,70 +728,213 @@ static void show_log(struct export *x)
 static void check_copy(struct export *x, const char *img)
 {
 	char *e2fsck[] = {"e2fsck", "-f", "-y", "-D", (char *)img, NULL};
-	int status = run_on_copy(x, e2fsck, NULL, 0);
+	int status = run_on_copy(x, e2fsck, NULL);
 
 	if (zc_fsck_ok(status))
 		return;
 	show_log(x);
+	if (status == ZC_TOOL_TIMED_OUT)
+		export_fail(x, "e2fsck ran longer than %u s: nothing was copied",
+			    zc_export_timeout(x->written));
 	export_fail(x, "e2fsck could not repair its ext4 (exit status %d): nothing was copied",
 		    status);
 }
 
-/* debugfs -R 'rdump / .' in DIR: the files, directories and symlinks, with
- * their modes, owners and times; no devices, fifos or sockets. */
+static unsigned shown; /* complaints show_complaint was given */
+
+/* A complaint of debugfs's on stderr: the first SHOW_MAX, each cut to 300
+ * bytes, with the zone's bytes that are not printable ASCII as '?' (its
+ * file names: no terminal escapes). */
+#define SHOW_MAX 40
+static void show_complaint(const char *line, size_t n)
+{
+	if (shown++ >= SHOW_MAX)
+		return;
+	for (size_t i = 0; i < n && i < 300; i++)
+		fputc(line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?', stderr);
+	fputc('\n', stderr);
+}
+
+/* debugfs -R 'rdump / .' in the staging directory: the files, directories
+ * and symlinks, with their modes and times; no devices, fifos or sockets.
+ * Its output is read whole: it has a line for each file it could not chown. */
 static void dump_copy(struct export *x, const char *img)
 {
-	static char buf[LOG_MAX + 1];
 	char *debugfs[] = {"debugfs", "-R", "rdump / .", (char *)img, NULL};
+	char cwd[64];
+	const char *text = "";
+	struct stat st;
 	int status;
-	size_t n;
+	unsigned complaints;
 
-	/* agent writes into DIR (rdump gives it the zone's root's owner and mode) */
-	if (geteuid() == 0 && (chown(x->dir, AGENT_ID, AGENT_ID) != 0 || chmod(x->dir, 0700) != 0))
-		export_fail(x, "%s: %s", x->dir, strerror(errno));
-	status = run_on_copy(x, debugfs, x->dir, RDUMP_CAPS);
-	n = read_log(x, buf);
-	if (status == 0 && n <= LOG_MAX && zc_debugfs_complaints(buf, n) == 0)
-		return;
-	show_log(x);
-	export_fail(x, "debugfs could not copy all of it into %s (status %d)", x->dir, status);
-}
-
-static unsigned tidy_removed, tidy_failed;
-
-/* No set-user-ID or set-group-ID file from a zone; symlinks (rdump makes them
- * as agent) become ours; anything else but files and directories goes. */
-static int tidy_entry(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)f;
-	if (type == FTW_DNR || type == FTW_NS) {
-		tidy_failed++;
-	} else if (S_ISLNK(st->st_mode)) {
-		if (fchownat(AT_FDCWD, path, getuid(), getgid(), AT_SYMLINK_NOFOLLOW) != 0)
-			tidy_failed++;
-	} else if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-		if ((st->st_mode & 07777) != zc_export_mode(st->st_mode) &&
-		    chmod(path, zc_export_mode(st->st_mode)) != 0)
-			tidy_failed++;
-	} else if (unlink(path) == 0) {
-		tidy_removed++;
-	} else {
-		tidy_failed++;
+	snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", x->stagefd); /* chdir as root */
+	status = run_on_copy(x, debugfs, cwd);
+	if (fstat(x->log, &st) != 0)
+		export_fail(x, "its log file: %s", strerror(errno));
+	if (st.st_size > 0) {
+		text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, x->log, 0);
+		if (text == MAP_FAILED)
+			export_fail(x, "its log file: %s", strerror(errno));
 	}
-	return 0;
+	complaints = zc_debugfs_complaints(text, (size_t)st.st_size, NULL);
+	if (status == 0 && complaints == 0) {
+		if (st.st_size > 0)
+			munmap((void *)text, (size_t)st.st_size);
+		return;
+	}
+	shown = 0;
+	zc_debugfs_complaints(text, (size_t)st.st_size, show_complaint);
+	if (shown > SHOW_MAX)
+		fprintf(stderr, "... and %u more\n", shown - SHOW_MAX);
+	if (status == ZC_TOOL_TIMED_OUT)
+		export_fail(x, "debugfs ran longer than %u s: nothing was copied",
+			    zc_export_timeout(x->written));
+	export_fail(x, "debugfs could not copy all of it (status %d): nothing was copied", status);
 }
 
-static void tidy_copy(struct export *x)
+/* The names in directory fd but . and .., a NULL-ended array (one
+ * allocation, freed by the caller), or NULL. */
+static char **dir_names(int fd)
 {
-	tidy_removed = tidy_failed = 0;
-	if (nftw(x->dir, tidy_entry, 64, FTW_PHYS | FTW_MOUNT) != 0)
-		export_fail(x, "cannot walk %s: %s", x->dir, strerror(errno));
-	if (tidy_failed)
-		export_fail(x, "cannot fix the modes or owners of %u files in %s", tidy_failed,
-			    x->dir);
-	if (tidy_removed)
-		fprintf(stderr, "zonectl: workspace export: removed %u special files\n",
-			tidy_removed);
+	DIR *d = fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	struct dirent *e;
+	size_t count = 0, bytes = 0, at;
+	char **names = NULL, *text;
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			count++;
+			bytes += strlen(e->d_name) + 1;
+		}
+	rewinddir(d);
+	names = malloc((count + 1) * sizeof(*names) + bytes);
+	text = names ? (char *)(names + count + 1) : NULL;
+	for (at = 0; names && at < count && (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			size_t n = strlen(e->d_name) + 1;
+
+			if ((size_t)(text - (char *)(names + count + 1)) + n > bytes)
+				break; /* the directory changed: nothing of ours does that */
+			names[at++] = memcpy(text, e->d_name, n);
+			text += n;
+		}
+	if (names)
+		names[at] = NULL;
+	closedir(d);
+	return names;
+}
+
+static int remove_tree(int dirfd, const char *name, unsigned depth)
+{
+	struct stat st;
+	char **names;
+	int fd, bad = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	names = fd >= 0 && depth < MAX_DEPTH ? dir_names(fd) : NULL;
+	for (size_t i = 0; names && names[i]; i++)
+		bad |= remove_tree(fd, names[i], depth + 1);
+	free(names);
+	if (fd >= 0)
+		close(fd);
+	return bad || unlinkat(dirfd, name, AT_REMOVEDIR) != 0 ? -1 : 0;
+}
+
+struct tidy {
+	unsigned removed, failed;
+	int too_deep;
+};
+
+static void tidy_dir(struct tidy *t, int fd, unsigned depth);
+
+/* Entry NAME of directory fd made ours (root's, as docker cp does), its mode
+ * without set-user-ID and set-group-ID bits; anything but files,
+ * directories and symlinks removed.  By descriptor or with
+ * AT_SYMLINK_NOFOLLOW: no path is followed. */
+static void tidy_entry(struct tidy *t, int fd, const char *name, unsigned depth)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, cfd;
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		t->failed++;
+	} else if (S_ISLNK(st.st_mode)) {
+		if (fchownat(fd, name, getuid(), getgid(), AT_SYMLINK_NOFOLLOW) != 0)
+			t->failed++;
+	} else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		cfd = openat(fd, name, flags | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		if (cfd < 0 || fstat(cfd, &st) != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+			t->failed++;
+		} else {
+			if (S_ISDIR(st.st_mode))
+				tidy_dir(t, cfd, depth + 1);
+			/* chown first: it clears set-user-ID itself */
+			if (fchown(cfd, getuid(), getgid()) != 0 ||
+			    fchmod(cfd, zc_export_mode(st.st_mode)) != 0)
+				t->failed++;
+		}
+		if (cfd >= 0)
+			close(cfd);
+	} else if (unlinkat(fd, name, 0) == 0) {
+		t->removed++;
+	} else {
+		t->failed++;
+	}
+}
+
+static void tidy_dir(struct tidy *t, int fd, unsigned depth)
+{
+	char **names;
+
+	if (depth >= MAX_DEPTH) {
+		t->too_deep = 1;
+		return;
+	}
+	names = dir_names(fd);
+	if (!names) {
+		t->failed++;
+		return;
+	}
+	for (size_t i = 0; names[i]; i++)
+		tidy_entry(t, fd, names[i], depth);
+	free(names);
+}
+
+/* The staging directory's entries made ours, then renamed into DIR.  Only
+ * once EXPORT_ID has no process left: nothing else can reach them. */
+static void tidy_and_move(struct export *x)
+{
+	struct rlimit r = {MAX_DEPTH + 256, MAX_DEPTH + 256};
+	struct tidy t = {0, 0, 0};
+	char **names;
+
+	setrlimit(RLIMIT_NOFILE, &r); /* a descriptor a level; a failure says EMFILE */
+	tidy_dir(&t, x->stagefd, 0);
+	if (t.too_deep)
+		export_fail(x, "its directories nest deeper than %u levels", MAX_DEPTH);
+	if (t.failed)
+		export_fail(x, "cannot fix the modes or owners of %u files", t.failed);
+	if (t.removed)
+		fprintf(stderr, "zonectl: workspace export: removed %u special files\n", t.removed);
+	names = dir_names(x->stagefd);
+	if (!names)
+		export_fail(x, "cannot read %s/%s/s: %s", x->dir, x->priv, strerror(errno));
+	for (size_t i = 0; names[i]; i++)
+		if (renameat2(x->stagefd, names[i], x->dirfd, names[i], RENAME_NOREPLACE) != 0) {
+			free(names);
+			/* what was moved stays; the rest goes with priv */
+			x->made_dir = 0;
+			export_fail(x, "cannot move its files into %s: %s", x->dir,
+				    strerror(errno));
+		}
+	free(names);
 }
 
 /* Our copy (x->fd) into DIR, in userspace: no zone-made filesystem is ever
@@ -643,25 +944,28 @@ static void unpack(struct export *x)
 	char img[64], log[4096];
 
 	temp_path(log, sizeof(log), "zonectl-log-XXXXXX");
-	x->log = mkstemp(log);
+	x->log = mkostemp(log, O_CLOEXEC);
 	if (x->log < 0)
 		export_fail(x, "cannot make a temporary file: %s", strerror(errno));
 	unlink(log);
-	if (geteuid() == 0 && fchown(x->fd, AGENT_ID, AGENT_ID) != 0)
+	if (fchown(x->fd, EXPORT_ID, EXPORT_ID) != 0)
 		export_fail(x, "%s: %s", x->file, strerror(errno));
-	/* by its descriptor: agent may not reach $TMPDIR */
+	/* what an export that was itself killed may have left running */
+	if (zc_kill_uid(EXPORT_ID, EXPORT_ID) != 0)
+		export_fail(x, "cannot kill the processes of uid %d: %s", EXPORT_ID,
+			    strerror(errno));
+	/* by its descriptor: the file has no name left */
 	snprintf(img, sizeof(img), "/proc/self/fd/%d", x->fd);
 	check_copy(x, img);
 	dump_copy(x, img);
-	tidy_copy(x);
+	tidy_and_move(x);
 }
 
 static int workspace_export(int argc, char **argv)
 {
-	struct export x = {.fd = -1, .log = -1};
+	struct export x = {.fd = -1, .log = -1, .dirfd = -1, .privfd = -1, .stagefd = -1};
 	const struct zctl_ws_read *o;
-	uint64_t cap;
-	const char *why;
+	const char *why, *tmpdir = getenv("TMPDIR");
 
 	if (argc != 3)
 		fail(ZC_EXIT_USAGE, "usage: zonectl workspace export NAME DIR");
@@ -670,23 +974,30 @@ static int workspace_export(int argc, char **argv)
 	why = zc_name_error(x.zone);
 	if (why)
 		fail(ZC_EXIT_USAGE, "workspace export '%s': %s", x.zone, why);
+	if (geteuid() != 0)
+		fail(1, "workspace export: needs root (it runs e2fsck and debugfs as uid %d)",
+		     EXPORT_ID);
+	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
 	channel_open();
+	live_export = &x;
+	atexit(export_atexit);
+	x.written = written_bytes(&x);
 	o = read_ws(&x, 0); /* refused while the zone runs: before anything is made */
-	cap = o->capacity;
+	x.cap = o->capacity;
 	prepare_dir(&x);
+	make_staging(&x);
+	check_room(&x, tmpdir);
 	temp_path(x.file, sizeof(x.file), "zonectl-ws-XXXXXX");
-	x.fd = mkstemp(x.file);
-	if (x.fd < 0) {
-		x.file[0] = '\0';
+	x.fd = mkstemp(x.file); /* inherited: the tools open /proc/self/fd/N */
+	if (x.fd < 0)
 		export_fail(&x, "cannot make a temporary file: %s", strerror(errno));
-	}
-	track_temps(x.file, NULL);
-	if (ftruncate(x.fd, (off_t)cap) != 0)
+	unlink(x.file); /* the tools open it by descriptor; gone at exit whatever happens */
+	if (ftruncate(x.fd, (off_t)x.cap) != 0)
 		export_fail(&x, "%s: %s", x.file, strerror(errno));
 	for (uint64_t off = 0;;) {
 		write_runs(&x, o);
 		off += o->len;
-		if (o->len == 0 || off >= cap)
+		if (o->len == 0 || off >= x.cap)
 			break;
 		o = read_ws(&x, off);
 	}

@@ -102,7 +102,24 @@ static int debugfs_banner(const char *line, size_t n)
 	       line[sizeof(head) - 1] >= '0' && line[sizeof(head) - 1] <= '9';
 }
 
-unsigned zc_debugfs_complaints(const char *text, size_t len)
+/* Whether [line, line + n) starts like rdump's "cannot chown" complaint: the
+ * name it quotes comes after, so a zone's file name cannot make another
+ * complaint look like one. */
+static int chown_refused(const char *line, size_t n)
+{
+	static const char *const heads[] = {
+		"rdump: Operation not permitted while changing ownership of ",
+		"dump_file: Operation not permitted while changing ownership of ",
+	};
+
+	for (unsigned i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		if (n >= strlen(heads[i]) && !memcmp(line, heads[i], strlen(heads[i])))
+			return 1;
+	return 0;
+}
+
+unsigned zc_debugfs_complaints(const char *text, size_t len,
+			       void (*show)(const char *line, size_t n))
 {
 	unsigned complaints = 0;
 
@@ -110,8 +127,11 @@ unsigned zc_debugfs_complaints(const char *text, size_t len)
 		const char *nl = memchr(text, '\n', len);
 		size_t n = nl ? (size_t)(nl - text) : len;
 
-		if (n && !debugfs_banner(text, n))
+		if (n && !debugfs_banner(text, n) && !chown_refused(text, n)) {
 			complaints++;
+			if (show)
+				show(text, n);
+		}
 		n += nl ? 1 : 0;
 		text += n;
 		len -= n;
@@ -124,4 +144,18 @@ unsigned zc_export_mode(unsigned mode)
 	unsigned keep = S_ISDIR(mode) ? 07777u & ~(unsigned)S_ISUID : 01777u;
 
 	return mode & keep;
+}
+
+unsigned zc_export_timeout(uint64_t written)
+{
+	uint64_t s = written >> 22;
+
+	return s < 120 ? 120 : s > 86400 ? 86400 : (unsigned)s;
+}
+
+uint64_t zc_export_room(uint64_t written)
+{
+	uint64_t slack = (16ull << 20) + written / 8;
+
+	return written > UINT64_MAX - slack ? UINT64_MAX : written + slack;
 }

@@ -35,12 +35,27 @@ int zc_fsck_ok(int status);
 
 /* Of debugfs's stderr TEXT (LEN bytes, any bytes: it quotes the zone's file
  * names), the number of lines that are complaints: every nonempty line but
- * its version banner ("debugfs 1.47.0 (5-Feb-2023)"). */
-unsigned zc_debugfs_complaints(const char *text, size_t len);
+ * its version banner ("debugfs 1.47.0 (5-Feb-2023)") and rdump's failures to
+ * give a file the zone's owner ("rdump: Operation not permitted while
+ * changing ownership of NAME", or dump_file's), which it cannot do without
+ * CAP_CHOWN and need not: zonectl makes the export's files its own.  SHOW,
+ * unless NULL, is given each complaint line (without its newline). */
+unsigned zc_debugfs_complaints(const char *text, size_t len,
+			       void (*show)(const char *line, size_t n));
 
 /* The mode an exported file of MODE (st_mode) is given: its permission bits,
  * without set-user-ID and set-group-ID unless it is a directory (where
  * set-group-ID only says new files inherit its group). */
 unsigned zc_export_mode(unsigned mode);
+
+/* How long e2fsck or debugfs may run on a workspace with WRITTEN bytes
+ * written: a second per 4 MiB, at least 120 s, at most a day. */
+unsigned zc_export_timeout(uint64_t written);
+
+/* Free bytes a filesystem needs for one copy of a workspace with WRITTEN
+ * bytes written (the image, or the files unpacked from it): those, an
+ * eighth more for what e2fsck adds (directories it rebuilds, its repairs)
+ * and 16 MiB; UINT64_MAX when that overflows. */
+uint64_t zc_export_room(uint64_t written);
 
 #endif

@@ -5,7 +5,8 @@
  * the exec of an unprivileged program: capabilities(7), "Transformation of
  * capabilities during execve()"), and no_new_privs so that nothing it runs
  * can gain more through a setuid file; and it gives up the I/O ports
- * (the control channel) that zonectl holds.
+ * (the control channel) that zonectl holds.  A tool given a time limit runs
+ * in a process group of its own, so that the whole group can be killed.
  */
 #define _GNU_SOURCE /* setresuid, setresgid, setgroups */
 #include "tools/zonectl/subprocess.h"
@@ -13,12 +14,15 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/io.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* 0, or -1 with errno: uid/gid set, only t->caps left (permitted, effective,
@@ -52,11 +56,27 @@ static int drop_privileges(const struct zc_tool *t)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-static void __attribute__((noreturn)) child(const struct zc_tool *t)
+/* 0, or -1 with errno: RESOURCE limited to MAX (0: left as it is). */
+static int limit(int resource, uint64_t max)
 {
-	const char *step = "chdir";
+	struct rlimit r = {(rlim_t)max, (rlim_t)max};
 
+	return max ? setrlimit(resource, &r) : 0;
+}
+
+static void __attribute__((noreturn)) child(const struct zc_tool *t, pid_t parent)
+{
+	static const struct rlimit no_core = {0, 0};
+	const char *step = "setsid";
+
+	if (t->own_session && setsid() < 0)
+		goto fail;
+	step = "chdir";
 	if (t->cwd && chdir(t->cwd) != 0)
+		goto fail;
+	step = "setrlimit";
+	if (limit(RLIMIT_FSIZE, t->fsize_max) != 0 || limit(RLIMIT_NPROC, t->nproc_max) != 0 ||
+	    (t->drop && setrlimit(RLIMIT_CORE, &no_core) != 0)) /* no core file in its cwd */
 		goto fail;
 	step = "dup2";
 	if ((t->out_fd >= 0 && dup2(t->out_fd, 1) < 0) ||
@@ -65,6 +85,13 @@ static void __attribute__((noreturn)) child(const struct zc_tool *t)
 	step = "dropping privileges";
 	if (t->drop && drop_privileges(t) != 0)
 		goto fail;
+	/* A time limit holds if zonectl dies too: killed with it (after the
+	 * uid change, which clears this; it survives exec, PR_SET_PDEATHSIG in
+	 * prctl(2)), and no more CPU time than the limit. */
+	step = "setting its time limit";
+	if (t->timeout_s && (limit(RLIMIT_CPU, t->timeout_s) != 0 ||
+			     prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
+		goto fail;
 	execvp(t->argv[0], t->argv);
 	step = "exec";
 fail:
@@ -72,10 +99,42 @@ fail:
 	_exit(127);
 }
 
+/* waitpid for PID, EINTR retried; with TIMEOUT_S, polled until then and
+ * its process group and itself killed after.  0, 1 when it timed out (then
+ * reaped), or -1. */
+static int wait_for(pid_t pid, unsigned timeout_s, int *status)
+{
+	struct timespec now, end, nap = {0, 20 * 1000 * 1000};
+	pid_t got;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_s;
+	for (;;) {
+		got = waitpid(pid, status, timeout_s ? WNOHANG : 0);
+		if (got == pid)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (!timeout_s)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&nap, NULL);
+	}
+	kill(-pid, SIGKILL); /* its group (own_session), then itself if it had none yet */
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 1;
+}
+
 int zc_tool_run(const struct zc_tool *t)
 {
-	int status;
-	pid_t pid;
+	int status, waited;
+	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -83,14 +142,50 @@ int zc_tool_run(const struct zc_tool *t)
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		child(t);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+		child(t, parent);
+	waited = wait_for(pid, t->timeout_s, &status);
+	if (waited < 0)
+		return -1;
+	if (waited > 0) {
+		fprintf(stderr, "zonectl: %s ran longer than %u s and was killed\n", t->argv[0],
+			t->timeout_s);
+		return ZC_TOOL_TIMED_OUT;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 127)
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
 		fprintf(stderr, "zonectl: %s was killed by signal %d\n", t->argv[0],
 			WTERMSIG(status));
 	return -1;
+}
+
+int zc_kill_uid(uid_t uid, gid_t gid)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Without capabilities after setresuid (keepcaps is off), so kill
+		 * reaches only what uid owns; -1 spares the sender itself.  A
+		 * process of uid forking meanwhile is caught too: fork fails once
+		 * SIGKILL is pending (copy_process). */
+		if (ioperm(0, 65536, 0) != 0 && errno != ENOSYS)
+			_exit(1);
+		if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+		    setresuid(uid, uid, uid) != 0)
+			_exit(1);
+		if (kill(-1, SIGKILL) != 0 && errno != ESRCH)
+			_exit(1);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
 }

@@ -13,13 +13,28 @@ struct zc_tool {
 	int drop;	   /* nonzero: run as uid:gid with no supplementary groups */
 	uid_t uid;
 	gid_t gid;
-	uint64_t caps; /* with drop: the capabilities kept (bit n: capability n,
-			* <linux/capability.h>), ambient so they survive exec */
+	uint64_t caps;	    /* with drop: the capabilities kept (bit n: capability n,
+			     * <linux/capability.h>), ambient so they survive exec */
+	int own_session;    /* nonzero: in a session and process group of its own */
+	unsigned timeout_s; /* nonzero: its process group is killed after this long,
+			     * it is killed when we die, and RLIMIT_CPU is this */
+	uint64_t fsize_max; /* nonzero: RLIMIT_FSIZE, the largest file it may write */
+	unsigned nproc_max; /* nonzero: RLIMIT_NPROC, processes of its uid */
 };
 
-/* Runs T and waits.  Its exit status (0-255), or -1 when it could not be
- * started, was killed by a signal or could not drop its privileges (said on
- * stderr).  Dropping needs root. */
+#define ZC_TOOL_TIMED_OUT (-2)
+
+/* Runs T and waits.  Its exit status (0-255), ZC_TOOL_TIMED_OUT when it ran
+ * past t->timeout_s (then its process group was killed), or -1 when it could
+ * not be started, was killed by a signal or could not drop its privileges
+ * (said on stderr).  Dropping needs root. */
 int zc_tool_run(const struct zc_tool *t);
+
+/* Kills every process of UID (SIGKILL), whatever its process group or
+ * session: a child that becomes UID:GID (needs root) and signals -1, which
+ * reaches exactly the processes whose real or saved uid is UID (kill(2)).
+ * 0, or -1 with errno.  Nothing of UID runs once it returns, as long as
+ * nothing else starts processes as UID. */
+int zc_kill_uid(uid_t uid, gid_t gid);
 
 #endif
