@@ -29,6 +29,8 @@ static const char *const op_names[ZCTL_OP_COUNT] = {
 	[ZCTL_OP_IMAGE_RM] = "image rm",
 	[ZCTL_OP_WORKSPACE_WRITE] = "workspace write",
 	[ZCTL_OP_WORKSPACE_READ] = "workspace read",
+	[ZCTL_OP_AUDIT_READ] = "audit read",
+	[ZCTL_OP_AUDIT_HEAD] = "audit head",
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2))) channel_fail(const char *fmt, ...)
@@ -115,6 +117,36 @@ static void check_response(uint16_t op, const struct zctl_resp_hdr *r)
 		channel_fail("protocol error: %s: response length %u", name, r->length);
 }
 
+/* Who asks, for the audit log: our uid and pid, and the process that ran us
+ * (its name from /proc, printable ASCII only, as the hypervisor checks). */
+static void fill_who(struct zctl_who *w)
+{
+	static struct zctl_who who;
+	static int known;
+	char path[64];
+	FILE *f;
+
+	if (!known) {
+		who.uid = (uint32_t)getuid();
+		who.pid = (uint32_t)getpid();
+		who.ppid = (uint32_t)getppid();
+		snprintf(path, sizeof(path), "/proc/%u/comm", who.ppid);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(who.comm, sizeof(who.comm), f))
+				who.comm[0] = '\0';
+			fclose(f);
+		}
+		for (char *c = who.comm; *c; c++)
+			if (*c == '\n')
+				*c = '\0';
+			else if (*c < 0x20 || *c > 0x7e)
+				*c = '?';
+		known = 1;
+	}
+	*w = who;
+}
+
 int channel_call(uint16_t op, const void *body, size_t len, const void *data, size_t dlen,
 		 size_t min_reply, const void **reply, size_t *reply_len,
 		 char message[ZCTL_MESSAGE_LEN])
@@ -127,6 +159,7 @@ int channel_call(uint16_t op, const void *body, size_t len, const void *data, si
 	};
 	struct zctl_resp_hdr hdr;
 
+	fill_who(&req.who);
 	if (sizeof(req) + len + dlen > window_size)
 		channel_fail("internal error: a %zu-byte request does not fit the %u-byte window",
 			     sizeof(req) + len + dlen, window_size);
