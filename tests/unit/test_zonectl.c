@@ -636,3 +636,31 @@ TEST(audit_parse_refuses_what_is_not_a_record)
 	CHECK_EQ_U64(seq, 7);
 	CHECK_EQ_U64(tree[31], 0xff);
 }
+
+TEST(audit_table_rows)
+{
+	static const char line[] =
+		"{\"seq\":42,\"time\":\"2026-12-07T04:10:00.000001Z\",\"zone\":\"web\",\"zone_id\":"
+		"3,"
+		"\"type\":\"net.deny\",\"tree\":"
+		"\"00000000000000000000000000000000000000000000000000"
+		"00000000000000\",\"reason\":\"no-rule\",\"dst\":\"1.2.3.4:443\",\"n\":7,"
+		"\"name\":\"a \\\"b\\\",c:d\"}";
+	static const char hv[] =
+		"{\"seq\":0,\"time\":\"t\",\"zone\":\"\",\"zone_id\":0,\"type\":\"hypervisor."
+		"boot\","
+		"\"tree\":\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+	char row[256], small[16];
+
+	CHECK(av_table_row(line, strlen(line), row, sizeof(row)) == 0);
+	CHECK_STR(row, "42     2026-12-07T04:10:00.000001Z web          net.deny           "
+		       "reason=\"no-rule\" dst=\"1.2.3.4:443\" n=7 name=\"a \\\"b\\\",c:d\"");
+	CHECK(av_zone_is(line, strlen(line), "web"));
+	CHECK(!av_zone_is(line, strlen(line), "we"));
+	CHECK(av_table_row(hv, strlen(hv), row, sizeof(row)) == 0);
+	CHECK_STR(row, "0      t                           -            hypervisor.boot    ");
+	CHECK(av_zone_is(hv, strlen(hv), ""));
+	CHECK(av_table_row(line, strlen(line), small, sizeof(small)) == 0);
+	CHECK_EQ_U64(strlen(small), sizeof(small) - 1);
+	CHECK(av_table_row("{}", 2, row, sizeof(row)) != 0);
+}

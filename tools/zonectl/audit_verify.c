@@ -241,3 +241,91 @@ int av_verify(const struct av_line *lines, size_t n, struct av_tree *t, char why
 	}
 	return 0;
 }
+
+/* The JSON string value of key (its first occurrence) without quotes or
+ * unescaping, into out; "" if absent. */
+static void string_field(const char *line, size_t len, const char *key, char *out, size_t cap)
+{
+	char pat[40];
+	size_t k = (size_t)snprintf(pat, sizeof(pat), ",\"%s\":\"", key), n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i + k <= len; i++) {
+		if (memcmp(line + i, pat, k) != 0)
+			continue;
+		for (i += k; i < len && line[i] != '"' && n + 1 < cap; i++) {
+			if (line[i] == '\\' && i + 1 < len)
+				out[n++] = line[i++];
+			out[n++] = line[i];
+		}
+		out[n] = '\0';
+		return;
+	}
+}
+
+bool av_zone_is(const char *line, size_t len, const char *name)
+{
+	char zone[64];
+
+	string_field(line, len, "zone", zone, sizeof(zone));
+	return strcmp(zone, name) == 0;
+}
+
+/* The record's own fields as key=value words: keys lose their quotes. */
+static size_t details(const char *p, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool in_string = false, key = true;
+
+	for (size_t i = 0; i < len && n + 1 < cap; i++) {
+		char c = p[i];
+
+		if (in_string) {
+			if (c == '\\' && i + 1 < len && n + 2 < cap) {
+				out[n++] = c;
+				c = p[++i];
+			} else if (c == '"') {
+				in_string = false;
+				if (key)
+					continue;
+			}
+		} else if (c == '"') {
+			in_string = true;
+			if (key)
+				continue;
+		} else if (c == ':' && key) {
+			c = '=';
+			key = false;
+		} else if (c == ',') {
+			c = ' ';
+			key = true;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+int av_table_row(const char *line, size_t len, char *out, size_t cap)
+{
+	char time[40], zone[40], type[40];
+	uint64_t seq;
+	uint8_t tree[AV_HASH];
+	const char *fields = tree_field(line, len);
+	int n;
+
+	if (cap == 0 || av_parse(line, len, &seq, tree) != 0)
+		return -1;
+	string_field(line, len, "time", time, sizeof(time));
+	string_field(line, len, "zone", zone, sizeof(zone));
+	string_field(line, len, "type", type, sizeof(type));
+	n = snprintf(out, cap, "%-6llu %-27s %-12s %-18s ", (unsigned long long)seq, time,
+		     zone[0] ? zone : "-", type);
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	fields += 2 * AV_HASH + 1; /* past the tree's hex and its quote */
+	if (fields < line + len - 1 && *fields == ',')
+		details(fields + 1, (size_t)(line + len - 1 - (fields + 1)), out + n,
+			cap - (size_t)n);
+	return 0;
+}

@@ -51,6 +51,13 @@ int av_verify(const struct av_line *lines, size_t n, struct av_tree *t, char why
  * (malloc'ed, the caller frees) pointing at them, or -1 without memory. */
 long av_split(const char *buf, size_t len, struct av_line **out);
 
+/* A record's line as a table row for people: "SEQ TIME ZONE TYPE key=value ..."
+ * (string values JSON-quoted) into out (cap bytes, cut if need be); -1 if
+ * the line is not a record. */
+int av_table_row(const char *line, size_t len, char *out, size_t cap);
+/* Whether the record's zone is name. */
+bool av_zone_is(const char *line, size_t len, const char *name);
+
 /* 64 hex digits into 32 bytes: 0, or -1. */
 int av_unhex(const char *hex, uint8_t out[AV_HASH]);
 void av_hex(const uint8_t in[AV_HASH], char out[2 * AV_HASH + 1]);

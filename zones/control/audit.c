@@ -62,6 +62,10 @@ int ctl_op_audit_head(struct request *q)
 	return 0;
 }
 
+/* Every record before it is in the drain's file, as the drain said: a file
+ * that ends sooner lost some (zonectl audit verify). */
+static uint64_t acked;
+
 /* The drain acks what it stored before reading on, so its ring space is
  * free by the time it asks for more. */
 int ctl_op_audit_read(struct request *q, const struct zctl_audit_read_req *rq)
@@ -78,6 +82,9 @@ int ctl_op_audit_read(struct request *q, const struct zctl_audit_read_req *rq)
 	o->len = (uint32_t)audit_read(rq->since, (char *)(o + 1), rq->max_bytes, &o->first,
 				      &o->next);
 	fill_head(&o->head);
+	if (rq->flags & ZCTL_AUDIT_ACK && rq->since > acked)
+		acked = rq->since < o->head.size ? rq->since : o->head.size;
+	o->acked = acked;
 	audit_stats(&st);
 	o->records = st.records;
 	o->lost = st.lost;

@@ -358,6 +358,7 @@ struct zctl_audit_head {
 struct zctl_audit_read {
 	struct zctl_audit_head head;
 	uint64_t first, next;
+	uint64_t acked;	     /* the drain said it stored every record before this */
 	uint64_t records;    /* appended since boot (the head's size) */
 	uint64_t lost;	     /* not recorded for want of room (drop mode), ever */
 	uint64_t ring_bytes; /* the ring's size */
