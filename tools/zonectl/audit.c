@@ -150,14 +150,15 @@ static int show(const struct show *o, const char *file, int follow)
 	struct zctl_audit_read r;
 	const char *lines;
 	size_t len = 0;
-	char *drained = slurp(file, &len);
+	char *text = slurp(file, &len);
+	int drained = text != NULL;
 	uint64_t next = o->since;
 
 	if (!o->json)
 		printf("%-6s %-27s %-12s %-18s %s\n", "SEQ", "TIME", "ZONE", "TYPE", "DETAILS");
 	if (drained)
-		next = show_lines(o, drained, len, next);
-	free(drained);
+		next = show_lines(o, text, len, next);
+	free(text);
 	for (;;) {
 		read_ring(next, 0, &r, &lines);
 		if (r.first > next && !drained)
