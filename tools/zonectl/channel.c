@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/io.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,6 +15,10 @@
 static volatile uint8_t *window;
 static uint32_t window_size;
 static uint8_t *response; /* a private copy of the last response */
+/* /dev/mem, kept open: its flock() makes one request at a time of every
+ * zonectl in the control zone (the window is one, and the audit drain is
+ * always there), from writing the request to copying the response out. */
+static int window_fd = -1;
 
 static const char *const op_names[ZCTL_OP_COUNT] = {
 	[ZCTL_OP_RUN] = "run",
@@ -81,7 +86,7 @@ void channel_open(void)
 	if (map == MAP_FAILED)
 		channel_fail("cannot map the control window (0x%x, %u bytes) from /dev/mem: %s",
 			     gpa, window_size, strerror(errno));
-	close(fd);
+	window_fd = fd;
 	window = map;
 	response = malloc(window_size);
 	if (!response)
@@ -163,6 +168,9 @@ int channel_call(uint16_t op, const void *body, size_t len, const void *data, si
 	if (sizeof(req) + len + dlen > window_size)
 		channel_fail("internal error: a %zu-byte request does not fit the %u-byte window",
 			     sizeof(req) + len + dlen, window_size);
+	while (flock(window_fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			channel_fail("cannot lock the control window: %s", strerror(errno));
 	memcpy((void *)window, &req, sizeof(req));
 	if (len)
 		memcpy((void *)(window + sizeof(req)), body, len);
@@ -174,6 +182,7 @@ int channel_call(uint16_t op, const void *body, size_t len, const void *data, si
 	memcpy(&hdr, (const void *)window, sizeof(hdr));
 	check_response(op, &hdr);
 	memcpy(response, (const void *)window, hdr.length);
+	flock(window_fd, LOCK_UN);
 	memcpy(&hdr, response, sizeof(hdr)); /* the copy is what gets parsed */
 	check_response(op, &hdr);
 	if (hdr.error != ZCTL_OK) {
