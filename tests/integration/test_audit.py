@@ -23,7 +23,8 @@ def records(s, pattern):
 
 def must_have(s, pattern, what):
     if not records(s, pattern):
-        s.b.fail("%s: no record matches %r" % (what, pattern))
+        s.b.fail("%s: no record matches %r in:\n%s"
+                 % (what, pattern, "\n".join(records(s, "."))))
 
 
 @integration_test
