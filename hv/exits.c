@@ -264,16 +264,16 @@ enum vexit_action exit_npf(struct vcpu *v, uint64_t gpa, bool write, bool fetch)
 		v->exits[VEXIT_MMIO]++;
 		return mmio_emulate(v, gpa, dev);
 	}
-	return zone_stop(v->zone, "nested page fault at GPA 0x%lx (%s)", gpa,
-			 fetch	 ? "execute"
-			 : write ? "write"
-				 : "read");
+	return zone_fault(v->zone, "nested page fault at GPA 0x%lx (%s)", gpa,
+			  fetch	  ? "execute"
+			  : write ? "write"
+				  : "read");
 }
 
 enum vexit_action exit_shutdown(struct vcpu *v)
 {
 	v->exits[VEXIT_SHUTDOWN]++;
-	return zone_stop(v->zone, "triple fault");
+	return zone_fault(v->zone, "triple fault");
 }
 
 static enum vexit_action inject_ud(struct vcpu *v, const char *mnemonic)
@@ -350,5 +350,5 @@ enum vexit_action exit_unknown(struct vcpu *v, const char *what, uint64_t code)
 	kprintf("zone %s: unexpected exit (%s 0x%lx) on vcpu %u\n", zone_name(v->zone), what, code,
 		v->id);
 	vcpu_dump(v);
-	return zone_stop(v->zone, "unexpected exit: %s 0x%lx", what, code);
+	return zone_fault(v->zone, "unexpected exit: %s 0x%lx", what, code);
 }

@@ -69,16 +69,17 @@ enum vexit_action mmio_emulate(struct vcpu *v, uint64_t gpa, const struct io_ran
 	int rc = vcpu_fetch_decode(v, &in);
 
 	if (rc != 0)
-		return zone_stop(v->zone,
-				 "%s access at GPA 0x%lx: instruction at rip 0x%lx not "
-				 "decodable (%d)",
-				 dev->name, gpa, v->regs.rip, rc);
+		return zone_fault(v->zone,
+				  "%s access at GPA 0x%lx: instruction at rip 0x%lx not "
+				  "decodable (%d)",
+				  dev->name, gpa, v->regs.rip, rc);
 	if (!is_load(&in) && !is_store(&in))
-		return zone_stop(v->zone, "%s access at GPA 0x%lx: '%s' is not emulated (only MOV)",
-				 dev->name, gpa, x86_op_name(in.op));
+		return zone_fault(v->zone,
+				  "%s access at GPA 0x%lx: '%s' is not emulated (only MOV)",
+				  dev->name, gpa, x86_op_name(in.op));
 	if (in.memsize == 0 || off >= dev->size || in.memsize > dev->size - off)
-		return zone_stop(v->zone, "%s access at GPA 0x%lx of %u bytes crosses the window",
-				 dev->name, gpa, in.memsize);
+		return zone_fault(v->zone, "%s access at GPA 0x%lx of %u bytes crosses the window",
+				  dev->name, gpa, in.memsize);
 	if ((is_load(&in) ? do_load(v, &in, dev, gpa) : do_store(v, &in, dev, gpa)) != IO_DONE)
 		return VACT_STOP; /* the device stopped the zone */
 	v->insn_len = in.len;

@@ -37,6 +37,10 @@ void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf);
 /* Asks the zone to stop; the first reason given is kept.  Any CPU. */
 enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* zone_stop for what the zone did wrong (a nested page fault, a triple
+ * fault, an exit nothing emulates): the audit log records it as a fault. */
+enum vexit_action zone_fault(struct zone *z, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Copies len bytes out of guest-physical memory; -1 (nothing copied) if any
  * byte is outside the zone's RAM: a hole or a passed device's BAR page. */
 int zone_read(struct zone *z, uint64_t gpa, void *dst, uint64_t len);

@@ -88,6 +88,8 @@ static const char *check_request(uint64_t mem_bytes, const uint32_t *cpu_list, u
 	return NULL;
 }
 
+static uint32_t last_zone_id;
+
 /* The zone struct with its vCPUs, interrupt platform and legacy devices;
  * no memory yet. */
 static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint32_t *cpu_list,
@@ -100,6 +102,8 @@ static struct zone *zone_alloc(const char *name, uint64_t mem_bytes, const uint3
 		return NULL;
 	}
 	z->self_pages = 1u << ZONE_STRUCT_ORDER;
+	/* Unique for the boot, never reused: the audit log's zone_id (0 is the hypervisor). */
+	z->id = __atomic_add_fetch(&last_zone_id, 1, __ATOMIC_RELAXED);
 	zv_strlcpy(z->name, name, sizeof(z->name));
 	z->mem_bytes = mem_bytes;
 	z->exit_status = -1;
@@ -244,18 +248,34 @@ static void kick_other_cpus(struct zone *z)
 			lapic_send_ipi(cpus[z->vcpus[i].cpu]->apic_id, VECTOR_WAKEUP);
 }
 
+static void stop_with(struct zone *z, bool fault, const char *fmt, va_list ap)
+{
+	/* The first caller writes the reason before anyone can see the stop. */
+	if (__atomic_exchange_n(&z->stop_claimed, 1, __ATOMIC_SEQ_CST) == 0) {
+		zv_vsnprintf(z->stop_reason, sizeof(z->stop_reason), fmt, ap);
+		z->faulted = fault;
+		__atomic_store_n(&z->stop_requested, 1, __ATOMIC_SEQ_CST);
+		kick_other_cpus(z);
+	}
+}
+
 enum vexit_action zone_stop(struct zone *z, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* The first caller writes the reason before anyone can see the stop. */
-	if (__atomic_exchange_n(&z->stop_claimed, 1, __ATOMIC_SEQ_CST) == 0) {
-		va_start(ap, fmt);
-		zv_vsnprintf(z->stop_reason, sizeof(z->stop_reason), fmt, ap);
-		va_end(ap);
-		__atomic_store_n(&z->stop_requested, 1, __ATOMIC_SEQ_CST);
-		kick_other_cpus(z);
-	}
+	va_start(ap, fmt);
+	stop_with(z, false, fmt, ap);
+	va_end(ap);
+	return VACT_STOP;
+}
+
+enum vexit_action zone_fault(struct zone *z, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stop_with(z, true, fmt, ap);
+	va_end(ap);
 	return VACT_STOP;
 }
 

@@ -22,6 +22,7 @@ enum zone_state { ZONE_CREATED, ZONE_RUNNING, ZONE_STOPPED, ZONE_WIPED };
 
 struct zone {
 	char name[ZV_CONF_NAME_LEN];
+	uint32_t id; /* 1, 2, ... in order of creation: the audit log's zone_id */
 	enum zone_state state;
 	uint64_t mem_bytes; /* RAM; the control zone's low 2 MiB chunk not counted */
 	uint64_t ram_base;  /* GPA of the RAM block: 0, or the control zone's HPA */
@@ -34,6 +35,7 @@ struct zone {
 	uint32_t stop_claimed; /* set by the first zone_stop, before the reason is written */
 	int exit_status;       /* -1 until the guest reports one */
 	char stop_reason[ZONE_REASON_LEN];
+	bool faulted;			 /* stopped by zone_fault: the zone did something wrong */
 	uint32_t ud_reports;		 /* #UD injections logged so far (rate limit) */
 	bool console_input;		 /* takes the hypervisor console's input */
 	struct irq_platform *platform;	 /* vLAPICs and vIOAPIC (zones/platform/irq.c) */

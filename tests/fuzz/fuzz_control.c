@@ -26,6 +26,7 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		struct zctl_image_load load;
 		struct zctl_ws_write ws;
 		struct zctl_ws_read_req wr;
+		struct zctl_audit_read_req audit;
 	} b;
 	uint32_t data_len;
 	int64_t want = zctl_body_size(h->op);
@@ -83,6 +84,13 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		     b.wr.offset % ZCTL_BLOCK))
 			abort();
 		break;
+	case ZCTL_OP_AUDIT_READ:
+		check_string(zctl_check_audit_read(&b.audit));
+		if (!zctl_check_audit_read(&b.audit) &&
+		    (b.audit.max_bytes < ZCTL_AUDIT_LINE_MAX ||
+		     b.audit.max_bytes > ZCTL_AUDIT_READ_MAX || b.audit.flags & ~ZCTL_AUDIT_ACK))
+			abort();
+		break;
 	default: break;
 	}
 }
@@ -101,6 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&h, data, sizeof(h));
 	why = zctl_check_header(&h, doorbell, (uint32_t)size); /* the window is what we have */
 	check_string(why);
+	/* what passes names its caller with a printable C string */
+	if (!why && (h.who.reserved || strnlen(h.who.comm, sizeof(h.who.comm)) == sizeof(h.who.comm)))
+		abort();
 	if (!why)
 		check_body(&h, data + sizeof(h), doorbell - sizeof(h));
 	return 0;

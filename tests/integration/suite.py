@@ -7,6 +7,7 @@ import registry
 import test_boot
 import test_control
 import test_agent_image
+import test_audit
 import test_images
 import test_linux
 import test_linux_direct
@@ -19,6 +20,7 @@ import test_zones
 MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_images,
            test_agent_image,
            test_network,
+           test_audit,
            test_vmx]
 
 

@@ -16,7 +16,7 @@ static struct zctl_run good_run(void)
 
 static struct zctl_req_hdr hdr(uint16_t op, uint32_t len)
 {
-	return (struct zctl_req_hdr){ZCTL_REQ_MAGIC, ZCTL_VERSION, op, len, 0};
+	return (struct zctl_req_hdr){ZCTL_REQ_MAGIC, ZCTL_VERSION, op, len, 0, {0, 1, 1, 0, "sh"}};
 }
 
 TEST(headers_are_checked_field_by_field)
@@ -36,10 +36,10 @@ TEST(headers_are_checked_field_by_field)
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.version = 1; /* a zonectl from before allowlists */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 4)");
+		  "protocol version mismatch (this hypervisor speaks version 5)");
 	h.version = 2; /* a zonectl from before the deny records */
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
-		  "protocol version mismatch (this hypervisor speaks version 4)");
+		  "protocol version mismatch (this hypervisor speaks version 5)");
 	h = hdr(ZCTL_OP_RUN, run_len);
 	h.reserved = 1;
 	CHECK_STR(zctl_check_header(&h, run_len, ZCTL_WINDOW_SIZE),
@@ -327,4 +327,58 @@ TEST(workspace_reads)
 	CHECK_STR(zctl_check_ws_read(&r), "reserved workspace field is not zero");
 	r = (struct zctl_ws_read_req){"", 0, 4096, 0};
 	CHECK_STR(zctl_check_ws_read(&r), "empty zone name");
+}
+
+TEST(who_asked_is_checked)
+{
+	struct zctl_req_hdr h = hdr(ZCTL_OP_PS, sizeof(h));
+
+	CHECK(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE) == NULL);
+	h.who.reserved = 7;
+	CHECK_STR(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE),
+		  "reserved header field is not zero");
+	h = hdr(ZCTL_OP_PS, sizeof(h));
+	memset(h.who.comm, 'a', sizeof(h.who.comm)); /* no NUL */
+	CHECK_STR(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE),
+		  "caller's name is not NUL-terminated");
+	h = hdr(ZCTL_OP_PS, sizeof(h));
+	strcpy(h.who.comm, "a\"b\n");
+	CHECK_STR(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE),
+		  "caller's name has a character outside printable ASCII");
+	h.who.comm[3] = (char)0xc3; /* not ASCII either */
+	CHECK(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE) != NULL);
+	h = hdr(ZCTL_OP_PS, sizeof(h));
+	memset(h.who.comm, 0, sizeof(h.who.comm)); /* no name at all is fine */
+	h.who.uid = 0xffffffffu;
+	CHECK(zctl_check_header(&h, sizeof(h), ZCTL_WINDOW_SIZE) == NULL);
+}
+
+TEST(audit_requests)
+{
+	struct zctl_audit_read_req r = {0, 0, ZCTL_AUDIT_LINE_MAX};
+	struct zctl_req_hdr h = hdr(ZCTL_OP_AUDIT_READ, sizeof(h) + sizeof(r));
+
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL);
+	h.length++;
+	CHECK_STR(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE),
+		  "request body has the wrong size for its operation");
+	h = hdr(ZCTL_OP_AUDIT_HEAD, sizeof(h));
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) == NULL);
+	h = hdr(ZCTL_OP_AUDIT_HEAD, sizeof(h) + 8);
+	CHECK(zctl_check_header(&h, h.length, ZCTL_WINDOW_SIZE) != NULL);
+
+	CHECK(zctl_check_audit_read(&r) == NULL);
+	r.since = UINT64_MAX; /* any seq: past the head reads nothing */
+	r.flags = ZCTL_AUDIT_ACK;
+	r.max_bytes = ZCTL_AUDIT_READ_MAX;
+	CHECK(zctl_check_audit_read(&r) == NULL);
+	r.flags = 2;
+	CHECK_STR(zctl_check_audit_read(&r), "unknown audit read flags");
+	r.flags = 0;
+	r.max_bytes = ZCTL_AUDIT_LINE_MAX - 1; /* could not hold one line */
+	CHECK_STR(zctl_check_audit_read(&r), "audit reads return 1536 bytes to 512 KiB");
+	r.max_bytes = ZCTL_AUDIT_READ_MAX + 1;
+	CHECK(zctl_check_audit_read(&r) != NULL);
+	r.max_bytes = 0;
+	CHECK(zctl_check_audit_read(&r) != NULL);
 }

@@ -272,8 +272,8 @@ static const char *deny_line(void)
 
 TEST(switch_struct_sizes_are_documented)
 {
-	CHECK_EQ_U64(sizeof(struct net_switch), 581744); /* docs/network.md, "The switch" */
-	CHECK_EQ_U64(sizeof(struct switch_out), 5344);
+	CHECK_EQ_U64(sizeof(struct net_switch), 582776); /* docs/network.md, "The switch" */
+	CHECK_EQ_U64(sizeof(struct switch_out), 5352);
 }
 
 TEST(switch_arp_for_gateway_answered)
@@ -581,6 +581,35 @@ TEST(switch_allow_cidr_admits_an_internal_address)
 	/* Zone B has no such rule: the same address is denied to it. */
 	syn(port_b, IP(10, 1, 2, 3), 50000, 8080);
 	CHECK_DENY(from_zone(port_b, 0), "internal-address");
+}
+
+/* What the audit log records: a new connection says it was admitted, and
+ * how; its next segments, and a denied one, do not.  hold_new (the log in
+ * fail-closed mode has no room) denies new connections, not tracked ones. */
+TEST(switch_admissions_reported_and_held)
+{
+	setup();
+	CHECK_EQ_U64(policy_add_rule(&pol_a, "10.0.0.0/8", NULL, 0), 0);
+	syn(port_a, IP(10, 1, 2, 3), 50000, 8080);
+	CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+	CHECK(out.admitted);
+	CHECK_STR(policy_verdict_name(out.verdict), "allow-cidr");
+	syn(port_a, IP(10, 1, 2, 3), 50000, 8080); /* the same, tracked now */
+	CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+	CHECK(!out.admitted);
+	syn(port_a, IP(192, 168, 1, 1), 50001, 8080);
+	CHECK_DENY(from_zone(port_a, 0), "internal-address");
+	CHECK(!out.admitted);
+	sw.port[port_a].hold_new = true;
+	syn(port_a, IP(10, 1, 2, 4), 50002, 8080);
+	CHECK_DENY(from_zone(port_a, 0), "audit-full");
+	CHECK(!out.admitted);
+	syn(port_a, IP(10, 1, 2, 3), 50000, 8080); /* tracked: goes on */
+	CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+	sw.port[port_a].hold_new = false;
+	syn(port_a, IP(10, 1, 2, 4), 50002, 8080);
+	CHECK_EQ_U64(from_zone(port_a, 0), SWITCH_TO_UPLINK);
+	CHECK(out.admitted);
 }
 
 TEST(switch_agent_network_must_be_internal)

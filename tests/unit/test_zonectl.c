@@ -1,6 +1,7 @@
 /* Unit tests of tools/zonectl/zonectl_util.c and denials_format.c: sizes, names, quoting, base64,
- * JSON, table cells. */
+ * JSON, table cells; audit_verify.c: the audit log verifier. */
 #include "tests/unit/test.h"
+#include "tools/zonectl/audit_verify.c"
 #include "tools/zonectl/denials_format.c"
 #include "tools/zonectl/zonectl_util.c"
 
@@ -492,4 +493,222 @@ TEST(zonectl_export_mode)
 	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 02775), 02775); /* a directory's group inherits */
 	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 05777), 01777);
 	CHECK_EQ_U64(zc_export_mode(S_IFDIR | 0500), 0500);
+}
+
+/* ---- zonectl audit verify (audit_verify.c) ---------------------------------- */
+
+/* RFC 6962's tree over the Certificate Transparency test leaves: each root
+ * was also computed independently (Python hashlib) when this was written. */
+TEST(audit_tree_vectors)
+{
+	static const char *const roots[] = {
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+		"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+		"aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+		"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+		"4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+		"76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+		"ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+		"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+	};
+	static const struct {
+		const char *d;
+		size_t n;
+	} leaves[] = {{"", 0},
+		      {"\x00", 1},
+		      {"\x10", 1},
+		      {"\x20\x21", 2},
+		      {"\x30\x31", 2},
+		      {"\x40\x41\x42\x43", 4},
+		      {"\x50\x51\x52\x53\x54\x55\x56\x57", 8},
+		      {"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16}};
+	struct av_tree t;
+	uint8_t root[AV_HASH];
+	char hex[2 * AV_HASH + 1];
+
+	av_tree_init(&t);
+	for (size_t i = 0; i <= 8; i++) {
+		av_tree_root(&t, root);
+		av_hex(root, hex);
+		CHECK_STR(hex, roots[i]);
+		if (i < 8)
+			av_tree_add(&t, leaves[i].d, leaves[i].n);
+	}
+}
+
+#define AV_TEST_RECORDS 12
+
+/* A synthetic drained log in audit.h's format, each record's tree the root
+ * of the ones before; buf holds its lines. */
+static size_t av_make_log(char *buf, size_t cap)
+{
+	struct av_tree t;
+	uint8_t root[AV_HASH];
+	char hex[2 * AV_HASH + 1];
+	size_t at = 0;
+
+	av_tree_init(&t);
+	for (unsigned i = 0; i < AV_TEST_RECORDS; i++) {
+		char *line = buf + at;
+		int n;
+
+		av_tree_root(&t, root);
+		av_hex(root, hex);
+		n = snprintf(line, cap - at,
+			     "{\"seq\":%u,\"time\":\"2026-12-07T04:10:00.%06uZ\",\"zone\":\"z%u\","
+			     "\"zone_id\":%u,\"type\":\"net.deny\",\"tree\":\"%s\",\"dst\":"
+			     "\"10.0.0.%u:443\"}\n",
+			     i, i, i % 3, i % 3, hex, i);
+		av_tree_add(&t, line, (size_t)n - 1);
+		at += (size_t)n;
+	}
+	return at;
+}
+
+/* Verifies text; returns 0 or -1 with why. */
+static int av_check(const char *text, size_t len, char why[AV_WHY_LEN], uint64_t *count)
+{
+	struct av_line *lines;
+	struct av_tree t;
+	long n = av_split(text, len, &lines);
+	int rc;
+
+	if (n < 0)
+		return -2;
+	rc = av_verify(lines, (size_t)n, &t, why);
+	*count = t.count;
+	free(lines);
+	return rc;
+}
+
+/* Line i's start and length in buf. */
+static char *av_line_at(char *buf, unsigned i, size_t *len)
+{
+	char *p = buf;
+
+	while (i--)
+		p = strchr(p, '\n') + 1;
+	*len = (size_t)(strchr(p, '\n') - p) + 1;
+	return p;
+}
+
+TEST(audit_verify_untouched)
+{
+	static char buf[8192];
+	char why[AV_WHY_LEN] = "";
+	uint64_t count;
+	size_t len = av_make_log(buf, sizeof(buf));
+
+	CHECK(av_check(buf, len, why, &count) == 0);
+	CHECK_EQ_U64(count, AV_TEST_RECORDS);
+	CHECK(av_check(buf, 0, why, &count) == 0); /* the empty log */
+	CHECK_EQ_U64(count, 0);
+}
+
+TEST(audit_verify_edited_byte)
+{
+	static char buf[8192];
+	char why[AV_WHY_LEN] = "";
+	uint64_t count;
+	size_t len = av_make_log(buf, sizeof(buf)), n;
+	char *line = av_line_at(buf, 5, &n);
+
+	strstr(line, "10.0.0.5")[7] = '6'; /* record 5's destination */
+	CHECK(av_check(buf, len, why, &count) != 0);
+	CHECK(strstr(why, "record 5 (line 6) does not match") != NULL);
+	av_make_log(buf, sizeof(buf));
+	line = av_line_at(buf, 7, &n);
+	line = strstr(line, "\"tree\":\"") + 12; /* a digit of record 7's own tree field */
+	*line = *line == '0' ? '1' : '0';
+	CHECK(av_check(buf, len, why, &count) != 0);
+	CHECK(strstr(why, "record 7 (line 8) does not match: its tree field") != NULL);
+	av_make_log(buf, sizeof(buf));
+	buf[1] = 'S'; /* record 0 no longer parses */
+	CHECK(av_check(buf, len, why, &count) != 0);
+	CHECK(strstr(why, "record 0 (line 1) is not an audit record") != NULL);
+}
+
+TEST(audit_verify_deleted_swapped_truncated)
+{
+	static char buf[8192], copy[8192];
+	char why[AV_WHY_LEN] = "";
+	uint64_t count;
+	size_t len = av_make_log(buf, sizeof(buf)), n4, n5;
+	char *l4 = av_line_at(buf, 4, &n4), *l5 = av_line_at(buf, 5, &n5);
+	size_t off4 = (size_t)(l4 - buf);
+
+	/* delete record 4 */
+	memcpy(copy, buf, off4);
+	memcpy(copy + off4, l5, len - off4 - n4);
+	CHECK(av_check(copy, len - n4, why, &count) != 0);
+	CHECK(strstr(why, "record 4 is missing: line 5 holds record 5") != NULL);
+	/* swap records 4 and 5 */
+	memcpy(copy, buf, len);
+	memcpy(copy + off4, l5, n5);
+	memcpy(copy + off4 + n5, l4, n4);
+	CHECK(av_check(copy, len, why, &count) != 0);
+	CHECK(strstr(why, "record 4 is out of place: it is on line 6") != NULL);
+	/* truncate inside record 9: the records before it verify, it does not */
+	n4 = (size_t)(av_line_at(buf, 9, &n5) - buf) + 20;
+	CHECK(av_check(buf, n4, why, &count) != 0);
+	CHECK(strstr(why, "record 9 (line 10) is cut short") != NULL);
+	CHECK_EQ_U64(count, 9);
+	/* truncated at a line's end: verifies as a shorter log (the head check
+	 * in audit.c names what is missing) */
+	CHECK(av_check(buf, n4 - 20, why, &count) == 0);
+	CHECK_EQ_U64(count, 9);
+}
+
+TEST(audit_parse_refuses_what_is_not_a_record)
+{
+	static const char *const bad[] = {
+		"",
+		"{}",
+		"{\"seq\":,\"tree\":\"\"}",
+		"{\"seq\":99999999999999999999,\"time\":\"\"}",
+		"{\"seq\":1,\"time\":\"x\"}",
+		"{\"seq\":1,\"tree\":\"00\"}",
+		"{\"seq\":1,\"tree\":\"0000000000000000000000000000000000000000000000000000000000"
+		"00000g\"}",
+		"[\"seq\":1]",
+	};
+	uint64_t seq;
+	uint8_t tree[AV_HASH];
+	static const char good[] = "{\"seq\":7,\"tree\":\"00000000000000000000000000000000000000"
+				   "000000000000000000000000ff\",\"x\":1}";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(av_parse(bad[i], strlen(bad[i]), &seq, tree) != 0);
+	CHECK(av_parse(good, strlen(good), &seq, tree) == 0);
+	CHECK_EQ_U64(seq, 7);
+	CHECK_EQ_U64(tree[31], 0xff);
+}
+
+TEST(audit_table_rows)
+{
+	static const char line[] =
+		"{\"seq\":42,\"time\":\"2026-12-07T04:10:00.000001Z\",\"zone\":\"web\",\"zone_id\":"
+		"3,"
+		"\"type\":\"net.deny\",\"tree\":"
+		"\"00000000000000000000000000000000000000000000000000"
+		"00000000000000\",\"reason\":\"no-rule\",\"dst\":\"1.2.3.4:443\",\"n\":7,"
+		"\"name\":\"a \\\"b\\\",c:d\"}";
+	static const char hv[] =
+		"{\"seq\":0,\"time\":\"t\",\"zone\":\"\",\"zone_id\":0,\"type\":\"hypervisor."
+		"boot\","
+		"\"tree\":\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+	char row[256], small[16];
+
+	CHECK(av_table_row(line, strlen(line), row, sizeof(row)) == 0);
+	CHECK_STR(row, "42     2026-12-07T04:10:00.000001Z web          net.deny           "
+		       "reason=\"no-rule\" dst=\"1.2.3.4:443\" n=7 name=\"a \\\"b\\\",c:d\"");
+	CHECK(av_zone_is(line, strlen(line), "web"));
+	CHECK(!av_zone_is(line, strlen(line), "we"));
+	CHECK(av_table_row(hv, strlen(hv), row, sizeof(row)) == 0);
+	CHECK_STR(row, "0      t                           -            hypervisor.boot    ");
+	CHECK(av_zone_is(hv, strlen(hv), ""));
+	CHECK(av_table_row(line, strlen(line), small, sizeof(small)) == 0);
+	CHECK_EQ_U64(strlen(small), sizeof(small) - 1);
+	CHECK(av_table_row("{}", 2, row, sizeof(row)) != 0);
 }

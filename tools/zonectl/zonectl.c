@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/zonectl/audit.h"
 #include "tools/zonectl/channel.h"
 #include "tools/zonectl/denials_format.h"
 #include "tools/zonectl/storage.h"
@@ -36,6 +37,7 @@ static const char usage_main[] =
 	"  stats [--json]                 memory pool, CPUs and zone counters\n"
 	"  image load|ls|rm ...           disk images in the hypervisor's memory\n"
 	"  workspace export NAME DIR      copy an exited zone's workspace out\n"
+	"  audit [-f] [--json] | head | verify FILE   the hypervisor's audit log\n"
 	"\n"
 	"  zonectl COMMAND --help         a command's options\n"
 	"  zonectl --version              zonectl's and the protocol's version\n"
@@ -969,6 +971,7 @@ static const struct {
 	{"run", cmd_run},	  {"ps", cmd_ps},	{"logs", cmd_logs},
 	{"denials", cmd_denials}, {"stop", cmd_stop},	{"rm", cmd_rm},
 	{"stats", cmd_stats},	  {"image", cmd_image}, {"workspace", cmd_workspace},
+	{"audit", cmd_audit},
 };
 
 int main(int argc, char **argv)

@@ -59,7 +59,12 @@ union body {
 	struct zctl_image_load image_load;
 	struct zctl_ws_write ws_write;
 	struct zctl_ws_read_req ws_read;
+	struct zctl_audit_read_req audit_read;
 };
+
+/* The request's body as checked and used, for its audit record after. */
+static union body body;
+static bool body_read;
 
 static int dispatch(struct request *q, const union body *b)
 {
@@ -77,6 +82,8 @@ static int dispatch(struct request *q, const union body *b)
 	case ZCTL_OP_IMAGE_RM: return ctl_op_image_rm(q, &b->name);
 	case ZCTL_OP_WORKSPACE_WRITE: return ctl_op_ws_write(q, &b->ws_write);
 	case ZCTL_OP_WORKSPACE_READ: return ctl_op_ws_read(q, &b->ws_read);
+	case ZCTL_OP_AUDIT_READ: return ctl_op_audit_read(q, &b->audit_read);
+	case ZCTL_OP_AUDIT_HEAD: return ctl_op_audit_head(q);
 	default: return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "unknown operation");
 	}
 }
@@ -84,20 +91,20 @@ static int dispatch(struct request *q, const union body *b)
 /* Copies the request out of the window first: what is checked is what is used. */
 static int handle(struct request *q)
 {
-	static union body b;
 	const char *why;
-	int64_t body;
+	int64_t size;
 
 	if (zone_read(q->cz, ZCTL_WINDOW_GPA, &q->hdr, sizeof(q->hdr)) != 0)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "window unreadable");
 	why = zctl_check_header(&q->hdr, q->len, ZCTL_WINDOW_SIZE);
 	if (why)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
-	body = zctl_body_size(q->hdr.op);
-	zv_memset(&b, 0, sizeof(b));
-	if (zone_read(q->cz, ZCTL_WINDOW_GPA + sizeof(q->hdr), &b, (uint64_t)body) != 0)
+	size = zctl_body_size(q->hdr.op);
+	zv_memset(&body, 0, sizeof(body));
+	if (zone_read(q->cz, ZCTL_WINDOW_GPA + sizeof(q->hdr), &body, (uint64_t)size) != 0)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "window unreadable");
-	return dispatch(q, &b);
+	body_read = true;
+	return dispatch(q, &body);
 }
 
 static void serve(struct zone *cz, uint32_t len)
@@ -108,8 +115,10 @@ static void serve(struct zone *cz, uint32_t len)
 
 	zv_memset(h, 0, sizeof(*h));
 	spin_lock(&ctl.lock);
+	body_read = false;
 	err = handle(&q);
 	spin_unlock(&ctl.lock);
+	ctl_audit_request(&q, body_read ? &body : NULL, err, h->message);
 	h->magic = ZCTL_RESP_MAGIC;
 	h->version = ZCTL_VERSION;
 	h->op = q.hdr.op;
@@ -152,5 +161,6 @@ int control_attach(struct zone *z)
 	const struct io_range ports = {"control-channel", ZCTL_PORT_BASE, ZCTL_PORT_COUNT,
 				       port_read,	  port_write,	  z};
 
+	ctl_audit_trust(z);
 	return io_map_add(&z->io, IO_PORT, &ports);
 }

@@ -21,6 +21,8 @@ int64_t zctl_body_size(uint32_t op)
 	case ZCTL_OP_IMAGE_RM: return sizeof(struct zctl_name);
 	case ZCTL_OP_WORKSPACE_WRITE: return sizeof(struct zctl_ws_write);
 	case ZCTL_OP_WORKSPACE_READ: return sizeof(struct zctl_ws_read_req);
+	case ZCTL_OP_AUDIT_READ: return sizeof(struct zctl_audit_read_req);
+	case ZCTL_OP_AUDIT_HEAD: return 0;
 	default: return -1;
 	}
 }
@@ -28,6 +30,21 @@ int64_t zctl_body_size(uint32_t op)
 bool zctl_op_has_data(uint32_t op)
 {
 	return op == ZCTL_OP_UPLOAD || op == ZCTL_OP_IMAGE_LOAD || op == ZCTL_OP_WORKSPACE_WRITE;
+}
+
+/* Who asked: its name goes into the audit log as text. */
+static const char *check_who(const struct zctl_who *w)
+{
+	size_t n = zv_strnlen(w->comm, sizeof(w->comm));
+
+	if (w->reserved)
+		return "reserved header field is not zero";
+	if (n == sizeof(w->comm))
+		return "caller's name is not NUL-terminated";
+	for (size_t i = 0; i < n; i++)
+		if (w->comm[i] < 0x20 || w->comm[i] > 0x7e)
+			return "caller's name has a character outside printable ASCII";
+	return NULL;
 }
 
 const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32_t window_size)
@@ -39,11 +56,13 @@ const char *zctl_check_header(const struct zctl_req_hdr *h, uint32_t len, uint32
 	if (h->magic != ZCTL_REQ_MAGIC)
 		return "bad request magic";
 	if (h->version != ZCTL_VERSION)
-		return "protocol version mismatch (this hypervisor speaks version 4)";
+		return "protocol version mismatch (this hypervisor speaks version 5)";
 	if (h->length != len)
 		return "header length differs from the doorbell's";
 	if (h->reserved)
 		return "reserved header field is not zero";
+	if (check_who(&h->who))
+		return check_who(&h->who);
 	body = zctl_body_size(h->op);
 	if (body < 0)
 		return "unknown operation";
@@ -211,5 +230,14 @@ const char *zctl_check_ws_read(const struct zctl_ws_read_req *r)
 		return "workspace reads start on a 4 KiB block inside 64 GiB";
 	if (r->len == 0 || r->len % ZCTL_BLOCK || r->len > ZCTL_WS_READ_MAX)
 		return "workspace reads are whole 4 KiB blocks, 512 KiB at most";
+	return NULL;
+}
+
+const char *zctl_check_audit_read(const struct zctl_audit_read_req *r)
+{
+	if (r->flags & ~ZCTL_AUDIT_ACK)
+		return "unknown audit read flags";
+	if (r->max_bytes < ZCTL_AUDIT_LINE_MAX || r->max_bytes > ZCTL_AUDIT_READ_MAX)
+		return "audit reads return 1536 bytes to 512 KiB";
 	return NULL;
 }

@@ -40,4 +40,7 @@ const char *zctl_check_ws_write(const struct zctl_ws_write *w, uint32_t data_len
 /* A workspace read: a zone name, whole blocks, at most ZCTL_WS_READ_MAX. */
 const char *zctl_check_ws_read(const struct zctl_ws_read_req *r);
 
+/* An audit read: known flags, room for one whole line, at most ZCTL_AUDIT_READ_MAX. */
+const char *zctl_check_audit_read(const struct zctl_audit_read_req *r);
+
 #endif

@@ -19,11 +19,12 @@
 	(sizeof(struct zctl_denials) + SWITCH_REASON_COUNT * sizeof(struct zctl_deny_reason) + \
 	 DENY_LOG_RECORDS * sizeof(struct zctl_deny_record))
 #define WS_READ_REPLY (sizeof(struct zctl_ws_read) + ZCTL_WS_READ_MAX)
+#define AUDIT_REPLY   (sizeof(struct zctl_audit_read) + ZCTL_AUDIT_READ_MAX)
 #define MAX2(a, b)    ((a) > (b) ? (a) : (b))
 #define REPLY_BYTES                                                          \
 	(sizeof(struct zctl_resp_hdr) +                                      \
 	 MAX2(MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY), \
-	      MAX2(WS_READ_REPLY, sizeof(struct zctl_image_ls))))
+	      MAX2(MAX2(WS_READ_REPLY, AUDIT_REPLY), sizeof(struct zctl_image_ls))))
 #define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
 
 /* A zone's workspace: the record owns it from RUN until rm. */
@@ -34,6 +35,7 @@ struct workspace {
 struct record {
 	bool used;
 	char name[ZCTL_NAME_LEN];
+	uint32_t zone_id; /* struct zone's id: the audit log's */
 	enum zctl_state state;
 	struct zone *zone; /* while running; cleared (under lock) before the wipe */
 	int exit_status;
@@ -53,6 +55,7 @@ struct record {
 	char image[ZCTL_NAME_LEN]; /* the image it runs on; "" = none */
 	uint8_t image_sha256[32];
 	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
+	uint64_t console_audited, console_unaudited; /* bytes recorded in the audit log, not */
 	char log[LOG_BYTES];
 };
 
@@ -133,5 +136,19 @@ void ctl_fill_disks(struct record *r, const struct zctl_run *run, struct zone_sp
 void ctl_free_workspace(struct record *r);
 /* ps: the image's name and digest, the workspace's size and pool bytes. */
 void ctl_fill_storage(const struct record *r, struct zctl_zone *o);
+
+/* The audit log (audit.c): its ops, the record of a request once served
+ * (body NULL if the header was refused), the control zone's trust. */
+int ctl_op_audit_read(struct request *q, const struct zctl_audit_read_req *rq);
+int ctl_op_audit_head(struct request *q);
+void ctl_audit_request(const struct request *q, const void *body, int err, const char *message);
+void ctl_audit_trust(const struct zone *cz);
+/* A zone's life (audit_zone.c), each under ctl.lock. */
+void ctl_audit_started(const struct record *r);
+void ctl_audit_stopped(const struct record *r, bool fault);
+void ctl_audit_deny_totals(const struct record *r);
+void ctl_audit_wiped(const struct record *r, uint64_t bytes);
+void ctl_audit_removed(const struct record *r);
+void ctl_audit_console(struct record *r, const char *line);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * The control channel's wire format (version 4), shared by the hypervisor
+ * The control channel's wire format (version 5), shared by the hypervisor
  * (zones/control/) and zonectl (tools/zonectl/).  docs/control.md has the
  * prose.  Only the control zone has the channel: its I/O ports below exist
  * in no agent zone (they read all-ones there), and the window is a page
@@ -18,8 +18,9 @@
 
 #include <stdint.h>
 
-/* 2: run's allowlist, a zone's network in ps; 3: DENIALS; 4: images and workspaces */
-#define ZCTL_VERSION 4
+/* 2: run's allowlist, a zone's network in ps; 3: DENIALS; 4: images and workspaces;
+ * 5: the audit log (AUDIT_READ, AUDIT_HEAD) and who asked, in every request */
+#define ZCTL_VERSION 5
 
 /* I/O ports (32-bit IN/OUT only). */
 #define ZCTL_PORT_BASE	      0x5a0
@@ -57,6 +58,8 @@ enum zctl_op {
 	ZCTL_OP_IMAGE_RM = 11,	      /* body: zctl_name; reply: none */
 	ZCTL_OP_WORKSPACE_WRITE = 12, /* body: zctl_ws_write + bytes; reply: none */
 	ZCTL_OP_WORKSPACE_READ = 13,  /* body: zctl_ws_read_req; reply: zctl_ws_read + bytes */
+	ZCTL_OP_AUDIT_READ = 14, /* body: zctl_audit_read_req; reply: zctl_audit_read + lines */
+	ZCTL_OP_AUDIT_HEAD = 15, /* body: none; reply: zctl_audit_head */
 	ZCTL_OP_COUNT
 };
 
@@ -74,12 +77,24 @@ enum zctl_error {
 	ZCTL_E_COUNT
 };
 
+/* Who asked, as zonectl reports it: the audit log's record of the request
+ * says so (the control zone's root could lie; the record says who it said). */
+#define ZCTL_COMM_LEN 16 /* Linux's TASK_COMM_LEN */
+struct zctl_who {
+	uint32_t uid;		  /* zonectl's real uid */
+	uint32_t pid;		  /* zonectl's pid */
+	uint32_t ppid;		  /* the process that ran it */
+	uint32_t reserved;	  /* zero */
+	char comm[ZCTL_COMM_LEN]; /* that process's name: printable ASCII, NUL-terminated */
+};
+
 struct zctl_req_hdr {
 	uint32_t magic;	  /* ZCTL_REQ_MAGIC */
 	uint16_t version; /* ZCTL_VERSION */
 	uint16_t op;	  /* enum zctl_op */
 	uint32_t length;  /* header + body, bytes */
 	uint32_t reserved;
+	struct zctl_who who;
 };
 
 struct zctl_resp_hdr {
@@ -316,6 +331,40 @@ struct zctl_ws_read {
 	uint32_t len;
 	uint32_t reserved;
 	uint8_t used[ZCTL_WS_READ_BITMAP]; /* bit i (LSB first): block i was written */
+};
+
+/* ---- the audit log (docs/audit.md, docs/control.md "The audit log") ---- */
+
+#define ZCTL_AUDIT_ACK	     (1u << 0)	  /* the drain: it stored every record before since */
+#define ZCTL_AUDIT_LINE_MAX  1536u	  /* a record's line, newline included (audit.h) */
+#define ZCTL_AUDIT_READ_MAX  (512u << 10) /* bytes of lines one AUDIT_READ returns at most */
+#define ZCTL_AUDIT_HASH_SIZE 32u	  /* SHA-256 */
+
+/* ZCTL_OP_AUDIT_READ: whole lines of the records from seq since on. */
+struct zctl_audit_read_req {
+	uint64_t since;
+	uint32_t flags;	    /* ZCTL_AUDIT_* */
+	uint32_t max_bytes; /* ZCTL_AUDIT_LINE_MAX .. ZCTL_AUDIT_READ_MAX */
+};
+
+/* The tree's head: records so far and the RFC 6962 root over them. */
+struct zctl_audit_head {
+	uint64_t size;
+	uint8_t root[ZCTL_AUDIT_HASH_SIZE];
+};
+
+/* Followed by len bytes: the lines of records first .. next-1, each ended by
+ * '\n'; first > since when older ones were drained already. */
+struct zctl_audit_read {
+	struct zctl_audit_head head;
+	uint64_t first, next;
+	uint64_t acked;	     /* the drain said it stored every record before this */
+	uint64_t records;    /* appended since boot (the head's size) */
+	uint64_t lost;	     /* not recorded for want of room (drop mode), ever */
+	uint64_t ring_bytes; /* the ring's size */
+	uint64_t ring_used;  /* bytes of records not yet acknowledged */
+	uint32_t blocked;    /* times fail-closed mode held something back */
+	uint32_t len;
 };
 
 #endif

@@ -82,6 +82,7 @@ static void log_append(struct record *r, const char *s, size_t n)
 /* Wipes the record, freeing what it holds: the slot is free again. */
 void ctl_forget(struct record *r)
 {
+	ctl_audit_removed(r);
 	zone_nic_free_denials(r->denials);
 	ctl_free_workspace(r);
 	zv_memset(r, 0, sizeof(*r));
@@ -94,6 +95,7 @@ void ctl_on_console_line(void *ctx, const char *line)
 
 	spin_lock(&ctl.lock);
 	note_init(r, line);
+	ctl_audit_console(r, line);
 	log_append(r, line, zv_strlen(line));
 	log_append(r, "\n", 1);
 	spin_unlock(&ctl.lock);
@@ -128,6 +130,7 @@ void ctl_on_stopped(void *ctx, struct zone *z)
 	ctl_net_figures(z, &r->net);
 	r->denials = zone_nic_take_denials(z);
 	zv_strlcpy(r->reason, z->stop_reason[0] ? z->stop_reason : "stopped", sizeof(r->reason));
+	ctl_audit_stopped(r, z->faulted);
 	spin_unlock(&ctl.lock);
 }
 
@@ -139,6 +142,7 @@ void ctl_on_ended(void *ctx, int status)
 	(void)status;
 	spin_lock(&ctl.lock);
 	r->state = ZCTL_STATE_EXITED;
+	ctl_audit_wiped(r, r->mem_bytes);
 	if (r->auto_rm)
 		ctl_forget(r);
 	spin_unlock(&ctl.lock);

@@ -160,6 +160,7 @@ static void on_ready(void *ctx, struct zone *z)
 	r->used = true;
 	r->state = ZCTL_STATE_RUNNING;
 	r->zone = z;
+	r->zone_id = z->id;
 	r->overhead_bytes = r->overhead_bytes - mem_free_bytes() - r->mem_bytes + sizeof(*r);
 	ctl.last_overhead = r->overhead_bytes;
 	ctl.zones_started++;
@@ -168,6 +169,7 @@ static void on_ready(void *ctx, struct zone *z)
 	keep_rules(r, z);
 	zone_print_memory(z);
 	r->start_tsc = rdtsc();
+	ctl_audit_started(r);
 }
 
 /* A refused rule is the request's fault; a zone that exists but cannot

@@ -17,7 +17,8 @@
  * is taken, so no CPU holds two dev_locks.  Transmit work comes in batches
  * (VIRTIO_NET_TX_BATCH_*), one per zone entry (nic_service, in the zone's
  * service list: zone_service_devices).  Console
- * lines are written after the locks are released.  dev_lock is taken before
+ * lines and audit records (nic_audit.h) are made under the locks and written
+ * after they are released.  dev_lock is taken before
  * a zone's interrupt platform lock (zone_irq_set_line), never after.
  */
 #include "zones/net/nic.h"
@@ -32,6 +33,7 @@
 #include "hv/spinlock.h"
 #include "hv/time.h"
 #include "zones/net/deny_log.h"
+#include "zones/net/nic_audit.h"
 #include "zones/net/switch.h"
 #include "zones/platform/acpi/tables.h"
 #include "zones/platform/irq.h"
@@ -43,10 +45,11 @@
 #define NIC_LINES	2   /* per frame: two refusals (the sender's, a receiver's) */
 #define NIC_LINE_MAX	512 /* kprintf's own buffer (hv/console.c): lines cut the same */
 
-/* Console lines made under a lock, printed once it is released. */
+/* Console lines and audit records made under a lock, written once it is released. */
 struct nic_lines {
 	unsigned count;
 	char line[NIC_LINES][NIC_LINE_MAX];
+	struct nic_audit audit;
 };
 
 struct zone_nic {
@@ -63,6 +66,8 @@ struct zone_nic {
 	/* Its deny records (zones/net/deny_log.h, pages of their own); NULL once
 	 * taken.  Under net_lock. */
 	struct deny_log *log;
+	struct nic_deny_summary summary; /* under net_lock */
+	bool hold_new; /* the audit log would block its records (fail-closed); under tx_lock */
 	uint64_t refusals_seen; /* dev.stats.refused when last reported; under dev_lock */
 	unsigned order;		/* pages of this struct */
 };
@@ -116,12 +121,13 @@ static void lines_add(struct nic_lines *l, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Prints what was collected under a lock; called with none held but tx_lock. */
+/* Prints and appends what was collected under a lock; called with none held but tx_lock. */
 static void lines_print(struct nic_lines *l)
 {
 	for (unsigned i = 0; i < l->count; i++)
 		kprintf("%s", l->line[i]);
 	l->count = 0;
+	nic_audit_flush(&l->audit);
 }
 
 /* A chain the zone got wrong stopped its device (DEVICE_NEEDS_RESET, until its
@@ -131,10 +137,14 @@ static void report_refusal(struct zone_nic *n, struct nic_lines *lines)
 {
 	if (n->dev.stats.refused == n->refusals_seen)
 		return;
-	if (n->refusals_seen < REFUSAL_REPORTS)
+	if (n->refusals_seen < REFUSAL_REPORTS) {
+		const char *device = n->port == UPLINK_PORT ? "uplink" : "nic";
+		const char *why = virtio_net_refusal_text(n->dev.last_refusal);
+
 		lines_add(lines, "zone %s: %s refused %s; the device needs a reset\n",
-			  n->zone->name, n->port == UPLINK_PORT ? "uplink" : "nic",
-			  virtio_net_refusal_text(n->dev.last_refusal));
+			  n->zone->name, device, why);
+		nic_audit_refused(&lines->audit, n->zone, device, why);
+	}
 	n->refusals_seen = n->dev.stats.refused;
 }
 
@@ -161,26 +171,35 @@ static void deliver(struct zone_nic *n, const uint8_t *frame, size_t len, struct
 /* Into the zone's deny records, never onto the console: a zone (or a user
  * of the control zone, for the uplink) would write to the operator's
  * terminal at packet rate.  zonectl denials reads them (docs/network.md).
+ * The audit log gets what they keep and summaries of what they only count.
  * Under net_lock. */
 static void report_deny(struct zone_nic *n, const struct switch_out *o)
 {
-	if (n->log)
-		deny_log_add(n->log, o, now_ms());
+	uint64_t now = now_ms();
+	bool kept;
+
+	if (!n->log)
+		return;
+	kept = deny_log_add(n->log, o, now);
+	nic_audit_deny(&n->lines.audit, n->zone, o, n->log, kept, &n->summary, now);
 }
 
 /* The frame in an agent zone's bounce buffer: the switch decides.  Under net_lock. */
 static void on_agent_tx(struct zone_nic *n, size_t len)
 {
 	const uint8_t *frame = n->tx_bounce;
-	enum switch_action a =
-		switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
+	enum switch_action a;
 
+	sw.port[n->port].hold_new = n->hold_new;
+	a = switch_from_agent(&sw, (unsigned)n->port, frame, len, now_ms(), &out);
 	if (a == SWITCH_REPLY)
 		deliver(n, out.reply, out.reply_len, &n->lines);
 	else if (a == SWITCH_TO_UPLINK)
 		deliver(uplink, frame, len, &n->lines);
 	if (out.reason != SWITCH_PASS) /* dropped, or refused with a reply */
 		report_deny(n, &out);
+	else if (out.admitted)
+		nic_audit_admit(&n->lines.audit, n->zone, &out);
 }
 
 /* The frame the control zone sent into the agent network.  Under net_lock. */
@@ -195,6 +214,9 @@ static void on_uplink_tx(struct zone_nic *n, size_t len)
 		deliver(ports[out.port], frame, len, &n->lines);
 	if (out.reason != SWITCH_PASS)
 		report_deny(n, &out);
+	else if (a == SWITCH_TO_PORT && out.name[0] && out.port >= 0 &&
+		 out.port < SWITCH_MAX_PORTS && ports[out.port]) /* a DNS answer */
+		nic_audit_resolved(&n->lines.audit, ports[out.port]->zone, &out);
 }
 
 /* Copies n's next frame of the batch into its bounce buffer, under its
@@ -214,6 +236,17 @@ static size_t take_frame(struct zone_nic *n)
 	return len;
 }
 
+/* Fail-closed (audit_full = block): while the log has no room for the
+ * zone's records, its new connections are denied ("audit-full"), its tracked
+ * ones go on.  Asked before net_lock: the log takes its own lock.  Under
+ * n's tx_lock. */
+static void hold_new_check(struct zone_nic *n)
+{
+	struct audit_source src = nic_audit_source(n->zone);
+
+	n->hold_new = n->port != UPLINK_PORT && audit_would_block(&src);
+}
+
 /* One batch of n's transmit queue: each frame copied out, then switched. */
 static void tx_batch(struct zone_nic *n)
 {
@@ -224,6 +257,7 @@ static void tx_batch(struct zone_nic *n)
 	virtio_net_tx_begin(&n->dev);
 	ticket_unlock(&n->dev_lock);
 	while ((len = take_frame(n)) != 0) {
+		hold_new_check(n);
 		ticket_lock(&net_lock);
 		n->switch_frame(n, len);
 		ticket_unlock(&net_lock);

@@ -71,6 +71,7 @@ static const char *const reason_names[SWITCH_REASON_COUNT] = {
 	[SWITCH_DENY_CONN_FULL] = "conntrack-full",
 	[SWITCH_DENY_INTERNAL] = "internal-address",
 	[SWITCH_DENY_NO_CONNECTION] = "no-connection",
+	[SWITCH_DENY_AUDIT_FULL] = "audit-full",
 };
 
 static const uint8_t pkt_reasons[] = {
@@ -256,6 +257,7 @@ static void out_begin(struct switch_out *out, const struct pkt *p, int port, boo
 	out->src_port = p->ip.protocol == PKT_PROTO_TCP ? p->tcp.src_port : p->udp.src_port;
 	out->dst_port = p->ip.protocol == PKT_PROTO_TCP ? p->tcp.dst_port : p->udp.dst_port;
 	out->name[0] = '\0';
+	out->admitted = false;
 	out->reply_len = 0;
 }
 
@@ -430,6 +432,7 @@ static enum switch_reason admit(struct ctx *x, const struct policy_tuple *t)
 	struct policy *pol = x->port->policy;
 	enum policy_verdict v = policy_check_new(pol, t->proto, t->dst_ip, t->dst_port, x->now);
 
+	x->out->verdict = v;
 	if (policy_verdict_allows(v))
 		v = policy_conn_open(pol, t, x->now);
 	return policy_verdict_allows(v) ? SWITCH_PASS : verdict_reason(v);
@@ -448,9 +451,12 @@ static enum switch_action agent_outside(struct ctx *x)
 		if (p->ip.protocol == PKT_PROTO_TCP &&
 		    (p->tcp.flags & TCP_OPEN_MASK) != PKT_TCP_SYN)
 			return deny(x, SWITCH_DENY_NO_CONNECTION);
+		if (x->port->hold_new)
+			return deny(x, SWITCH_DENY_AUDIT_FULL);
 		r = admit(x, &t);
 		if (r != SWITCH_PASS)
 			return deny(x, r);
+		x->out->admitted = true;
 	}
 	if (tcp_ends(p))
 		policy_conn_close(x->port->policy, &t, x->now);

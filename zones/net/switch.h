@@ -82,6 +82,7 @@ enum switch_reason {
 	SWITCH_DENY_CONN_FULL,
 	SWITCH_DENY_INTERNAL,
 	SWITCH_DENY_NO_CONNECTION, /* not a new connection (TCP non-SYN, inbound) and not tracked */
+	SWITCH_DENY_AUDIT_FULL,	   /* a new connection while the port's hold_new is set */
 	SWITCH_REASON_COUNT,
 };
 
@@ -106,6 +107,10 @@ struct switch_port {
 	uint8_t mac[PKT_MAC_LEN];
 	uint32_t ip;
 	struct policy *policy; /* the caller's; the switch only calls policy.h on it */
+	/* Set by the caller: the audit log has no room for this zone's records
+	 * (fail-closed mode), so a new connection, which it would record, is
+	 * denied until there is room; tracked ones go on. */
+	bool hold_new;
 	struct switch_counters count;
 	struct switch_dns_query pending[SWITCH_DNS_PENDING];
 };
@@ -136,6 +141,8 @@ struct switch_out {
 	uint32_t src_ip, dst_ip;     /* ARP: sender and target protocol addresses */
 	uint16_t src_port, dst_port; /* TCP and UDP */
 	char name[DNS_NAME_MAX + 1]; /* the DNS question, when the frame is a query or an answer */
+	bool admitted;		     /* it opened a new connection (the audit log's net.admit) */
+	enum policy_verdict verdict; /* admitted: what admitted it (allow-cidr, allow-learned) */
 	size_t reply_len;
 	uint8_t reply[SWITCH_REPLY_MAX];
 	struct dns_msg dns; /* scratch for dns_parse() */

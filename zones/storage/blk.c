@@ -18,6 +18,7 @@
 #include "hv/mem.h"
 #include "hv/palloc.h"
 #include "hv/spinlock.h"
+#include "zones/audit/audit.h"
 #include "zones/platform/acpi/tables.h"
 #include "zones/platform/irq.h"
 #include "zones/virtio/blk.h"
@@ -65,11 +66,24 @@ static const char *after_model(struct zone_blk *b)
 	return why;
 }
 
+/* On the console and in the audit log (device.refused), no lock held. */
 static void report(const struct zone_blk *b, const char *why)
 {
-	if (why)
-		kprintf("zone %s: disk %s refused %s; the device needs a reset\n", b->zone->name,
-			b->dev.disk.serial, why);
+	static struct audit_fields f; /* 1 KiB: not on the stack */
+	static struct ticket_lock f_lock;
+	struct audit_source src = {b->zone->name, b->zone->id};
+
+	if (!why)
+		return;
+	kprintf("zone %s: disk %s refused %s; the device needs a reset\n", b->zone->name,
+		b->dev.disk.serial, why);
+	ticket_lock(&f_lock);
+	audit_fields_init(&f);
+	audit_str(&f, "device", "disk");
+	audit_str(&f, "serial", b->dev.disk.serial);
+	audit_str(&f, "why", why);
+	audit_append(&src, "device.refused", &f);
+	ticket_unlock(&f_lock);
 }
 
 static enum io_result blk_read(void *ctx, struct vcpu *v, uint64_t offset, unsigned size,
