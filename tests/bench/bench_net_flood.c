@@ -40,12 +40,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void put(uint64_t gpa, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		mem[gpa - MEM_BASE + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* The header and a 1514-byte UDP frame to a denied address, cut into segs descriptors. */
 static void chain(unsigned segs)
 {
