@@ -4,9 +4,11 @@ its data disk at boot (tools/mkdemodisk, tools/initramfs/control-init)."""
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 
 from harness import Boot
-from paths import AGENT_IMAGE
+from paths import AGENT_IMAGE, BUILD, TOOLS
 from registry import integration_test
 from test_control import CONF, Session, control_esp, pool_free
 from test_images import DATA_DISK
@@ -16,11 +18,48 @@ ZONE_MEM = 256 << 20
 IMAGE_CONF = CONF.replace("[zonevisor]\n", "[zonevisor]\nagent_image = agent\n", 1)
 
 
+def oci_image(name):
+    """An agent image made by tools/mkimage --from-oci from an OCI layout built here
+    with umoci: busybox and one file, no Debian."""
+    work = os.path.join(BUILD, "test-oci", name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    layout, bundle = os.path.join(work, "layout"), os.path.join(work, "bundle")
+
+    def run(*cmd):
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    run("umoci", "init", "--layout", layout)
+    run("umoci", "new", "--image", layout + ":t")
+    run("umoci", "unpack", "--image", layout + ":t", bundle)
+    root = os.path.join(bundle, "rootfs")
+    os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+    os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+    shutil.copy(os.path.join(BUILD, "initramfs", "busybox-root", "bin", "busybox"),
+                os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+    with open(os.path.join(root, "etc", "hello"), "w") as f:
+        f.write("hello from an OCI image\n")
+    run("umoci", "repack", "--image", layout + ":t", bundle)
+    out = os.path.join(work, "oci.erofs")
+    run(os.path.join(TOOLS, "mkimage"), "--from-oci", layout, "--out", out)
+    return out
+
+
 def image_esp(name):
     esp = control_esp(name)
     with open(esp + "/zonevisor/zonevisor.conf", "w") as f:
         f.write(IMAGE_CONF)
+    shutil.copy(oci_image(name), os.path.join(esp, "zonevisor", "oci.erofs"))
     return esp
+
+
+def check_oci_image(b, s):
+    """Any container image can be an agent image (tools/mkimage --from-oci)."""
+    s.must("mkdir -p /mnt/esp && mount -t vfat -o ro /dev/sda1 /mnt/esp")
+    s.must("zonectl image load --name oci /mnt/esp/zonevisor/oci.erofs", timeout=180)
+    out = s.zone_output("zonectl run --rm --image oci -- cat /etc/hello", timeout=300)
+    s.has(out, r"^hello from an OCI image$", "a zone on the OCI image")
+    s.must("zonectl image rm oci && umount /mnt/esp")
 
 
 def sha256_file(path):
@@ -155,3 +194,4 @@ def test_agent_zones_run_debian_from_one_shared_image_with_a_workspace_that_come
         check_workspace_export(b, s)
         check_overlay_and_limits(b, s)
         check_bad_images(b, s)
+        check_oci_image(b, s)
