@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 from harness import Boot
 from paths import AGENT_IMAGE, BUILD, TOOLS
@@ -81,6 +82,24 @@ def check_readme_session(b, s):
     s.has(out, r"^v18\.\d+\.\d+$", "node --version")
 
 
+def vda_reads(s, name):
+    """Zone name's image disk's reads in zonectl ps --json ("disks"), or None."""
+    for line in s.must("zonectl ps --json"):
+        if '"name": "%s"' % name in line:
+            m = re.search(r'"disks": \[\{"serial": "zv-image", "size": \d+, '
+                          r'"read_only": true, "reads": (\d+), "writes": 0, ', line)
+            return int(m.group(1)) if m else None
+    return None
+
+
+def check_disk_counters(b, s, name):
+    """ps --json shows the zone's vda being read, and keeps the figures once it stopped."""
+    deadline = time.time() + 120
+    while not vda_reads(s, name) and time.time() < deadline:
+        time.sleep(2)
+    return vda_reads(s, name) or b.fail("zonectl ps --json shows no reads of %s's vda" % name)
+
+
 def check_one_copy(b, s):
     """Zones share the image: a second zone costs its RAM and overhead, no copy."""
     free0 = pool_free(s)
@@ -98,8 +117,13 @@ def check_one_copy(b, s):
     if status == 0:
         b.fail("image rm succeeded while two zones use the image")
     s.has(out, r"is used by 2 zones", "image rm refused while used")
+    reads = check_disk_counters(b, s, "z1")
     s.must("zonectl stop z1; zonectl stop z2")
     b.expect_seen(r"zone z2: wiped \d+ bytes$", 60)
+    b.expect_seen(r"zone z1: wiped \d+ bytes$", 60)
+    if (vda_reads(s, "z1") or 0) < reads:
+        b.fail("z1's vda reads in ps --json went from %d to %s once it stopped"
+               % (reads, vda_reads(s, "z1")))
     s.must("zonectl rm z1; zonectl rm z2")
     if pool_free(s) != free0:
         b.fail("the pool did not return to %d bytes after the two zones" % free0)

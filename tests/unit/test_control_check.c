@@ -1,4 +1,6 @@
 /* Unit tests of zones/control/check.c: every field of every control request, hostile values. */
+#include <stddef.h>
+
 #include "tests/unit/test.h"
 #include "zones/control/check.h"
 
@@ -381,4 +383,17 @@ TEST(audit_requests)
 	CHECK(zctl_check_audit_read(&r) != NULL);
 	r.max_bytes = 0;
 	CHECK(zctl_check_audit_read(&r) != NULL);
+}
+
+/* ps carries each zone's disks: a slot for each disk a zone can have, 8-byte
+ * fields on 8-byte boundaries (the control zone reads them as they come), and
+ * the whole reply fits the window. */
+TEST(ps_reply_holds_the_disks)
+{
+	CHECK_EQ_U64(ZCTL_MAX_DISKS, 2);
+	CHECK(ZCTL_SERIAL_LEN > 20); /* VIRTIO_BLK_ID_BYTES and a NUL */
+	CHECK_EQ_U64(sizeof(struct zctl_disk) % 8, 0);
+	CHECK_EQ_U64(offsetof(struct zctl_zone, disks) % 8, 0);
+	CHECK_EQ_U64(offsetof(struct zctl_disk, reads) % 8, 0);
+	CHECK(sizeof(struct zctl_resp_hdr) + sizeof(struct zctl_ps) <= ZCTL_WINDOW_SIZE);
 }

@@ -70,6 +70,10 @@ TEST(images_load_list_rm)
 	CHECK_EQ_U64(strlen(hex), 64);
 	CHECK_EQ_U64(images_rm("base", msg, sizeof(msg)), IMAGE_OK);
 	CHECK_EQ_U64(images_list(info, IMAGES_MAX), 0);
+	CHECK_EQ_U64((uint64_t)pages_out, 6); /* not wiped under the lock: reap does it */
+	images_reap();
+	CHECK_EQ_U64((uint64_t)pages_out, 0);
+	images_reap(); /* nothing left: a no-op */
 	CHECK_EQ_U64((uint64_t)pages_out, 0);
 	CHECK_EQ_U64(images_rm("base", msg, sizeof(msg)), IMAGE_E_NO_IMAGE);
 }
@@ -85,6 +89,7 @@ TEST(images_refusals)
 	CHECK_STR(msg, "already loaded as a");
 	CHECK_EQ_U64(images_begin("c", 0, msg, sizeof(msg)), IMAGE_E_INVALID);
 	CHECK_EQ_U64(images_begin("c", STORE_MAX_BYTES + 1, msg, sizeof(msg)), IMAGE_E_INVALID);
+	images_reap(); /* b's pages, which would count as free */
 	pool_free = 8192;
 	CHECK_EQ_U64(images_begin("c", 8193, msg, sizeof(msg)), IMAGE_E_NO_MEMORY);
 	pool_free = 1ull << 30;
@@ -103,9 +108,11 @@ TEST(images_refusals)
 	CHECK_EQ_U64(images_begin("f", 4096, msg, sizeof(msg)), IMAGE_OK);
 	CHECK_EQ_U64(images_rm("f", msg, sizeof(msg)), IMAGE_E_NO_IMAGE);
 	CHECK_EQ_U64(images_begin("g", 4096, msg, sizeof(msg)), IMAGE_OK);
+	images_reap();
 	CHECK_EQ_U64((uint64_t)pages_out, 1); /* only g's empty store */
 	CHECK_EQ_U64(load("g", 1, 0, 1), IMAGE_OK);
 	CHECK_EQ_U64(images_rm("g", msg, sizeof(msg)), IMAGE_OK);
+	images_reap();
 	CHECK_EQ_U64((uint64_t)pages_out, 0);
 }
 
@@ -123,6 +130,10 @@ TEST(images_table_full)
 		snprintf(name, sizeof(name), "i%u", i);
 		CHECK_EQ_U64(images_rm(name, msg, sizeof(msg)), IMAGE_OK);
 	}
+	/* IMAGES_DEAD_MAX wait for the reap; the caller that never reaped got
+	 * the rest wiped at once, each a store, table and leaf of 1 page */
+	CHECK_EQ_U64((uint64_t)pages_out, IMAGES_DEAD_MAX * 4);
+	images_reap();
 	CHECK_EQ_U64((uint64_t)pages_out, 0);
 }
 
@@ -150,5 +161,21 @@ TEST(images_disk_users)
 	CHECK_EQ_U64(images_rm("root", msg, sizeof(msg)), IMAGE_E_IN_USE);
 	d2.ops->release(d2.ctx);
 	CHECK_EQ_U64(images_rm("root", msg, sizeof(msg)), IMAGE_OK);
+	images_reap();
+	CHECK_EQ_U64((uint64_t)pages_out, 0);
+}
+
+/* A dropped store's pages count as free before the reap gives them back:
+ * rm then load of the same size fits a pool with nothing else free. */
+TEST(images_reap_counts_dropped_pages_free)
+{
+	setup();
+	CHECK_EQ_U64(load("old", 5 * STORE_BLOCK, 3, 4096), IMAGE_OK);
+	CHECK_EQ_U64(images_rm("old", msg, sizeof(msg)), IMAGE_OK);
+	pool_free = 0;
+	CHECK_EQ_U64(images_begin("new", 5 * STORE_BLOCK, msg, sizeof(msg)), IMAGE_OK);
+	/* old's 8 pages (5 data, store, table, leaf) and the dropped new's store: 9 */
+	CHECK_EQ_U64(images_begin("new", 10 * STORE_BLOCK, msg, sizeof(msg)), IMAGE_E_NO_MEMORY);
+	images_reap();
 	CHECK_EQ_U64((uint64_t)pages_out, 0);
 }

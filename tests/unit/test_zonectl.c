@@ -200,6 +200,43 @@ TEST(zonectl_allow_rules)
 	CHECK(zc_json_rules("a\nb\n", json, 8) == -1);
 }
 
+/* ps --json's "disks": each disk's figures; a hostile count or serial stays inside the reply. */
+TEST(zonectl_json_disks)
+{
+	struct zctl_disk d[ZCTL_MAX_DISKS + 1];
+	char json[512];
+
+	memset(d, 0, sizeof(d));
+	strcpy(d[0].serial, "zv-image");
+	d[0].size = 8192;
+	d[0].read_only = 1;
+	d[0].reads = 3;
+	d[0].read_bytes = 12288;
+	strcpy(d[1].serial, "zv-\"ws");
+	d[1].writes = 2;
+	d[1].written_bytes = 512;
+	d[1].errors = 1;
+	d[1].refused = 4;
+	CHECK(zc_json_disks(d, 0, json, sizeof(json)) == 2);
+	CHECK_STR(json, "[]");
+	CHECK(zc_json_disks(d, 2, json, sizeof(json)) > 0);
+	CHECK(!strcmp(json,
+		      "[{\"serial\": \"zv-image\", \"size\": 8192, \"read_only\": true, "
+		      "\"reads\": 3, \"writes\": 0, \"read_bytes\": 12288, \"written_bytes\": 0, "
+		      "\"errors\": 0, \"refused\": 0}, "
+		      "{\"serial\": \"zv-\\\"ws\", \"size\": 0, \"read_only\": false, "
+		      "\"reads\": 0, \"writes\": 2, \"read_bytes\": 0, \"written_bytes\": 512, "
+		      "\"errors\": 1, \"refused\": 4}]"));
+	/* a count past ZCTL_MAX_DISKS is cut; a serial without a NUL ends at its field */
+	memset(d[0].serial, 'A', sizeof(d[0].serial));
+	strcpy(d[2].serial, "never");
+	CHECK(zc_json_disks(d, 0xffffffffu, json, sizeof(json)) > 0);
+	CHECK(strstr(json, "never") == NULL);
+	CHECK(strstr(json, "\"AAAAAAAAAAAAAAAAAAAAAAAA\"") != NULL);
+	CHECK(zc_json_disks(d, 2, json, 40) == -1);
+	CHECK(zc_json_disks(d, 1, json, 2) == -1);
+}
+
 static struct zctl_frame udp_frame(void)
 {
 	struct zctl_frame f;

@@ -274,9 +274,12 @@ static void ps_json_net(const struct zctl_zone *z)
 	       (unsigned long long)z->net.rx_bytes);
 }
 
-/* ", "image": ..., "workspace": ..." of one zone: null when it has none. */
+/* ", "image": ..., "workspace": ..., "disks": [...]" of one zone: null when
+ * it has none. */
 static void ps_json_storage(const struct zctl_zone *z)
 {
+	char disks[ZCTL_MAX_DISKS * (ZCTL_SERIAL_LEN * 6 + 400) + 3];
+
 	printf(", \"image\": ");
 	if (z->image[0]) {
 		char name[ZCTL_NAME_LEN];
@@ -297,6 +300,9 @@ static void ps_json_storage(const struct zctl_zone *z)
 		       (unsigned long long)z->workspace_bytes);
 	else
 		printf(", \"workspace\": null");
+	if (zc_json_disks(z->disks, z->disk_count, disks, sizeof(disks)) < 0)
+		snprintf(disks, sizeof(disks), "[]");
+	printf(", \"disks\": %s", disks);
 }
 
 static void ps_json(const struct zctl_zone *z, uint32_t count)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "zones/control/proto.h"
+
 int zc_parse_size(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -311,6 +313,56 @@ long zc_json_rules(const char *allow, char *out, size_t cap)
 			return -1;
 		at += (size_t)m;
 		allow += n + (nl ? 1 : 0);
+	}
+	if (at + 2 > cap)
+		return -1;
+	out[at++] = ']';
+	out[at] = '\0';
+	return (long)at;
+}
+
+/* One disk's object after its serial, NUL-terminated; length or -1. */
+static long json_disk_figures(const struct zctl_disk *d, char *out, size_t cap)
+{
+	int n = snprintf(out, cap,
+			 ", \"size\": %llu, \"read_only\": %s, \"reads\": %llu, "
+			 "\"writes\": %llu, \"read_bytes\": %llu, \"written_bytes\": %llu, "
+			 "\"errors\": %llu, \"refused\": %llu}",
+			 (unsigned long long)d->size, d->read_only ? "true" : "false",
+			 (unsigned long long)d->reads, (unsigned long long)d->writes,
+			 (unsigned long long)d->read_bytes, (unsigned long long)d->written_bytes,
+			 (unsigned long long)d->errors, (unsigned long long)d->refused);
+
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+long zc_json_disks(const struct zctl_disk *disks, uint32_t count, char *out, size_t cap)
+{
+	size_t at = 0;
+
+	if (count > ZCTL_MAX_DISKS)
+		count = ZCTL_MAX_DISKS;
+	if (cap < 3)
+		return -1;
+	out[at++] = '[';
+	for (uint32_t i = 0; i < count; i++) {
+		char serial[ZCTL_SERIAL_LEN + 1];
+		long m;
+
+		memcpy(serial, disks[i].serial, ZCTL_SERIAL_LEN);
+		serial[ZCTL_SERIAL_LEN] = '\0';
+		m = snprintf(out + at, cap - at, "%s{\"serial\": ", i ? ", " : "");
+		if (m < 0 || (size_t)m >= cap - at)
+			return -1;
+		at += (size_t)m;
+		m = zc_json_string(serial, out + at, cap - at);
+		if (m < 0)
+			return -1;
+		at += (size_t)m;
+		m = json_disk_figures(&disks[i], out + at, cap - at);
+		if (m < 0)
+			return -1;
+		at += (size_t)m;
 	}
 	if (at + 2 > cap)
 		return -1;

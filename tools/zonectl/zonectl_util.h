@@ -53,4 +53,11 @@ const char *zc_add_rule(char *allow, size_t cap, const char *rule, int cidr);
 /* ALLOW's lines as a JSON array of strings, NUL-terminated; length or -1. */
 long zc_json_rules(const char *allow, char *out, size_t cap);
 
+struct zctl_disk;
+/* A zone's disks from a ps reply as a JSON array of objects (serial, size,
+ * read_only, reads, writes, read_bytes, written_bytes, errors, refused),
+ * NUL-terminated; length or -1.  The reply is the hypervisor's: a count past
+ * ZCTL_MAX_DISKS is cut to it, a serial without its NUL ends at its field. */
+long zc_json_disks(const struct zctl_disk *disks, uint32_t count, char *out, size_t cap);
+
 #endif

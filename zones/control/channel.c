@@ -118,6 +118,7 @@ static void serve(struct zone *cz, uint32_t len)
 	body_read = false;
 	err = handle(&q);
 	spin_unlock(&ctl.lock);
+	ctl_wipe_deferred(); /* after the lock, before the reply: the pool is whole again */
 	ctl_audit_request(&q, body_read ? &body : NULL, err, h->message);
 	h->magic = ZCTL_RESP_MAGIC;
 	h->version = ZCTL_VERSION;

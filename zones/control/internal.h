@@ -25,7 +25,8 @@
 	(sizeof(struct zctl_resp_hdr) +                                      \
 	 MAX2(MAX2(MAX2(LOGS_REPLY, sizeof(struct zctl_ps)), DENIALS_REPLY), \
 	      MAX2(MAX2(WS_READ_REPLY, AUDIT_REPLY), sizeof(struct zctl_image_ls))))
-#define ORDER_LIMIT 14 /* 64 MiB, ZCTL_UPLOAD_MAX */
+#define ORDER_LIMIT  14 /* 64 MiB, ZCTL_UPLOAD_MAX */
+#define CTL_WIPE_MAX 4	/* a request detaches 2 stores at most (WORKSPACE_WRITE, RUN) */
 
 /* A zone's workspace: the record owns it from RUN until rm. */
 struct workspace {
@@ -52,6 +53,8 @@ struct record {
 	char allow[ZCTL_ALLOW_LEN]; /* its rules, canonical, one per line */
 	struct deny_log *denials;   /* once it stopped: its NIC's deny records (pool pages) */
 	struct workspace ws;
+	uint32_t disk_count; /* once it stopped: its disks' last figures */
+	struct zctl_disk disks[ZCTL_MAX_DISKS];
 	char image[ZCTL_NAME_LEN]; /* the image it runs on; "" = none */
 	uint8_t image_sha256[32];
 	uint64_t log_total; /* bytes ever written; the ring holds the last LOG_BYTES */
@@ -81,6 +84,9 @@ struct control_state {
 	uint64_t zones_started, ended_exits, last_overhead;
 	bool verify_wipe;
 	struct store *staged_ws; /* WORKSPACE_WRITE's, for the next RUN */
+	/* Stores a request detached (a removed zone's workspace, a dropped
+	 * staged one): wiped once ctl.lock is dropped, before the reply. */
+	struct store *wipe[CTL_WIPE_MAX];
 };
 
 extern struct control_state ctl;
@@ -94,7 +100,15 @@ void *ctl_reply_body(void);
 /* Records (records.c). */
 struct record *ctl_find_record(const char *name);
 struct record *ctl_free_record(void);
-void ctl_forget(struct record *r);
+/* Frees the record's slot; returns its workspace's store, detached, for the
+ * caller to wipe once ctl.lock is dropped (store_destroy; NULL = none). */
+struct store *ctl_forget(struct record *r);
+/* A request's: s (NULL is fine) is wiped by ctl_wipe_deferred. */
+void ctl_defer_wipe(struct store *s);
+/* The BSP, after a request, ctl.lock dropped, before the reply: wipes and
+ * frees what the request detached, its own stores and the images' (a wipe
+ * zeroes up to 64 GiB: under ctl.lock it would stall every zone's console). */
+void ctl_wipe_deferred(void);
 uint64_t ctl_tsc_to_us(uint64_t d);
 uint64_t ctl_zone_exits(const struct zone *z);
 /* A stopped zone's NIC figures, for its record. */
@@ -133,9 +147,14 @@ int ctl_check_disks(struct request *q, const struct zctl_run *run);
 /* RUN, after prepare: the image's disk, then the staged workspace's, into s
  * (the workspace passes to r). */
 void ctl_fill_disks(struct record *r, const struct zctl_run *run, struct zone_spec *s);
+/* Detaches r's workspace for ctl_wipe_deferred. */
 void ctl_free_workspace(struct record *r);
-/* ps: the image's name and digest, the workspace's size and pool bytes. */
+/* ps: the image's name and digest, the workspace's size and pool bytes,
+ * the disks' figures (a running zone's live, under ctl.lock). */
 void ctl_fill_storage(const struct record *r, struct zctl_zone *o);
+/* z's disks' figures into disks (ZCTL_MAX_DISKS entries); their count.  On
+ * any CPU while z's disks exist: blk.c's locks keep them from going. */
+uint32_t ctl_disk_figures(const struct zone *z, struct zctl_disk *disks);
 
 /* The audit log (audit.c): its ops, the record of a request once served
  * (body NULL if the header was refused), the control zone's trust. */

@@ -127,7 +127,7 @@ int ctl_op_rm(struct request *q, const struct zctl_name *nm)
 				  r->name,
 				  r->state == ZCTL_STATE_RUNNING ? "running" : "still being wiped",
 				  r->name, r->name);
-	ctl_forget(r);
+	ctl_defer_wipe(ctl_forget(r)); /* wiped before the reply, outside ctl.lock */
 	return 0;
 }
 

@@ -19,7 +19,8 @@
 #include <stdint.h>
 
 /* 2: run's allowlist, a zone's network in ps; 3: DENIALS; 4: images and workspaces;
- * 5: the audit log (AUDIT_READ, AUDIT_HEAD) and who asked, in every request */
+ * 5: the audit log (AUDIT_READ, AUDIT_HEAD) and who asked, in every request;
+ * a zone's disks in ps (same milestone as 4 and 5, unreleased: no bump) */
 #define ZCTL_VERSION 5
 
 /* I/O ports (32-bit IN/OUT only). */
@@ -43,6 +44,8 @@
 #define ZCTL_MESSAGE_LEN 192
 #define ZCTL_MAX_ZONES	 16
 #define ZCTL_ALLOW_LEN	 4096 /* an allowlist: rules one per line (docs/network.md) */
+#define ZCTL_MAX_DISKS	 2    /* a zone's virtio-blk disks: its image, its workspace */
+#define ZCTL_SERIAL_LEN	 24   /* a disk's serial: 20 bytes (VIRTIO 1.1 5.2.6), NUL, padding */
 
 enum zctl_op {
 	ZCTL_OP_RUN = 1,	      /* body: zctl_run; reply: zctl_zone */
@@ -173,6 +176,19 @@ struct zctl_zone {
 	uint8_t image_sha256[32];
 	uint64_t workspace_size;  /* its workspace's capacity; 0 = none */
 	uint64_t workspace_bytes; /* pool bytes its workspace holds (written blocks and map) */
+	uint32_t disk_count;	  /* entries used in disks, 0..ZCTL_MAX_DISKS */
+	uint32_t reserved2;
+	struct zctl_disk {
+		char serial[ZCTL_SERIAL_LEN]; /* "zv-image", "zv-workspace" */
+		uint64_t size;		      /* bytes */
+		uint32_t read_only;	      /* 1: writes are refused */
+		uint32_t reserved;
+		uint64_t reads, writes; /* requests completed */
+		uint64_t read_bytes, written_bytes;
+		uint64_t errors;  /* requests answered IOERR or UNSUPP */
+		uint64_t refused; /* malformed chains: the device needed a reset */
+	} disks[ZCTL_MAX_DISKS];  /* in vda, vdb order; exited zones: as they stood when it stopped
+				   */
 };
 
 struct zctl_ps {

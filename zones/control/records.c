@@ -15,6 +15,7 @@
 #include "zones/net/deny_log.h"
 #include "zones/net/nic.h"
 #include "zones/spawn.h"
+#include "zones/storage/images.h"
 #include "zones/zone.h"
 
 struct control_state ctl;
@@ -79,13 +80,41 @@ static void log_append(struct record *r, const char *s, size_t n)
 	r->log_total += n;
 }
 
-/* Wipes the record, freeing what it holds: the slot is free again. */
-void ctl_forget(struct record *r)
+/* Wipes the record, freeing what it holds except its workspace, which the
+ * caller wipes after dropping ctl.lock: the slot is free again. */
+struct store *ctl_forget(struct record *r)
 {
+	struct store *ws = r->ws.store;
+
 	ctl_audit_removed(r);
 	zone_nic_free_denials(r->denials);
-	ctl_free_workspace(r);
 	zv_memset(r, 0, sizeof(*r));
+	return ws;
+}
+
+void ctl_defer_wipe(struct store *s)
+{
+	unsigned i = 0;
+
+	while (i < CTL_WIPE_MAX && ctl.wipe[i])
+		i++;
+	if (i < CTL_WIPE_MAX)
+		ctl.wipe[i] = s;
+	else
+		store_destroy(s); /* never: a request detaches 2 at most */
+}
+
+void ctl_wipe_deferred(void)
+{
+	struct store *wipe[CTL_WIPE_MAX];
+
+	spin_lock(&ctl.lock);
+	zv_memcpy(wipe, ctl.wipe, sizeof(wipe));
+	zv_memset(ctl.wipe, 0, sizeof(ctl.wipe));
+	spin_unlock(&ctl.lock);
+	for (unsigned i = 0; i < CTL_WIPE_MAX; i++)
+		store_destroy(wipe[i]);
+	images_reap();
 }
 
 /* Zone CPU, under the zone's uart_lock: one console line. */
@@ -128,22 +157,34 @@ void ctl_on_stopped(void *ctx, struct zone *z)
 	r->exits = ctl_zone_exits(z);
 	ctl.ended_exits += r->exits;
 	ctl_net_figures(z, &r->net);
+	r->disk_count = ctl_disk_figures(z, r->disks); /* its disks go when it is destroyed */
 	r->denials = zone_nic_take_denials(z);
 	zv_strlcpy(r->reason, z->stop_reason[0] ? z->stop_reason : "stopped", sizeof(r->reason));
 	ctl_audit_stopped(r, z->faulted);
 	spin_unlock(&ctl.lock);
 }
 
-/* Zone CPU: the zone is wiped and its memory back in the pool. */
+/* Zone CPU: the zone is wiped and its memory back in the pool.  A --rm
+ * zone's workspace is wiped here too, outside ctl.lock, while the record
+ * still says EXITING (so rm and WORKSPACE_READ leave it alone) and before
+ * the record goes: once ps no longer lists it, its pages are back. */
 void ctl_on_ended(void *ctx, int status)
 {
 	struct record *r = ctx;
+	struct store *ws = NULL;
 
 	(void)status;
+	spin_lock(&ctl.lock);
+	if (r->auto_rm) {
+		ws = r->ws.store;
+		r->ws.store = NULL;
+	}
+	spin_unlock(&ctl.lock);
+	store_destroy(ws);
 	spin_lock(&ctl.lock);
 	r->state = ZCTL_STATE_EXITED;
 	ctl_audit_wiped(r, r->mem_bytes);
 	if (r->auto_rm)
-		ctl_forget(r);
+		ctl_forget(r); /* its workspace is gone already */
 	spin_unlock(&ctl.lock);
 }

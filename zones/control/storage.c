@@ -11,6 +11,7 @@
 #include "hv/lib/string.h"
 #include "hv/mem.h"
 #include "zones/control/check.h"
+#include "zones/storage/blk.h"
 #include "zones/storage/images.h"
 #include "zones/storage/store.h"
 
@@ -136,7 +137,7 @@ int ctl_op_image_rm(struct request *q, const struct zctl_name *nm)
 
 void ctl_drop_staged_workspace(void)
 {
-	store_destroy(ctl.staged_ws);
+	ctl_defer_wipe(ctl.staged_ws);
 	ctl.staged_ws = NULL;
 }
 
@@ -148,13 +149,17 @@ int ctl_op_ws_write(struct request *q, const struct zctl_ws_write *w)
 	if (why)
 		return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "%s", why);
 	if (w->flags & ZCTL_WS_WRITE_NEW) {
+		/* the dropped one's pages count as free: they are back before the reply */
+		uint64_t avail = mem_free_bytes() +
+				 (ctl.staged_ws ? store_pages(ctl.staged_ws) * STORE_BLOCK : 0);
+
 		ctl_drop_staged_workspace();
-		if (w->capacity > mem_free_bytes())
+		if (w->capacity > avail)
 			return ctl_refuse(
 				q, ZCTL_E_NO_MEMORY,
 				"a workspace of %lu MiB is larger than the pool's %lu MiB "
 				"free (ask for less --workspace-size)",
-				w->capacity >> 20, mem_free_bytes() >> 20);
+				w->capacity >> 20, avail >> 20);
 		ctl.staged_ws = store_create(w->capacity, &ws_pool);
 		if (!ctl.staged_ws)
 			return ctl_refuse(q, ZCTL_E_NO_MEMORY, "no pool memory for a workspace");
@@ -294,8 +299,36 @@ void ctl_fill_disks(struct record *r, const struct zctl_run *run, struct zone_sp
 
 void ctl_free_workspace(struct record *r)
 {
-	store_destroy(r->ws.store);
+	ctl_defer_wipe(r->ws.store);
 	r->ws.store = NULL;
+}
+
+_Static_assert(ZCTL_MAX_DISKS == ZONE_BLK_MAX, "ps has a slot for each disk a zone can have");
+_Static_assert(ZCTL_SERIAL_LEN > DISK_SERIAL_ID, "a serial and its NUL fit");
+
+uint32_t ctl_disk_figures(const struct zone *z, struct zctl_disk *disks)
+{
+	struct zone_blk_info info;
+	uint32_t n = 0;
+
+	zv_memset(disks, 0, ZCTL_MAX_DISKS * sizeof(*disks));
+	for (unsigned i = 0; i < ZONE_BLK_MAX; i++) {
+		struct zctl_disk *d = &disks[n];
+
+		if (!zone_blk_info(z, i, &info))
+			continue; /* a slot without a disk */
+		zv_strlcpy(d->serial, info.serial, sizeof(d->serial));
+		d->size = info.size;
+		d->read_only = info.read_only;
+		d->reads = info.reads;
+		d->writes = info.writes;
+		d->read_bytes = info.read_bytes;
+		d->written_bytes = info.written_bytes;
+		d->errors = info.errors;
+		d->refused = info.refused;
+		n++;
+	}
+	return n;
 }
 
 void ctl_fill_storage(const struct record *r, struct zctl_zone *o)
@@ -305,5 +338,11 @@ void ctl_fill_storage(const struct record *r, struct zctl_zone *o)
 	if (r->ws.store) {
 		o->workspace_size = store_size(r->ws.store);
 		o->workspace_bytes = store_pages(r->ws.store) * STORE_BLOCK;
+	}
+	if (r->zone) {
+		o->disk_count = ctl_disk_figures(r->zone, o->disks);
+	} else {
+		o->disk_count = r->disk_count;
+		zv_memcpy(o->disks, r->disks, sizeof(o->disks));
 	}
 }

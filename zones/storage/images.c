@@ -3,6 +3,11 @@
  * load in progress, chunk by chunk, hashed as it arrives) or READY.  A READY
  * image's store is never written again, so a zone's reads need no lock; the
  * lock guards the entries' states and user counts.
+ *
+ * Wiping a store zeroes every page it wrote, up to 64 GiB, so it never
+ * happens under the lock (nor under the control channel's, which callers
+ * hold): an entry drops its store into `dead`, and images_reap wipes them
+ * once the caller has let go of its locks (docs/storage.md).
  */
 #include "zones/storage/images.h"
 
@@ -27,6 +32,7 @@ static struct {
 	const struct store_alloc *alloc;
 	uint64_t (*free_bytes)(void);
 	struct image table[IMAGES_MAX];
+	struct store *dead[IMAGES_DEAD_MAX]; /* detached, to wipe: images_reap */
 } im;
 
 void images_init(const struct store_alloc *a, uint64_t (*free_bytes)(void))
@@ -43,11 +49,32 @@ static struct image *find(const char *name, enum image_state state)
 	return NULL;
 }
 
-/* Wipes and frees e's store; the entry is free again. */
+/* The entry is free again; its store waits for images_reap.  Under im.lock.
+ * A caller that never reaps (one more than IMAGES_DEAD_MAX drops) gets the
+ * wipe here: slow, never wrong. */
 static void drop(struct image *e)
 {
-	store_destroy(e->store);
+	unsigned i = 0;
+
+	while (i < IMAGES_DEAD_MAX && im.dead[i])
+		i++;
+	if (i < IMAGES_DEAD_MAX)
+		im.dead[i] = e->store;
+	else
+		store_destroy(e->store);
 	zv_memset(e, 0, sizeof(*e));
+}
+
+void images_reap(void)
+{
+	struct store *dead[IMAGES_DEAD_MAX];
+
+	spin_lock(&im.lock);
+	zv_memcpy(dead, im.dead, sizeof(dead));
+	zv_memset(im.dead, 0, sizeof(im.dead));
+	spin_unlock(&im.lock);
+	for (unsigned i = 0; i < IMAGES_DEAD_MAX; i++)
+		store_destroy(dead[i]); /* NULL is fine */
 }
 
 static void drop_pending(void)
@@ -55,6 +82,17 @@ static void drop_pending(void)
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
 		if (im.table[i].state == IMAGE_LOADING)
 			drop(&im.table[i]);
+}
+
+/* The pool's free bytes, counting the dropped stores' pages as free: the
+ * reap after this request gives them back.  Under im.lock. */
+static uint64_t free_bytes(void)
+{
+	uint64_t n = im.free_bytes();
+
+	for (unsigned i = 0; i < IMAGES_DEAD_MAX; i++)
+		n += im.dead[i] ? store_pages(im.dead[i]) * STORE_BLOCK : 0;
+	return n;
 }
 
 static uint64_t round_block(uint64_t n)
@@ -77,10 +115,10 @@ static enum image_result begin_locked(const char *name, uint64_t total, char *ms
 			    name, name);
 		return IMAGE_E_NAME_IN_USE;
 	}
-	if (round_block(total) > im.free_bytes()) {
+	if (round_block(total) > free_bytes()) {
 		zv_snprintf(msg, cap, "image of %llu MiB does not fit the pool's %llu MiB free",
 			    (unsigned long long)(total >> 20),
-			    (unsigned long long)(im.free_bytes() >> 20));
+			    (unsigned long long)(free_bytes() >> 20));
 		return IMAGE_E_NO_MEMORY;
 	}
 	e = find("", IMAGE_FREE);

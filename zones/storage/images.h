@@ -16,8 +16,9 @@
 #include "zones/storage/disk.h"
 #include "zones/storage/store.h"
 
-#define IMAGES_MAX     16
-#define IMAGE_NAME_LEN 32 /* ZCTL_NAME_LEN: [a-z0-9_-], 1..31, checked by the caller */
+#define IMAGES_MAX	16
+#define IMAGES_DEAD_MAX 4  /* dropped stores awaiting images_reap; a request drops 2 at most */
+#define IMAGE_NAME_LEN	32 /* ZCTL_NAME_LEN: [a-z0-9_-], 1..31, checked by the caller */
 
 enum image_result {
 	IMAGE_OK = 0,
@@ -54,8 +55,13 @@ enum image_result images_append(const char *name, uint64_t offset, uint64_t tota
 				size_t len, char *msg, size_t cap);
 /* The loaded images, in table order, up to max; their count. */
 unsigned images_list(struct image_info *out, unsigned max);
-/* Wipes and frees the image; refused while zones use it. */
+/* Forgets the image; refused while zones use it.  Its store is wiped and
+ * freed by the next images_reap, as is any the calls above dropped. */
 enum image_result images_rm(const char *name, char *msg, size_t cap);
+/* Wipes and frees the stores dropped since the last call: with no lock held
+ * (a wipe zeroes up to 64 GiB), before answering the request that dropped
+ * them, so the pool's free count is exact once the answer is out. */
+void images_reap(void);
 /* A read-only disk over the image ("zv-image") holding a user reference
  * that out->ops->release drops, and what it is into *info (may be NULL). */
 enum image_result images_get(const char *name, struct disk *out, struct image_info *info);
