@@ -233,9 +233,11 @@ bench: all kernel initramfs images $(BENCH_BINS) $(TEST_TOOLS)
 	@tools/bench
 	@tools/bench-control
 	@tools/bench-images
+	@tools/bench-audit
 	@$(BUILD)/bench/bench_policy
 	@$(BUILD)/bench/bench_net_flood
 	@$(BUILD)/bench/bench_audit
+	@$(BUILD)/bench/bench_audit_decision
 
 # A neighbour zone's TCP throughput beside a flooding zone, in QEMU with 3 CPUs.
 # Not in `bench`: under QEMU 7.2's -icount round-robin a halted CPU with a
