@@ -11,7 +11,6 @@
 #include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/zone_api.h"
-#include "zones/audit/boot.h"
 
 void hv_main(struct zv_bootinfo *bi);
 

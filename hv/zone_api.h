@@ -31,6 +31,11 @@ uint32_t zone_count_ud(struct zone *z);
 
 /* ---- life cycle ------------------------------------------------------------ */
 
+/* After mem_init and the config: sets the audit log up as conf says
+ * (audit_ring, audit_full, audit_share; zones/audit/boot.c) and writes the
+ * hypervisor.boot records.  A pool too small for the ring leaves the log off
+ * and says so on the console. */
+void audit_start(const struct zv_bootinfo *bi, const struct zv_config *conf);
 /* Starts every zone zonevisor.conf declares (each once its `after` zone has
  * ended and its CPU is free) and returns when all have ended or been refused. */
 void boot_zones_run(const struct zv_bootinfo *bi, const struct zv_config *conf);

@@ -1,5 +1,4 @@
-/* The audit log at boot: its ring and clock (boot.h), and the hypervisor.boot records. */
-#include "zones/audit/boot.h"
+/* The audit log at boot (audit_start, hv/zone_api.h): its ring, clock and first records. */
 #include "hv/bootinfo.h"
 #include "hv/config.h"
 #include "hv/console.h"
@@ -7,6 +6,7 @@
 #include "hv/mem.h"
 #include "hv/palloc.h"
 #include "hv/time.h"
+#include "hv/zone_api.h"
 #include "zones/audit/reader.h"
 
 static const struct audit_source hypervisor = {"", 0};
