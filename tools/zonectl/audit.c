@@ -18,6 +18,7 @@
 
 #include "tools/zonectl/audit_verify.h"
 #include "tools/zonectl/channel.h"
+#include "tools/zonectl/zonectl_util.h"
 
 #define POLL_MS	     200 /* -f and --drain: how often an idle log is asked again */
 #define HEAD_TRIES   16	 /* verify: reads of the ring to catch up with a moving head */
@@ -53,18 +54,6 @@ static void __attribute__((noreturn)) usage(int status)
 	exit(status);
 }
 
-static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zonectl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -82,8 +71,8 @@ static void read_ring(uint64_t since, uint32_t flags, struct zctl_audit_read *o,
 
 	memcpy(o, reply, sizeof(*o));
 	if (o->len > len - sizeof(*o) || o->next < o->first)
-		fail(ZC_EXIT_CHANNEL, "protocol error: audit read: %u bytes in a %zu-byte reply",
-		     o->len, len);
+		zc_fail(ZC_EXIT_CHANNEL, "protocol error: audit read: %u bytes in a %zu-byte reply",
+			o->len, len);
 	*lines = (const char *)reply + sizeof(*o);
 }
 
@@ -101,7 +90,7 @@ static char *slurp(const char *path, size_t *len)
 			char *grown = realloc(buf, cap = cap ? 2 * cap : 1 << 20);
 
 			if (!grown)
-				fail(1, "out of memory reading %s", path);
+				zc_fail(1, "out of memory reading %s", path);
 			buf = grown;
 		}
 		got = fread(buf + n, 1, cap - n, f);
@@ -228,12 +217,12 @@ static int verify_live(struct av_line *lines, size_t n, const struct av_tree *fi
 		}
 		ring = realloc(ring, ring_len + r.len);
 		if (!ring && r.len)
-			fail(1, "out of memory");
+			zc_fail(1, "out of memory");
 		memcpy(ring + ring_len, text, r.len);
 		ring_len += r.len;
 		extra = av_split(ring, ring_len, &more);
 		if (extra < 0)
-			fail(1, "out of memory");
+			zc_fail(1, "out of memory");
 		lines = realloc(lines, (n + (size_t)extra) * sizeof(*lines));
 		memcpy(lines + n, more, (size_t)extra * sizeof(*more));
 		free(more);
@@ -276,10 +265,10 @@ static int verify(const char *path, int check_head)
 	int rc;
 
 	if (!text)
-		fail(ZC_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+		zc_fail(ZC_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
 	n = av_split(text, len, &lines);
 	if (n < 0)
-		fail(1, "out of memory");
+		zc_fail(1, "out of memory");
 	if (av_verify(lines, (size_t)n, &t, why) != 0) {
 		printf("%s: %s\n", path, why);
 		return 1;
@@ -324,11 +313,11 @@ static uint64_t drain_resume(const char *path, uint64_t head_size)
 	if (next > head_size) {
 		snprintf(old, sizeof(old), "%s.old", path);
 		if (rename(path, old) != 0)
-			fail(1, "cannot move %s aside: %s", path, strerror(errno));
+			zc_fail(1, "cannot move %s aside: %s", path, strerror(errno));
 		return 0;
 	}
 	if (keep < len && truncate(path, (off_t)keep) != 0)
-		fail(1, "cannot cut %s's partial line: %s", path, strerror(errno));
+		zc_fail(1, "cannot cut %s's partial line: %s", path, strerror(errno));
 	return next;
 }
 
@@ -340,7 +329,7 @@ static void write_all(int fd, const char *p, size_t n, const char *path)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			fail(1, "cannot write %s: %s", path, strerror(errno));
+			zc_fail(1, "cannot write %s: %s", path, strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -359,7 +348,7 @@ static int drain(const char *path)
 	int dirty = 0, fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 	if (fd < 0)
-		fail(1, "cannot open %s: %s", path, strerror(errno));
+		zc_fail(1, "cannot open %s: %s", path, strerror(errno));
 	for (;;) {
 		read_ring(next, dirty ? 0 : ZCTL_AUDIT_ACK, &r, &text);
 		if (r.first > next)
@@ -374,7 +363,7 @@ static int drain(const char *path)
 		next = r.next;
 		if (dirty && (r.next == r.head.size || time(NULL) - synced >= DRAIN_SYNC_S)) {
 			if (fsync(fd) != 0)
-				fail(1, "cannot fsync %s: %s", path, strerror(errno));
+				zc_fail(1, "cannot fsync %s: %s", path, strerror(errno));
 			dirty = 0;
 			synced = time(NULL);
 			continue; /* the next read acknowledges */
@@ -394,7 +383,7 @@ static uint64_t parse_seq(const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || *s == '-')
-		fail(ZC_EXIT_USAGE, "--since: '%s' is not a record number", s);
+		zc_fail(ZC_EXIT_USAGE, "--since: '%s' is not a record number", s);
 	return v;
 }
 

@@ -57,18 +57,6 @@ static const char usage_workspace[] =
 	"capability: it is never mounted.  The files come back owned by root, with\n"
 	"the zone's modes (no set-user-ID or set-group-ID bits) and times.\n";
 
-static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zonectl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
 /* The temporary file and mount point being used, removed at exit too: a
  * protocol error exits from inside channel_call. */
 static char tmp_file[4096], tmp_dir[4096];
@@ -159,7 +147,7 @@ static void load_file(int fd, const char *path, const char *name, uint64_t total
 	uint64_t off = 0;
 
 	if (!buf)
-		fail(1, "image load: out of memory");
+		zc_fail(1, "image load: out of memory");
 	memset(&l, 0, sizeof(l));
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	l.total = total;
@@ -170,8 +158,8 @@ static void load_file(int fd, const char *path, const char *name, uint64_t total
 			ssize_t r = read(fd, buf + got, want - got);
 
 			if (r <= 0)
-				fail(1, "image load %s: read: %s", path,
-				     r ? strerror(errno) : "the file shrank");
+				zc_fail(1, "image load %s: read: %s", path,
+					r ? strerror(errno) : "the file shrank");
 			got += (size_t)r;
 		}
 		l.offset = off;
@@ -202,24 +190,25 @@ static int image_load(int argc, char **argv)
 			return 0;
 		}
 		if (c != 'n')
-			fail(ZC_EXIT_USAGE, "image load: bad option '%s'", argv[optind - 1]);
+			zc_fail(ZC_EXIT_USAGE, "image load: bad option '%s'", argv[optind - 1]);
 		why = zc_name_error(optarg);
 		if (why)
-			fail(ZC_EXIT_USAGE, "image load --name '%s': %s", optarg, why);
+			zc_fail(ZC_EXIT_USAGE, "image load --name '%s': %s", optarg, why);
 		snprintf(name, sizeof(name), "%s", optarg);
 	}
 	if (optind + 1 != argc)
-		fail(ZC_EXIT_USAGE, "usage: zonectl image load FILE [--name NAME]");
+		zc_fail(ZC_EXIT_USAGE, "usage: zonectl image load FILE [--name NAME]");
 	path = argv[optind];
 	if (!name[0] && zc_image_name(path, name, sizeof(name)) != 0)
-		fail(ZC_EXIT_USAGE, "image load %s: no name can be made of it; give --name", path);
+		zc_fail(ZC_EXIT_USAGE, "image load %s: no name can be made of it; give --name",
+			path);
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) != 0)
-		fail(ZC_EXIT_USAGE, "image load %s: %s", path, strerror(errno));
+		zc_fail(ZC_EXIT_USAGE, "image load %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
-		fail(ZC_EXIT_USAGE, "image load %s: not a file with something in it", path);
+		zc_fail(ZC_EXIT_USAGE, "image load %s: not a file with something in it", path);
 	if ((uint64_t)st.st_size > ZCTL_STORE_MAX)
-		fail(ZC_EXIT_USAGE, "image load %s: larger than 64G", path);
+		zc_fail(ZC_EXIT_USAGE, "image load %s: larger than 64G", path);
 	channel_open();
 	load_file(fd, path, name, (uint64_t)st.st_size);
 	close(fd);
@@ -263,7 +252,7 @@ static int image_ls(int argc, char **argv)
 			fputs(usage_image, stdout);
 			return 0;
 		} else
-			fail(ZC_EXIT_USAGE, "image ls: unknown argument '%s'", argv[i]);
+			zc_fail(ZC_EXIT_USAGE, "image ls: unknown argument '%s'", argv[i]);
 	}
 	channel_open();
 	ls = fetch_images();
@@ -286,10 +275,10 @@ static int image_rm(int argc, char **argv)
 	const char *why;
 
 	if (argc != 2)
-		fail(ZC_EXIT_USAGE, "usage: zonectl image rm NAME");
+		zc_fail(ZC_EXIT_USAGE, "usage: zonectl image rm NAME");
 	why = zc_name_error(argv[1]);
 	if (why)
-		fail(ZC_EXIT_USAGE, "image rm '%s': %s", argv[1], why);
+		zc_fail(ZC_EXIT_USAGE, "image rm '%s': %s", argv[1], why);
 	memset(&n, 0, sizeof(n));
 	snprintf(n.name, sizeof(n.name), "%s", argv[1]);
 	channel_open();
@@ -334,9 +323,9 @@ void zc_check_workspace_dir(const char *dir)
 	struct stat st;
 
 	if (stat(dir, &st) != 0)
-		fail(ZC_EXIT_USAGE, "run --workspace %s: %s", dir, strerror(errno));
+		zc_fail(ZC_EXIT_USAGE, "run --workspace %s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		fail(ZC_EXIT_USAGE, "run --workspace %s: not a directory", dir);
+		zc_fail(ZC_EXIT_USAGE, "run --workspace %s: not a directory", dir);
 }
 
 /* WORKSPACE_WRITE of [off, end) of fd; on a refusal, unlinks path and exits. */
@@ -353,12 +342,12 @@ static void send_extent(int fd, uint64_t off, uint64_t end, uint64_t cap, uint8_
 		memset(buf, 0, n);
 		if (pread(fd, buf, n, (off_t)off) < 0) {
 			unlink(path);
-			fail(1, "run --workspace: reading %s: %s", path, strerror(errno));
+			zc_fail(1, "run --workspace: reading %s: %s", path, strerror(errno));
 		}
 		if (channel_call(ZCTL_OP_WORKSPACE_WRITE, &w, sizeof(w), buf, n, 0, NULL, NULL,
 				 message)) {
 			unlink(path);
-			fail(1, "run --workspace: %s", message);
+			zc_fail(1, "run --workspace: %s", message);
 		}
 		off += n;
 	}
@@ -376,12 +365,12 @@ static void send_extents(int fd, uint64_t cap, const char *path)
 
 	if (!buf || fstat(fd, &st) != 0 || (uint64_t)st.st_size > cap) {
 		unlink(path);
-		fail(1, "run --workspace: %s is not the size mke2fs was asked for", path);
+		zc_fail(1, "run --workspace: %s is not the size mke2fs was asked for", path);
 	}
 	if (channel_call(ZCTL_OP_WORKSPACE_WRITE, &first, sizeof(first), NULL, 0, 0, NULL, NULL,
 			 message)) {
 		unlink(path);
-		fail(1, "run --workspace: %s", message);
+		zc_fail(1, "run --workspace: %s", message);
 	}
 	while ((data = lseek(fd, data, SEEK_DATA)) >= 0) {
 		off_t hole = lseek(fd, data, SEEK_HOLE);
@@ -404,16 +393,16 @@ void zc_stage_workspace(const char *dir, uint64_t size)
 	if (!size) {
 		tree_bytes = 0;
 		if (nftw(dir, add_entry, 32, FTW_PHYS) != 0)
-			fail(1, "run --workspace %s: cannot walk it: %s", dir, strerror(errno));
+			zc_fail(1, "run --workspace %s: cannot walk it: %s", dir, strerror(errno));
 		size = zc_workspace_default(tree_bytes);
 	}
 	size = (size + BLOCK - 1) & ~(uint64_t)(BLOCK - 1);
 	if (size > ZCTL_STORE_MAX)
-		fail(ZC_EXIT_USAGE, "run --workspace-size: at most 64G");
+		zc_fail(ZC_EXIT_USAGE, "run --workspace-size: at most 64G");
 	temp_path(path, sizeof(path), "zonectl-ws-XXXXXX");
 	fd = mkstemp(path);
 	if (fd < 0)
-		fail(1, "run --workspace: cannot make a temporary file: %s", strerror(errno));
+		zc_fail(1, "run --workspace: cannot make a temporary file: %s", strerror(errno));
 	close(fd);
 	track_temps(path, NULL);
 	snprintf(size_arg, sizeof(size_arg), "%lluk", (unsigned long long)(size >> 10));
@@ -421,13 +410,13 @@ void zc_stage_workspace(const char *dir, uint64_t size)
 			  (char *)dir, "-F", path, size_arg, NULL};
 	if (run_tool(mke2fs) != 0) {
 		unlink(path);
-		fail(1, "run --workspace %s: mke2fs could not pack it into %s of ext4", dir,
-		     size_arg);
+		zc_fail(1, "run --workspace %s: mke2fs could not pack it into %s of ext4", dir,
+			size_arg);
 	}
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
 		unlink(path);
-		fail(1, "run --workspace: %s: %s", path, strerror(errno));
+		zc_fail(1, "run --workspace: %s: %s", path, strerror(errno));
 	}
 	send_extents(fd, size, path);
 	close(fd);
@@ -968,15 +957,15 @@ static int workspace_export(int argc, char **argv)
 	const char *why, *tmpdir = getenv("TMPDIR");
 
 	if (argc != 3)
-		fail(ZC_EXIT_USAGE, "usage: zonectl workspace export NAME DIR");
+		zc_fail(ZC_EXIT_USAGE, "usage: zonectl workspace export NAME DIR");
 	x.zone = argv[1];
 	x.dir = argv[2];
 	why = zc_name_error(x.zone);
 	if (why)
-		fail(ZC_EXIT_USAGE, "workspace export '%s': %s", x.zone, why);
+		zc_fail(ZC_EXIT_USAGE, "workspace export '%s': %s", x.zone, why);
 	if (geteuid() != 0)
-		fail(1, "workspace export: needs root (it runs e2fsck and debugfs as uid %d)",
-		     EXPORT_ID);
+		zc_fail(1, "workspace export: needs root (it runs e2fsck and debugfs as uid %d)",
+			EXPORT_ID);
 	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
 	channel_open();
 	live_export = &x;

@@ -1,7 +1,9 @@
 /* zonectl's pure helpers: sizes, names, shell quoting, base64, JSON strings, table cells. */
 #include "tools/zonectl/zonectl_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zones/control/proto.h"
@@ -369,4 +371,16 @@ long zc_json_disks(const struct zctl_disk *disks, uint32_t count, char *out, siz
 	out[at++] = ']';
 	out[at] = '\0';
 	return (long)at;
+}
+
+void zc_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("zonectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
 }

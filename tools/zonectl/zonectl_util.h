@@ -60,4 +60,7 @@ struct zctl_disk;
  * ZCTL_MAX_DISKS is cut to it, a serial without its NUL ends at its field. */
 long zc_json_disks(const struct zctl_disk *disks, uint32_t count, char *out, size_t cap);
 
+/* "zonectl: " and the message on stderr, then exit(status). */
+void zc_fail(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
 #endif
