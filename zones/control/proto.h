@@ -20,8 +20,9 @@
 
 /* 2: run's allowlist, a zone's network in ps; 3: DENIALS; 4: images and workspaces;
  * 5: the audit log (AUDIT_READ, AUDIT_HEAD) and who asked, in every request;
- * a zone's disks in ps (same milestone as 4 and 5, unreleased: no bump) */
-#define ZCTL_VERSION 5
+ * a zone's disks in ps (same milestone as 4 and 5, unreleased: no bump);
+ * 6: a zone's vsock CID in ps (sessions: zonectl exec, cp, attach) */
+#define ZCTL_VERSION 6
 
 /* I/O ports (32-bit IN/OUT only). */
 #define ZCTL_PORT_BASE	      0x5a0
@@ -177,7 +178,7 @@ struct zctl_zone {
 	uint64_t workspace_size;  /* its workspace's capacity; 0 = none */
 	uint64_t workspace_bytes; /* pool bytes its workspace holds (written blocks and map) */
 	uint32_t disk_count;	  /* entries used in disks, 0..ZCTL_MAX_DISKS */
-	uint32_t reserved2;
+	uint32_t cid;		  /* its vsock address (zonectl exec/cp/attach); 0 = none */
 	struct zctl_disk {
 		char serial[ZCTL_SERIAL_LEN]; /* "zv-image", "zv-workspace" */
 		uint64_t size;		      /* bytes */
