@@ -21,6 +21,13 @@
  * A client that closes its end early (detach) leaves the command running for
  * op "run" and "attach" (the zone's main command); for "exec" the agent sends
  * SIGHUP to the session's process group (as a terminal hangup would).
+ *
+ * Session mode.  `zonectl run` with -i, -t, -e, -w, -u or a secret starts the
+ * zone with `zv_session=1` on the kernel command line and no command after
+ * ` -- `: /init runs `zv-agent --main` in the foreground, which waits for op
+ * "run" (the command, its environment and secrets) and exits with the
+ * command's status.  Every other agent zone runs zv-agent in the background
+ * beside /init's command, so exec and cp work there too.
  */
 #ifndef ZV_SESSION_PROTO_H
 #define ZV_SESSION_PROTO_H
@@ -71,11 +78,16 @@ enum zs_tag {
 	ZS_T_TTY = 7,	 /* u16 rows, u16 cols: run the command on a new terminal */
 	ZS_T_STDIN = 8,	 /* empty: the client sends stdin (else stdin is /dev/null) */
 	ZS_T_PATH = 9,	 /* cp-in: directory to unpack the tar stream in; cp-out, stat: path */
+	ZS_T_NAME = 10,	 /* cp-in: the name the stream's one top-level entry gets in PATH */
 };
 
 /* op "cp-in": the client sends a tar stream as ZS_STDIN and ZS_STDIN_EOF; the
  * agent unpacks it in ZS_T_PATH (an existing directory) keeping modes and
- * symlinks (tar -x -p), and answers ZS_EXIT (tar's status).
+ * symlinks (tar -x -p), and answers ZS_EXIT (tar's status).  With ZS_T_NAME
+ * the stream must hold one top-level entry (a file or a directory tree): the
+ * agent unpacks it beside PATH's entries under a temporary name and renames
+ * it to PATH/NAME (docker cp SRC zone:/new/name), replacing a file of that
+ * name but never a directory.
  * op "cp-out": the agent sends `tar -c -C dirname(PATH) basename(PATH)` as
  * ZS_STDOUT, tar's messages as ZS_STDERR, then ZS_EXIT.
  * op "stat": the agent answers ZS_STAT and closes (no ZS_STARTED). */
