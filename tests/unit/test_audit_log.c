@@ -180,6 +180,34 @@ TEST(audit_seq_without_gaps_and_tree_matches_recomputed_root)
 	free_log(l);
 }
 
+/* Records are sealed when read, not when appended: sealing in several rounds
+ * (a head, reads that stop short) gives the chain one round would. */
+TEST(audit_sealing_in_rounds_gives_the_same_chain)
+{
+	struct audit_log *l = new_log(1 << 16, AUDIT_FULL_DROP, 100);
+	struct audit_stats st;
+	struct audit_head h;
+	uint64_t first, next;
+	char *text, line[AUDIT_LINE_MAX];
+
+	for (uint64_t i = 0; i < 30; i++) {
+		CHECK(add(l, i % 2 ? &zone_a : &hv, i));
+		if (i == 4) {
+			audit_log_head(l, &h);
+			CHECK_EQ_U64(h.size, 5);
+		}
+		if (i == 11) /* room for one line: seals all, returns the first */
+			CHECK(audit_log_read(l, 0, line, sizeof(line), &first, &next) > 0);
+	}
+	audit_log_stats(l, &st);
+	CHECK_EQ_U64(st.records, 30); /* appended, whether sealed yet or not */
+	text = read_all(l, 0, &first, &next);
+	CHECK_EQ_U64(next, 30);
+	check_chain(text, 0, 30);
+	CHECK(strstr(text, "\"tree\":\"0000000000000000") == NULL);
+	free_log(l);
+}
+
 TEST(audit_drop_mode_writes_lost_record_when_room_returns)
 {
 	struct audit_log *l = new_log(AUDIT_RING_MIN, AUDIT_FULL_DROP, 100);

@@ -1,5 +1,5 @@
-/* The audit log's core (log.h): sealing records into the ring and the tree, reading and acking
- * them. */
+/* The audit log's core (log.h): appending records to the ring, sealing them into the tree,
+ * reading and acking them. */
 #include "zones/audit/log.h"
 #include "hv/lib/civil.h"
 #include "hv/lib/fmt.h"
@@ -11,9 +11,11 @@
 /* What precedes each line in the ring: the ack walks these to give each
  * record's bytes back to its source's share. */
 struct entry_hdr {
-	uint32_t len;  /* of the line, newline included */
-	uint32_t slot; /* index in l->slot */
+	uint32_t len;	   /* of the line, newline included */
+	uint16_t slot;	   /* index in l->slot */
+	uint16_t tree_off; /* where the line's "tree" value (64 hex digits) starts */
 };
+_Static_assert(AUDIT_SLOTS <= 0xffff && AUDIT_LINE_MAX <= 0xffff, "entry_hdr's fields");
 _Static_assert(sizeof(struct entry_hdr) == AUDIT_ENTRY_HDR, "the ring's line header");
 
 static void ring_put(struct audit_log *l, uint64_t pos, const void *src, uint64_t n)
@@ -100,37 +102,57 @@ static bool fits(const struct audit_log *l, int s, uint64_t n)
 	return trusted(l, l->slot[s].zone_id) || l->slot[s].bytes + n <= l->share;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (ISO 8601, UTC). */
-static void format_time(uint64_t us, char out[40])
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (ISO 8601, UTC).  The calendar part is
+ * formatted once a second (l->second): records come by the thousand. */
+static void format_time(struct audit_log *l, uint64_t us, char out[40])
 {
-	struct civil_time t;
+	uint64_t second = us / 1000000;
+	unsigned frac = (unsigned)(us % 1000000);
 
-	civil_from_unix(us / 1000000, &t);
-	zv_snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", t.year, t.month, t.day, t.hour,
-		    t.minute, t.second, (unsigned)(us % 1000000));
+	if (second != l->second || !l->second_text[0]) {
+		struct civil_time t;
+
+		civil_from_unix(second, &t);
+		zv_snprintf(l->second_text, sizeof(l->second_text), "%04u-%02u-%02uT%02u:%02u:%02u",
+			    t.year, t.month, t.day, t.hour, t.minute, t.second);
+		l->second = second;
+	}
+	unsigned n = (unsigned)zv_strlen(l->second_text);
+
+	zv_memcpy(out, l->second_text, n);
+	out[n] = '.';
+	for (int i = 6; i > 0; i--, frac /= 10)
+		out[n + (unsigned)i] = (char)('0' + frac % 10);
+	out[n + 7] = 'Z';
+	out[n + 8] = 0;
 }
 
+#define TREE_HEX 64 /* a SHA-256 in hex */
+
 /*
- * The record's line into l->line (audit.h's key order); returns its length,
- * newline included.  Bounded: seq 27, time 40, zone and type 138 each,
- * zone_id 21, tree 74, fields 1024, truncated 17, "}\n" 2: 1481 bytes at
- * most, under AUDIT_LINE_MAX.
+ * The record's line into l->line (audit.h's key order), its "tree" value 64
+ * zeros until it is sealed; returns its length, newline included, and where
+ * that value starts in *tree_off.  Bounded: seq 27, time 40, zone and type
+ * 138 each, zone_id 21, tree 74, fields 1024, truncated 17, "}\n" 2: 1481
+ * bytes at most, under AUDIT_LINE_MAX.
  */
 static unsigned format_line(struct audit_log *l, const struct audit_source *src, const char *type,
-			    const char *fields, unsigned flen, bool cut)
+			    const char *fields, unsigned flen, bool cut, unsigned *tree_off)
 {
-	char zone[AUDIT_ZONE_CAP + 1], kind[AUDIT_ZONE_CAP + 1], when[40], tree[65];
+	char zone[AUDIT_ZONE_CAP + 1], kind[AUDIT_ZONE_CAP + 1], when[40];
 	int n;
 
 	zone[audit_escape(zone, AUDIT_ZONE_CAP, src->zone, &cut)] = 0;
 	kind[audit_escape(kind, AUDIT_ZONE_CAP, type, &cut)] = 0;
-	format_time(l->now_us ? l->now_us() : 0, when);
-	sha256_hex(l->root, tree);
-	n = zv_snprintf(
-		l->line, AUDIT_LINE_MAX,
-		"{\"seq\":%llu,\"time\":\"%s\",\"zone\":\"%s\",\"zone_id\":%u,\"type\":\"%s\","
-		"\"tree\":\"%s\"",
-		(unsigned long long)l->tree.size, when, zone, src->zone_id, kind, tree);
+	format_time(l, l->now_us ? l->now_us() : 0, when);
+	n = zv_snprintf(l->line, AUDIT_LINE_MAX,
+			"{\"seq\":%llu,\"time\":\"%s\",\"zone\":\"%s\",\"zone_id\":%u,"
+			"\"type\":\"%s\",\"tree\":\"",
+			(unsigned long long)l->count, when, zone, src->zone_id, kind);
+	*tree_off = (unsigned)n;
+	zv_memset(l->line + n, '0', TREE_HEX);
+	n += TREE_HEX;
+	l->line[n++] = '"';
 	zv_memcpy(l->line + n, fields, flen);
 	n += (int)flen;
 	n += zv_snprintf(l->line + n, AUDIT_LINE_MAX - (unsigned)n, "%s}\n",
@@ -138,19 +160,12 @@ static unsigned format_line(struct audit_log *l, const struct audit_source *src,
 	return (unsigned)n;
 }
 
-/*
- * Writes l->line (len bytes) as the next record from slot s, reusing the
- * space of the oldest drained records, and extends the tree.  Cost in
- * SHA-256 blocks (a node hash, 65 bytes, is 2): the leaf len/64 + 1 (5 for
- * a 300-byte record, 25 at most), the append 2 on average, the next root
- * 2 * (popcount(size) - 1), about 18 near a million records: ~25 blocks,
- * ~15 us natively on this shared machine (the root dominates).
- */
-static void store(struct audit_log *l, int s, unsigned len)
+/* Writes l->line (len bytes) as the next record from slot s, unsealed,
+ * reusing the space of the oldest drained records. */
+static void store(struct audit_log *l, int s, unsigned len, unsigned tree_off)
 {
 	uint64_t n = AUDIT_ENTRY_HDR + len;
-	struct entry_hdr h = {len, (uint32_t)s};
-	uint8_t leaf[MERKLE_HASH];
+	struct entry_hdr h = {len, (uint16_t)s, (uint16_t)tree_off};
 
 	while (l->tail + l->cap < l->head + n) { /* fits() kept this below ack */
 		l->tail += AUDIT_ENTRY_HDR + entry_at(l, l->tail).len;
@@ -159,21 +174,67 @@ static void store(struct audit_log *l, int s, unsigned len)
 	ring_put(l, l->head, &h, sizeof(h));
 	ring_put(l, l->head + AUDIT_ENTRY_HDR, l->line, len);
 	l->head += n;
+	l->count++;
 	l->slot[s].bytes += n;
-	merkle_leaf_hash(l->line, len - 1, leaf); /* the line without its newline */
-	merkle_append(&l->tree, leaf);
-	merkle_root(&l->tree, l->root);
 }
 
-static bool seal(struct audit_log *l, int s, const struct audit_source *src, const char *type,
-		 const char *fields, unsigned flen, bool cut)
+static bool put(struct audit_log *l, int s, const struct audit_source *src, const char *type,
+		const char *fields, unsigned flen, bool cut)
 {
-	unsigned len = format_line(l, src, type, fields, flen, cut);
+	unsigned tree_off, len = format_line(l, src, type, fields, flen, cut, &tree_off);
 
 	if (!fits(l, s, AUDIT_ENTRY_HDR + len))
 		return false;
-	store(l, s, len);
+	store(l, s, len, tree_off);
 	return true;
+}
+
+/*
+ * Seals every record appended so far, in order: its "tree" value becomes
+ * the root of the records before it, then its leaf joins the tree.  Cost per
+ * record in SHA-256 blocks (a node hash, 65 bytes, is 2): the leaf len/64 + 1
+ * (5 for a 300-byte record, 25 at most), the append 2 on average, the next
+ * root 2 * (popcount(size) - 1), about 18 near a million records: ~25
+ * blocks, ~15 us natively on this shared machine.
+ *
+ * Without l->lock: the bytes of unsealed records change under no one else.
+ * Appenders write past head only, and the space they reuse (store) is
+ * acked, which unsealed records never are (a read returns sealed records
+ * only, and an ack goes no further than a read).  Readers copy sealed
+ * records only.  The tree is published under l->lock at the end.
+ */
+static void seal_pending(struct audit_log *l)
+{
+	struct merkle *tree = &l->seal_tree; /* 2 KiB: not on the 16 KiB stack */
+	uint8_t root[MERKLE_HASH], leaf[MERKLE_HASH];
+	uint64_t count, pos;
+	char hex[TREE_HEX + 1];
+
+	ticket_lock(&l->seal_lock);
+	ticket_lock(&l->lock);
+	count = l->count;
+	pos = l->seal_pos;
+	*tree = l->tree;
+	zv_memcpy(root, l->root, MERKLE_HASH);
+	ticket_unlock(&l->lock);
+	while (tree->size < count) {
+		struct entry_hdr h = entry_at(l, pos);
+
+		ring_get(l, pos + AUDIT_ENTRY_HDR, l->seal_line, h.len);
+		sha256_hex(root, hex);
+		zv_memcpy(l->seal_line + h.tree_off, hex, TREE_HEX);
+		ring_put(l, pos + AUDIT_ENTRY_HDR + h.tree_off, hex, TREE_HEX);
+		merkle_leaf_hash(l->seal_line, h.len - 1, leaf); /* without its newline */
+		merkle_append(tree, leaf);
+		merkle_root(tree, root);
+		pos += AUDIT_ENTRY_HDR + h.len;
+	}
+	ticket_lock(&l->lock);
+	l->tree = *tree;
+	zv_memcpy(l->root, root, MERKLE_HASH);
+	l->seal_pos = pos;
+	ticket_unlock(&l->lock);
+	ticket_unlock(&l->seal_lock);
 }
 
 /* Slot s's refused records, as one "lost" record in its name, once there is room. */
@@ -187,7 +248,7 @@ static void flush_lost(struct audit_log *l, int s)
 	if (!sl->lost)
 		return;
 	n = zv_snprintf(count, sizeof(count), ",\"count\":%llu", (unsigned long long)sl->lost);
-	if (seal(l, s, &src, "lost", count, (unsigned)n, false))
+	if (put(l, s, &src, "lost", count, (unsigned)n, false))
 		sl->lost = 0;
 }
 
@@ -214,7 +275,7 @@ bool audit_log_append(struct audit_log *l, const struct audit_source *src, const
 		refuse(l, 0);
 	} else {
 		flush_lost(l, s);
-		ok = seal(l, s, src, type ? type : "", f ? f->text : "", flen, f && f->truncated);
+		ok = put(l, s, src, type ? type : "", f ? f->text : "", flen, f && f->truncated);
 		if (!ok)
 			refuse(l, s);
 	}
@@ -244,6 +305,7 @@ bool audit_log_would_block(struct audit_log *l, const struct audit_source *src)
 
 void audit_log_head(struct audit_log *l, struct audit_head *out)
 {
+	seal_pending(l);
 	ticket_lock(&l->lock);
 	out->size = l->tree.size;
 	zv_memcpy(out->root, l->root, MERKLE_HASH);
@@ -276,6 +338,7 @@ size_t audit_log_read(struct audit_log *l, uint64_t since, char *buf, size_t cap
 	uint64_t seq, pos;
 	size_t got = 0;
 
+	seal_pending(l);
 	ticket_lock(&l->lock);
 	read_start(l, since, &seq, &pos);
 	*first = seq;
@@ -297,6 +360,7 @@ size_t audit_log_read(struct audit_log *l, uint64_t since, char *buf, size_t cap
 
 void audit_log_ack(struct audit_log *l, uint64_t upto)
 {
+	seal_pending(l); /* none pending after a read; an ack never frees unsealed bytes */
 	ticket_lock(&l->lock);
 	if (upto > l->tree.size)
 		upto = l->tree.size;
@@ -314,7 +378,7 @@ void audit_log_ack(struct audit_log *l, uint64_t upto)
 void audit_log_stats(struct audit_log *l, struct audit_stats *out)
 {
 	ticket_lock(&l->lock);
-	out->records = l->tree.size;
+	out->records = l->count;
 	out->lost = l->lost_total;
 	out->ring_bytes = l->cap;
 	out->ring_used = l->head - l->ack;

@@ -1,7 +1,17 @@
 /*
- * The audit log's core, pure and host-tested: a byte ring of sealed records,
- * their sequence numbers, the Merkle tree over them, the ring-full policy and
- * the per-zone shares.  zones/audit/audit.c keeps the hypervisor's one log.
+ * The audit log's core, pure and host-tested: a byte ring of records, their
+ * sequence numbers, the Merkle tree over them, the ring-full policy and the
+ * per-zone shares.  zones/audit/audit.c keeps the hypervisor's one log.
+ *
+ * Appending and sealing are apart.  An append (on the CPU of the zone whose
+ * network decision or request it records) formats the line with its "tree"
+ * value left as 64 zeros and copies it into the ring: no SHA-256, so a
+ * decision costs a copy, not ~20 hash blocks.  The reader (the control
+ * zone's drain, audit_log_read, and audit_log_head) seals what is pending
+ * first: in order, each record's "tree" becomes the root of the records
+ * before it and its leaf joins the tree.  The lines are the same as if each
+ * had been hashed when appended; only who pays and when differs.  Sealing
+ * runs under seal_lock, not lock: appenders never wait for the hashing.
  */
 #ifndef ZV_AUDIT_LOG_H
 #define ZV_AUDIT_LOG_H
@@ -32,20 +42,27 @@ struct audit_slot {
  */
 struct audit_log {
 	struct ticket_lock lock;
+	struct ticket_lock seal_lock; /* one sealer at a time; taken before lock */
 	uint8_t *ring;
 	uint64_t cap, share;
-	uint64_t tail, ack, head; /* positions of records oldest, acked and size */
+	uint64_t tail, ack, head; /* positions of records oldest, acked and count */
 	uint64_t oldest, acked;	  /* their sequence numbers */
+	uint64_t count;		  /* records appended: the next one's seq */
+	uint64_t seal_pos;	  /* position of record tree.size, the first unsealed */
 	uint64_t rd_seq, rd_pos;  /* where the last read stopped: the next one starts there */
 	enum audit_full full;
 	uint32_t trusted; /* the control zone's id; 0: none */
 	uint64_t (*now_us)(void);
 	uint64_t lost_total;
 	uint32_t blocked;
-	struct merkle tree;
-	uint8_t root[MERKLE_HASH]; /* of tree, kept current: the next record's "tree" */
+	struct merkle tree;	   /* over the sealed records: tree.size of them */
+	uint8_t root[MERKLE_HASH]; /* of tree: the next record to seal's "tree" */
 	struct audit_slot slot[AUDIT_SLOTS];
-	char line[AUDIT_LINE_MAX]; /* the record being sealed, under lock */
+	char line[AUDIT_LINE_MAX];	/* the record being appended, under lock */
+	uint64_t second;		/* the second second_text shows, under lock */
+	char second_text[24];		/* "YYYY-MM-DDTHH:MM:SS" (format_time) */
+	char seal_line[AUDIT_LINE_MAX]; /* the record being sealed, under seal_lock */
+	struct merkle seal_tree;	/* the tree being extended, under seal_lock */
 };
 
 /* Sets l up over c->ring; false (l unusable) if c is not sound: a ring
