@@ -27,6 +27,7 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		struct zctl_ws_write ws;
 		struct zctl_ws_read_req wr;
 		struct zctl_audit_read_req audit;
+		struct zctl_session_report session;
 	} b;
 	uint32_t data_len;
 	int64_t want = zctl_body_size(h->op);
@@ -89,6 +90,15 @@ static void check_body(const struct zctl_req_hdr *h, const uint8_t *body, size_t
 		if (!zctl_check_audit_read(&b.audit) &&
 		    (b.audit.max_bytes < ZCTL_AUDIT_LINE_MAX ||
 		     b.audit.max_bytes > ZCTL_AUDIT_READ_MAX || b.audit.flags & ~ZCTL_AUDIT_ACK))
+			abort();
+		break;
+	case ZCTL_OP_SESSION:
+		check_string(zctl_check_session(&b.session));
+		/* what passes has every string ended inside its field */
+		if (!zctl_check_session(&b.session) &&
+		    (strnlen(b.session.text, sizeof(b.session.text)) == sizeof(b.session.text) ||
+		     strnlen(b.session.kind, sizeof(b.session.kind)) == sizeof(b.session.kind) ||
+		     b.session.exit_status > 255))
 			abort();
 		break;
 	default: break;

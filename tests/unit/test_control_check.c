@@ -397,3 +397,38 @@ TEST(ps_reply_holds_the_disks)
 	CHECK_EQ_U64(offsetof(struct zctl_disk, reads) % 8, 0);
 	CHECK(sizeof(struct zctl_resp_hdr) + sizeof(struct zctl_ps) <= ZCTL_WINDOW_SIZE);
 }
+
+/* A session report is checked like any request: every string ends inside its
+ * field, the event and kind are known, the status is a shell's. */
+TEST(session_reports)
+{
+	struct zctl_session_report r = {.name = "agent-1",
+					.event = ZCTL_SESSION_END,
+					.exit_status = 7,
+					.kind = "exec",
+					.text = "git status"};
+
+	CHECK_EQ_U64(zctl_body_size(ZCTL_OP_SESSION), sizeof(r));
+	CHECK(zctl_check_session(&r) == NULL);
+	r.exit_status = -1; /* the stream ended without a status */
+	CHECK(zctl_check_session(&r) == NULL);
+	r.exit_status = 256;
+	CHECK_STR(zctl_check_session(&r), "session exit status outside -1..255");
+	r.exit_status = 0;
+	r.event = ZCTL_SESSION_EVENT_COUNT;
+	CHECK_STR(zctl_check_session(&r), "unknown session event");
+	r.event = 0;
+	CHECK(zctl_check_session(&r) != NULL);
+	r.event = ZCTL_SESSION_CP;
+	memcpy(r.kind, "cp-sideways", 12);
+	CHECK(zctl_check_session(&r) != NULL);
+	memset(r.kind, 'e', sizeof(r.kind)); /* "eeee..." with no NUL: not a kind */
+	CHECK(zctl_check_session(&r) != NULL);
+	memcpy(r.kind, "cp-in", 6);
+	CHECK(zctl_check_session(&r) == NULL);
+	memset(r.text, 'x', sizeof(r.text));
+	CHECK_STR(zctl_check_session(&r), "session text is not NUL-terminated");
+	r.text[0] = 0;
+	memset(r.name, 0, sizeof(r.name));
+	CHECK(zctl_check_session(&r) != NULL);
+}

@@ -36,6 +36,7 @@ static const char *const op_names[ZCTL_OP_COUNT] = {
 	[ZCTL_OP_WORKSPACE_READ] = "workspace read",
 	[ZCTL_OP_AUDIT_READ] = "audit read",
 	[ZCTL_OP_AUDIT_HEAD] = "audit head",
+	[ZCTL_OP_SESSION] = "session report",
 };
 
 static void __attribute__((noreturn, format(printf, 1, 2))) channel_fail(const char *fmt, ...)

@@ -27,6 +27,7 @@ static const char *const op_names[ZCTL_OP_COUNT] = {
 	[ZCTL_OP_WORKSPACE_READ] = "workspace-read",
 	[ZCTL_OP_AUDIT_READ] = "audit-read",
 	[ZCTL_OP_AUDIT_HEAD] = "audit-head",
+	[ZCTL_OP_SESSION] = "session",
 };
 
 static const char *const error_names[ZCTL_E_COUNT] = {
@@ -203,6 +204,8 @@ static bool worth_recording(const struct request *q, const void *body, int err)
 
 	if (op == ZCTL_OP_AUDIT_READ || op == ZCTL_OP_AUDIT_HEAD)
 		return false;
+	if (op == ZCTL_OP_SESSION && !err) /* its own record (session.c) says who asked */
+		return false;
 	last_pid = q->hdr.who.pid;
 	last_op = op;
 	return !repeat || err || (body && last_chunk(op, body));
@@ -217,7 +220,8 @@ void ctl_audit_request(const struct request *q, const void *body, int err, const
 	uint16_t op = q->hdr.op;
 
 	if (!worth_recording(q, body, err)) {
-		repeats += op != ZCTL_OP_AUDIT_READ && op != ZCTL_OP_AUDIT_HEAD;
+		repeats += op != ZCTL_OP_AUDIT_READ && op != ZCTL_OP_AUDIT_HEAD &&
+			   op != ZCTL_OP_SESSION;
 		return;
 	}
 	audit_fields_init(&f);

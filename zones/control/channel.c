@@ -60,6 +60,7 @@ union body {
 	struct zctl_ws_write ws_write;
 	struct zctl_ws_read_req ws_read;
 	struct zctl_audit_read_req audit_read;
+	struct zctl_session_report session;
 };
 
 /* The request's body as checked and used, for its audit record after. */
@@ -84,6 +85,7 @@ static int dispatch(struct request *q, const union body *b)
 	case ZCTL_OP_WORKSPACE_READ: return ctl_op_ws_read(q, &b->ws_read);
 	case ZCTL_OP_AUDIT_READ: return ctl_op_audit_read(q, &b->audit_read);
 	case ZCTL_OP_AUDIT_HEAD: return ctl_op_audit_head(q);
+	case ZCTL_OP_SESSION: return ctl_op_session(q, &b->session);
 	default: return ctl_refuse(q, ZCTL_E_BAD_REQUEST, "unknown operation");
 	}
 }

@@ -23,6 +23,7 @@ int64_t zctl_body_size(uint32_t op)
 	case ZCTL_OP_WORKSPACE_READ: return sizeof(struct zctl_ws_read_req);
 	case ZCTL_OP_AUDIT_READ: return sizeof(struct zctl_audit_read_req);
 	case ZCTL_OP_AUDIT_HEAD: return 0;
+	case ZCTL_OP_SESSION: return sizeof(struct zctl_session_report);
 	default: return -1;
 	}
 }
@@ -239,5 +240,30 @@ const char *zctl_check_audit_read(const struct zctl_audit_read_req *r)
 		return "unknown audit read flags";
 	if (r->max_bytes < ZCTL_AUDIT_LINE_MAX || r->max_bytes > ZCTL_AUDIT_READ_MAX)
 		return "audit reads return 1536 bytes to 512 KiB";
+	return NULL;
+}
+
+static bool session_kind_known(const char kind[ZCTL_SESSION_KIND_LEN])
+{
+	static const char *const kinds[] = {"exec", "run", "attach", "cp-in", "cp-out"};
+
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (zv_strncmp(kind, kinds[i], ZCTL_SESSION_KIND_LEN) == 0)
+			return true;
+	return false;
+}
+
+const char *zctl_check_session(const struct zctl_session_report *r)
+{
+	if (zctl_check_name(r->name))
+		return zctl_check_name(r->name);
+	if (r->event == 0 || r->event >= ZCTL_SESSION_EVENT_COUNT)
+		return "unknown session event";
+	if (!session_kind_known(r->kind))
+		return "unknown session kind (exec, run, attach, cp-in, cp-out)";
+	if (zv_strnlen(r->text, sizeof(r->text)) == sizeof(r->text))
+		return "session text is not NUL-terminated";
+	if (r->exit_status < -1 || r->exit_status > 255)
+		return "session exit status outside -1..255";
 	return NULL;
 }

@@ -43,4 +43,8 @@ const char *zctl_check_ws_read(const struct zctl_ws_read_req *r);
 /* An audit read: known flags, room for one whole line, at most ZCTL_AUDIT_READ_MAX. */
 const char *zctl_check_audit_read(const struct zctl_audit_read_req *r);
 
+/* A session report: a zone name, a known event and kind, NUL-terminated text,
+ * an exit status in -1..255. */
+const char *zctl_check_session(const struct zctl_session_report *r);
+
 #endif

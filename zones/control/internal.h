@@ -160,6 +160,7 @@ uint32_t ctl_disk_figures(const struct zone *z, struct zctl_disk *disks);
  * (body NULL if the header was refused), the control zone's trust. */
 int ctl_op_audit_read(struct request *q, const struct zctl_audit_read_req *rq);
 int ctl_op_audit_head(struct request *q);
+int ctl_op_session(struct request *q, const struct zctl_session_report *s);
 void ctl_audit_request(const struct request *q, const void *body, int err, const char *message);
 void ctl_audit_trust(const struct zone *cz);
 /* A zone's life (audit_zone.c), each under ctl.lock. */

@@ -64,6 +64,7 @@ enum zctl_op {
 	ZCTL_OP_WORKSPACE_READ = 13,  /* body: zctl_ws_read_req; reply: zctl_ws_read + bytes */
 	ZCTL_OP_AUDIT_READ = 14, /* body: zctl_audit_read_req; reply: zctl_audit_read + lines */
 	ZCTL_OP_AUDIT_HEAD = 15, /* body: none; reply: zctl_audit_head */
+	ZCTL_OP_SESSION = 16,	 /* body: zctl_session_report; reply: none */
 	ZCTL_OP_COUNT
 };
 
@@ -382,6 +383,32 @@ struct zctl_audit_read {
 	uint64_t ring_used;  /* bytes of records not yet acknowledged */
 	uint32_t blocked;    /* times fail-closed mode held something back */
 	uint32_t len;
+};
+
+/* ---- sessions (docs/sessions.md) ---- */
+
+/* ZCTL_OP_SESSION: zonectl reports a session it had with a zone's agent over
+ * vsock (exec, run, attach, cp), for the audit log: a record in the zone's
+ * name says what ran or moved and who asked.  Never a secret's value, never
+ * an environment value: the command's words and paths only. */
+enum zctl_session_event {
+	ZCTL_SESSION_START = 1, /* the command started (kind, text: its words) */
+	ZCTL_SESSION_END = 2,	/* it ended (exit_status; bytes each way) */
+	ZCTL_SESSION_CP = 3,	/* a copy ended (kind cp-in/cp-out; text: "SRC -> DST") */
+	ZCTL_SESSION_EVENT_COUNT
+};
+
+#define ZCTL_SESSION_KIND_LEN 16
+#define ZCTL_SESSION_TEXT_LEN 512
+
+struct zctl_session_report {
+	char name[ZCTL_NAME_LEN];	  /* the zone */
+	uint32_t event;			  /* enum zctl_session_event */
+	int32_t exit_status;		  /* END, CP: 0..255 (128+N: signal N); -1: none came */
+	uint64_t bytes_in;		  /* END, CP: bytes sent to the zone (stdin, a tar) */
+	uint64_t bytes_out;		  /* END, CP: bytes received (stdout and stderr, a tar) */
+	char kind[ZCTL_SESSION_KIND_LEN]; /* "exec" "run" "attach" "cp-in" "cp-out" */
+	char text[ZCTL_SESSION_TEXT_LEN]; /* NUL-terminated; cut by zonectl to fit */
 };
 
 #endif
