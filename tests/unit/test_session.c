@@ -482,3 +482,66 @@ TEST(session_detach_in_session)
 	close(io.out_fd);
 	zs_req_free(&req);
 }
+
+/* The fake agent for signals: after STARTED, expects ZS_RESIZE 24x80 (no
+ * terminal to ask), ZS_SIGNAL 2 then 15, and exits 130 (as a shell killed
+ * by SIGINT). */
+static void __attribute__((noreturn)) signal_agent(int fd)
+{
+	static uint8_t buf[ZS_FRAME_MAX];
+	struct script *sc = calloc(1, sizeof(*sc));
+	uint32_t len, sig;
+	int t;
+
+	while ((t = agent_read(fd, buf, &len)) == ZS_REQ)
+		;
+	add(sc, ZS_STARTED, NULL, 0);
+	if (t != ZS_REQ_END || write(fd, sc->b, sc->len) < 0)
+		_exit(99);
+	if (agent_read(fd, buf, &len) != ZS_RESIZE || len != 4 || memcmp(buf, "\x18\0\x50\0", 4))
+		_exit(95);
+	for (uint32_t want = 2; want != 16; want = 15) {
+		if (agent_read(fd, buf, &len) != ZS_SIGNAL || len != 4)
+			_exit(97);
+		memcpy(&sig, buf, 4);
+		if (sig != want)
+			_exit(96);
+		if (want == 15)
+			break;
+	}
+	sc->len = 0;
+	add_exit(sc, 130);
+	if (write(fd, sc->b, sc->len) < 0)
+		_exit(98);
+	_exit(0);
+}
+
+TEST(session_signals_forwarded)
+{
+	struct zs_req req;
+	struct zs_io io = {"z1", -1, memfile(), 2, 0, 0, -1, -1, 0, 0};
+	struct zs_result r;
+	int sv[2], sp[2], status;
+	pid_t pid;
+
+	simple_req(&req, 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(pipe2(sp, O_NONBLOCK) == 0);
+	/* SIGWINCH, SIGINT, SIGTERM: what zs_signal_fd's handler writes */
+	CHECK(write(sp[1], "\x1c\x02\x0f", 3) == 3);
+	io.signal_fd = sp[0];
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		signal_agent(sv[1]);
+	}
+	close(sv[1]);
+	r = zs_session(sv[0], &req, &io);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(r.end == ZS_END_EXIT && r.status == 130);
+	close(sv[0]);
+	close(sp[0]);
+	close(sp[1]);
+	close(io.out_fd);
+	zs_req_free(&req);
+}

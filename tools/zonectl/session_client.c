@@ -39,6 +39,7 @@ struct sess {
 	size_t out_len;
 	int in_open;	    /* in_fd not yet at its end */
 	int resize_pending; /* a SIGWINCH came and no room for its RESIZE yet */
+	uint32_t signals;   /* bit N: signal N to send, no room for it yet */
 };
 
 /* Writes all N bytes at P to FD, waiting when it would block.  0 or -1. */
@@ -91,6 +92,35 @@ static void queue_resize(struct sess *s)
 	s->resize_pending = 0;
 }
 
+/* ZS_SIGNAL for each signal waiting, as far as there is room. */
+static void queue_signals(struct sess *s)
+{
+	for (uint32_t sig = 1; sig < 32 && s->signals; sig++) {
+		uint8_t v[4] = {(uint8_t)sig, 0, 0, 0};
+
+		if (!(s->signals & 1u << sig) || s->out_len + ZS_HDR + 4 > OUT_CAP)
+			continue;
+		queue(s, ZS_SIGNAL, v, 4);
+		s->signals &= ~(1u << sig);
+	}
+}
+
+/* The signals that came (bytes of io->signal_fd): a resize, or passed on. */
+static void read_signals(struct sess *s)
+{
+	uint8_t sigs[64];
+	ssize_t n;
+
+	while ((n = read(s->io->signal_fd, sigs, sizeof(sigs))) > 0)
+		for (ssize_t i = 0; i < n; i++) {
+			if (sigs[i] == SIGWINCH)
+				queue_resize(s);
+			else if (sigs[i] >= 1 && sigs[i] < 32)
+				s->signals |= 1u << sigs[i];
+		}
+	queue_signals(s);
+}
+
 /* Sends what the buffer holds as far as the stream takes it.  0, or -1. */
 static int flush_out(struct sess *s)
 {
@@ -102,6 +132,7 @@ static int flush_out(struct sess *s)
 	s->out_len -= (size_t)w;
 	if (s->resize_pending)
 		queue_resize(s);
+	queue_signals(s);
 	return 0;
 }
 
@@ -216,8 +247,8 @@ static nfds_t poll_set(struct sess *s, struct pollfd *p)
 	p[0] = (struct pollfd){s->fd, POLLIN | (s->out_len ? POLLOUT : 0), 0};
 	if (s->in_open && s->ck.started && !s->ck.done && !s->out_len)
 		p[n++] = (struct pollfd){s->io->in_fd, POLLIN, 0};
-	if (s->io->winch_fd >= 0 && !s->ck.done)
-		p[n++] = (struct pollfd){s->io->winch_fd, POLLIN, 0};
+	if (s->io->signal_fd >= 0 && s->ck.started && !s->ck.done)
+		p[n++] = (struct pollfd){s->io->signal_fd, POLLIN, 0};
 	return n;
 }
 
@@ -245,11 +276,8 @@ static struct zs_result run_loop(struct sess *s)
 		for (nfds_t i = 1; i < n; i++) {
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			if (p[i].fd == s->io->winch_fd) {
-				char drain[64];
-				while (read(s->io->winch_fd, drain, sizeof(drain)) > 0)
-					;
-				queue_resize(s);
+			if (p[i].fd == s->io->signal_fd) {
+				read_signals(s);
 			} else if (read_stdin(s)) {
 				write_all(s->fd, s->out, s->out_len);
 				return result(ZS_END_DETACHED, 0);

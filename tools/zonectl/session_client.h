@@ -17,7 +17,8 @@ struct zs_io {
 	int err_fd;	   /* ZS_STDERR's bytes */
 	int tty;	   /* the request has ZS_T_TTY */
 	int detach_keys;   /* Ctrl-P Ctrl-Q on in_fd ends the session (ZS_DETACHED) */
-	int winch_fd;	   /* readable after a window size change: ZS_RESIZE, or -1 */
+	int signal_fd;	   /* bytes, each a signal's number (zs_signal_fd), or -1:
+			    * SIGWINCH sends ZS_RESIZE, any other ZS_SIGNAL */
 	int size_fd;	   /* the terminal whose size ZS_RESIZE sends */
 	int stat;	   /* op "stat": wait for ZS_STAT */
 	int until_started; /* return ZS_STARTED_ONLY once the command runs (run -d) */

@@ -315,19 +315,25 @@ struct zs_result zs_stream(const char *zone, int fd, const struct zs_req *req,
 		.err_fd = 2,
 		.tty = o->tty && !attach, /* attach: the main command's terminal, or none */
 		.detach_keys = o->tty && o->interactive,
-		.winch_fd = -1,
+		.signal_fd = -1,
 		.size_fd = 0,
 		.until_started = until_started,
 	};
 	struct zs_result r;
 
-	if (o->tty && isatty(0) && !until_started) {
-		io.winch_fd = zs_winch_fd();
-		if (o->interactive)
-			zs_term_raw(0);
+	int raw = 0, winch = o->tty && isatty(0);
+
+	/* Raw: keys go to the zone as bytes, Ctrl-C included, and SIGTERM and
+	 * SIGHUP restore the terminal and end zonectl.  Otherwise SIGINT and
+	 * SIGTERM go to the command (ZS_SIGNAL), as docker's sig-proxy does. */
+	if (!until_started) {
+		raw = winch && o->interactive && zs_term_raw(0) == 0;
+		io.signal_fd = zs_signal_fd(winch, !raw);
 	}
 	r = zs_session(fd, req, &io);
 	zs_term_restore();
+	if (io.signal_fd >= 0)
+		zs_signal_restore();
 	if (r.end == ZS_END_DETACHED && strcmp(op, "exec") != 0)
 		fprintf(stderr, "zonectl: detached from %s (zonectl attach %s)\n", zone, zone);
 	else if (r.end == ZS_END_DETACHED)

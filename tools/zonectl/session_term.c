@@ -18,7 +18,7 @@
 
 static struct termios saved_tio;
 static volatile sig_atomic_t saved_fd = -1;
-static int winch_pipe[2] = {-1, -1};
+static int signal_pipe[2] = {-1, -1};
 
 void zs_winsize(int fd, uint16_t *rows, uint16_t *cols)
 {
@@ -80,29 +80,38 @@ int zs_term_raw(int fd)
 	return 0;
 }
 
-static void on_winch(int sig)
+static void on_signal(int sig)
 {
 	int e = errno;
-	char one = 0;
+	char one = (char)sig;
 
-	(void)sig;
-	if (write(winch_pipe[1], &one, 1) < 0) { /* full: a resize is pending anyway */
+	if (write(signal_pipe[1], &one, 1) < 0) { /* full: the session is far behind */
 	}
 	errno = e;
 }
 
-int zs_winch_fd(void)
+int zs_signal_fd(int winch, int forward)
 {
 	struct sigaction sa;
 
-	if (winch_pipe[0] >= 0)
-		return winch_pipe[0];
-	if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+	if (signal_pipe[0] < 0 && pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_winch;
+	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGWINCH, &sa, NULL);
-	return winch_pipe[0];
+	if (winch)
+		sigaction(SIGWINCH, &sa, NULL);
+	if (forward) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	return signal_pipe[0];
+}
+
+void zs_signal_restore(void)
+{
+	signal(SIGWINCH, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 }

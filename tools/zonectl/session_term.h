@@ -17,7 +17,12 @@ int zs_term_raw(int fd);
 /* The terminal as it was before zs_term_raw; harmless when it was not called. */
 void zs_term_restore(void);
 
-/* A pipe's read end that becomes readable after each SIGWINCH, or -1. */
-int zs_winch_fd(void);
+/* A pipe's read end that gets one byte, the signal's number, for each
+ * SIGWINCH (with WINCH) and, with FORWARD, each SIGINT and SIGTERM (which
+ * then no longer end zonectl: the session passes them on); or -1. */
+int zs_signal_fd(int winch, int forward);
+/* SIGWINCH, SIGINT and SIGTERM back to their default actions: after a
+ * session, Ctrl-C ends zonectl again. */
+void zs_signal_restore(void);
 
 #endif
