@@ -46,6 +46,8 @@ static const char usage_exec[] =
 	"  -u, --user USER     NAME, UID or UID:GID in the zone (default root)\n"
 	"  -h, --help          this help\n"
 	"\n"
+	"Unless the terminal is raw, SIGINT (Ctrl-C) and SIGTERM go to the command.\n"
+	"\n"
 	"Exit status: the command's; 125 when the session could not start (no such\n"
 	"zone, not running, no session device, its agent did not answer within 60 s)\n"
 	"or the agent broke the protocol; 126 when the agent refused the request (its\n"

@@ -102,7 +102,8 @@ static const char usage_run[] =
 	"its agent over vsock (retrying for up to 60 s of boot) and sends the command,\n"
 	"its environment and secrets there.  Its stdout and stderr come to zonectl's,\n"
 	"and zonectl exits with its exit status (126: the agent refused it; 125: no\n"
-	"session or a protocol error).  No COMMAND: a login shell.\n"
+	"session or a protocol error).  No COMMAND: a login shell.  Unless the\n"
+	"terminal is raw, Ctrl-C and SIGTERM go to the command.\n"
 	"  -i, --interactive  send zonectl's stdin to the command\n"
 	"  -t, --tty       run it on a new terminal (the caller's window size, 24x80\n"
 	"                  without one); with -i the caller's terminal is raw until it\n"
@@ -118,11 +119,11 @@ static const char usage_run[] =
 	"                  (a secret goes only over vsock to the agent: never on the\n"
 	"                  kernel command line, in a control request or a message)\n"
 	"\n"
-	"A Linux zone's /init runs COMMAND with sh -c, its words quoted exactly as\n"
-	"given here:  zonectl run -- sh -c 'echo hi; exit 3'  exits 3.  With no\n"
-	"COMMAND it starts a shell on the zone's console (zonectl cannot type into\n"
-	"it: use zonectl stop).  A Multiboot kernel gets the words, joined by spaces,\n"
-	"as its command line.\n";
+	"In console mode a Linux zone's /init runs COMMAND with sh -c, its words\n"
+	"quoted exactly as given here:  zonectl run -- sh -c 'echo hi; exit 3'\n"
+	"exits 3.  With no COMMAND it starts a shell on the zone's console (zonectl\n"
+	"cannot type into it: use zonectl stop, or run -it).  A Multiboot kernel gets\n"
+	"the words, joined by spaces, as its command line.\n";
 
 static const char usage_ps[] =
 	"usage: zonectl ps [--json] [-a]\n"
