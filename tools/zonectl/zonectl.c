@@ -1024,8 +1024,12 @@ static int run_session(struct run_opts *o, const char *name)
 		r = zs_stream(name, fd, &o->req, &o->s, o->detach, "run");
 		close(fd);
 	}
-	zs_req_free(&o->req); /* its secrets zeroed */
-	if (fd < 0)	      /* the zone ended before its agent answered: its own status */
+	zs_req_free(&o->req);  /* its secrets zeroed */
+	if (fd < 0 && !gone) { /* it would wait for its command forever */
+		fprintf(stderr, "zonectl: stopping zone %s\n", name);
+		stop_and_wait(name);
+	}
+	if (fd < 0) /* the zone ended before its agent answered: its own status */
 		status = gone ? run_status(wait_exited(name)) : ZS_EXIT_START;
 	else if (o->detach && r.end == ZS_END_STARTED)
 		return printf("%s\n", name) < 0;
