@@ -431,7 +431,7 @@ void zc_stage_workspace(const char *dir, uint64_t size)
  * runs as it, so every process of it is theirs and can be killed by uid.  A
  * fixed id: zonectl is static, and glibc's getpwnam needs NSS modules a
  * static binary cannot load. */
-#define EXPORT_ID 999
+#define EXPORT_ID ZC_EXPORT_ID
 
 #define LOG_MAX	     (64u << 10) /* more than this from a tool is a failure anyway */
 #define EXPORT_NPROC 16		 /* processes of EXPORT_ID: the tools fork none */
@@ -894,6 +894,29 @@ static void tidy_dir(struct tidy *t, int fd, unsigned depth)
 	for (size_t i = 0; names[i]; i++)
 		tidy_entry(t, fd, names[i], depth);
 	free(names);
+}
+
+int zc_tidy_staged(int fd, const char *what)
+{
+	struct rlimit r = {MAX_DEPTH + 256, MAX_DEPTH + 256};
+	struct tidy t = {0, 0, 0};
+
+	setrlimit(RLIMIT_NOFILE, &r); /* a descriptor a level; a failure says EMFILE */
+	tidy_dir(&t, fd, 0);
+	if (t.removed)
+		fprintf(stderr, "zonectl: %s: removed %u special files\n", what, t.removed);
+	if (t.too_deep)
+		fprintf(stderr, "zonectl: %s: directories nest deeper than %u levels\n", what,
+			MAX_DEPTH);
+	else if (t.failed)
+		fprintf(stderr, "zonectl: %s: cannot fix the modes or owners of %u files\n", what,
+			t.failed);
+	return t.too_deep || t.failed ? -1 : 0;
+}
+
+int zc_remove_tree(int dirfd, const char *name)
+{
+	return remove_tree(dirfd, name, 0);
 }
 
 /* The staging directory's entries made ours, then renamed into DIR.  Only

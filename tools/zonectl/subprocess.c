@@ -79,7 +79,7 @@ static void __attribute__((noreturn)) child(const struct zc_tool *t, pid_t paren
 	    (t->drop && setrlimit(RLIMIT_CORE, &no_core) != 0)) /* no core file in its cwd */
 		goto fail;
 	step = "dup2";
-	if ((t->out_fd >= 0 && dup2(t->out_fd, 1) < 0) ||
+	if ((t->in_fd > 0 && dup2(t->in_fd, 0) < 0) || (t->out_fd >= 0 && dup2(t->out_fd, 1) < 0) ||
 	    (t->err_fd >= 0 && dup2(t->err_fd, 2) < 0))
 		goto fail;
 	step = "dropping privileges";
@@ -131,18 +131,29 @@ static int wait_for(pid_t pid, unsigned timeout_s, int *status)
 	return 1;
 }
 
-int zc_tool_run(const struct zc_tool *t)
+pid_t zc_tool_start(const struct zc_tool *t)
 {
-	int status, waited;
 	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0)
 		child(t, parent);
+	return pid;
+}
+
+int zc_tool_run(const struct zc_tool *t)
+{
+	pid_t pid = zc_tool_start(t);
+
+	return pid < 0 ? -1 : zc_tool_wait(t, pid);
+}
+
+int zc_tool_wait(const struct zc_tool *t, pid_t pid)
+{
+	int status, waited;
+
 	waited = wait_for(pid, t->timeout_s, &status);
 	if (waited < 0)
 		return -1;

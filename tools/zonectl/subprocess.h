@@ -20,6 +20,7 @@ struct zc_tool {
 			     * it is killed when we die, and RLIMIT_CPU is this */
 	uint64_t fsize_max; /* nonzero: RLIMIT_FSIZE, the largest file it may write */
 	unsigned nproc_max; /* nonzero: RLIMIT_NPROC, processes of its uid */
+	int in_fd;	    /* > 0: the child's stdin (else ours) */
 };
 
 #define ZC_TOOL_TIMED_OUT (-2)
@@ -29,6 +30,12 @@ struct zc_tool {
  * not be started, was killed by a signal or could not drop its privileges
  * (said on stderr).  Dropping needs root. */
 int zc_tool_run(const struct zc_tool *t);
+
+/* zc_tool_run in two halves, for a tool that streams through a pipe while
+ * zonectl does something else: the child's pid (or -1), then its status as
+ * zc_tool_run says it.  T must stay valid until zc_tool_wait. */
+pid_t zc_tool_start(const struct zc_tool *t);
+int zc_tool_wait(const struct zc_tool *t, pid_t pid);
 
 /* Kills every process of UID (SIGKILL), whatever its process group or
  * session: a child that becomes UID:GID (needs root) and signals -1, which

@@ -13,7 +13,9 @@
 
 #include "tools/zonectl/audit.h"
 #include "tools/zonectl/channel.h"
+#include "tools/zonectl/cli.h"
 #include "tools/zonectl/denials_format.h"
+#include "tools/zonectl/session_cmds.h"
 #include "tools/zonectl/storage.h"
 #include "tools/zonectl/zonectl_util.h"
 
@@ -28,7 +30,11 @@ static const char usage_main[] =
 	"Runs and manages zonevisor agent zones from the control zone (needs root).\n"
 	"\n"
 	"Commands:\n"
-	"  run [OPTIONS] [--] COMMAND...  start a zone that runs COMMAND\n"
+	"  run [OPTIONS] [--] COMMAND...  start a zone that runs COMMAND (-it: on\n"
+	"                                 this terminal, through the zone's agent)\n"
+	"  exec [OPTIONS] NAME -- CMD...  run CMD in running zone NAME\n"
+	"  attach NAME                    this terminal to NAME's command again\n"
+	"  cp SRC DST                     copy files into or out of a zone (NAME:PATH)\n"
 	"  ps [--json] [-a]               list the zones, exited ones included\n"
 	"  logs [-f] NAME                 print a zone's console output\n"
 	"  denials [--json] NAME          what the network denied a zone (--uplink: the uplink)\n"
@@ -46,7 +52,9 @@ static const char usage_main[] =
 	"  0    success\n"
 	"  1    the hypervisor refused the request (its reason is printed)\n"
 	"  2    usage error\n"
-	"  125  no control channel: not root, not a control zone, or a protocol error\n"
+	"  125  no control channel: not root, not a control zone, or a protocol error;\n"
+	"       exec/attach/run -it: the session could not start or broke the protocol\n"
+	"  126  exec/attach/run -it: the zone's agent refused the request\n"
 	"  run in the foreground exits with the zone's exit status instead\n"
 	"  (137 if the zone ended without one, e.g. stopped)\n";
 
@@ -85,14 +93,37 @@ static const char usage_run[] =
 	"                  up to a MiB, whichever is larger; it costs the pool only\n"
 	"                  what is written)\n"
 	"  --rm            remove the zone once it has exited\n"
-	"  -d, --detach    print the zone's name and return at once\n"
+	"  -d, --detach    print the zone's name and return at once (session mode:\n"
+	"                  once the command runs)\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"A Linux zone's /init runs COMMAND with sh -c, its words quoted exactly as\n"
-	"given here:  zonectl run -- sh -c 'echo hi; exit 3'  exits 3.  With no\n"
-	"COMMAND it starts a shell on the zone's console (zonectl cannot type into\n"
-	"it: use zonectl stop).  A Multiboot kernel gets the words, joined by spaces,\n"
-	"as its command line.\n";
+	"Session mode: with any of the options below the zone boots with\n"
+	"zv_session=1 and no command on its kernel command line; zonectl connects to\n"
+	"its agent over vsock (retrying for up to 60 s of boot) and sends the command,\n"
+	"its environment and secrets there.  Its stdout and stderr come to zonectl's,\n"
+	"and zonectl exits with its exit status (126: the agent refused it; 125: no\n"
+	"session or a protocol error).  No COMMAND: a login shell.  Unless the\n"
+	"terminal is raw, Ctrl-C and SIGTERM go to the command.\n"
+	"  -i, --interactive  send zonectl's stdin to the command\n"
+	"  -t, --tty       run it on a new terminal (the caller's window size, 24x80\n"
+	"                  without one); with -i the caller's terminal is raw until it\n"
+	"                  ends, and Ctrl-P Ctrl-Q detaches: the command keeps\n"
+	"                  running (zonectl attach NAME; --rm then does not apply)\n"
+	"  -e, --env K=V   an environment variable (repeatable)\n"
+	"  -w, --workdir DIR   its working directory (default /workspace or /)\n"
+	"  -u, --user USER     NAME, UID or UID:GID (default root)\n"
+	"  --secret NAME       environment variable NAME and file /run/secrets/NAME\n"
+	"                  in the zone, the value from zonectl's environment\n"
+	"  --secret NAME=VALUE     the same with VALUE\n"
+	"  --secret-file NAME=PATH the same with PATH's bytes (at most 64 KiB)\n"
+	"                  (a secret goes only over vsock to the agent: never on the\n"
+	"                  kernel command line, in a control request or a message)\n"
+	"\n"
+	"In console mode a Linux zone's /init runs COMMAND with sh -c, its words\n"
+	"quoted exactly as given here:  zonectl run -- sh -c 'echo hi; exit 3'\n"
+	"exits 3.  With no COMMAND it starts a shell on the zone's console (zonectl\n"
+	"cannot type into it: use zonectl stop, or run -it).  A Multiboot kernel gets\n"
+	"the words, joined by spaces, as its command line.\n";
 
 static const char usage_ps[] =
 	"usage: zonectl ps [--json] [-a]\n"
@@ -144,14 +175,13 @@ static const char usage_stats[] =
 	"  --json       one JSON object instead of text\n"
 	"  -h, --help   this help\n";
 
-static void __attribute__((noreturn)) usage_exit(const char *usage, int status)
+void usage_exit(const char *usage, int status)
 {
 	fputs(usage, status == 0 ? stdout : stderr);
 	exit(status);
 }
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
-usage_error(const char *cmd, const char *fmt, ...)
+void usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,8 +194,8 @@ usage_error(const char *cmd, const char *fmt, ...)
 }
 
 /* getopt_long with zonectl's messages; returns the option or -1 at the first operand. */
-static int next_option(const char *cmd, int argc, char **argv, const char *shorts,
-		       const struct option *longs)
+int next_option(const char *cmd, int argc, char **argv, const char *shorts,
+		const struct option *longs)
 {
 	int c = getopt_long(argc, argv, shorts, longs, NULL);
 
@@ -223,7 +253,7 @@ static const char *state_name(uint32_t state)
 }
 
 /* The zone table, names and reasons NUL-terminated; *COUNT entries. */
-static const struct zctl_zone *fetch_zones(uint32_t *count)
+const struct zctl_zone *zc_fetch_zones(uint32_t *count)
 {
 	static struct zctl_ps ps;
 	const struct zctl_ps *reply;
@@ -386,7 +416,7 @@ static int cmd_ps(int argc, char **argv)
 	if (optind < argc)
 		usage_error("ps", "unexpected argument '%s'", argv[optind]);
 	channel_open();
-	zones = fetch_zones(&count);
+	zones = zc_fetch_zones(&count);
 	if (json)
 		ps_json(zones, count);
 	else
@@ -656,7 +686,7 @@ static void stop_and_wait(const char *name)
 	}
 	for (;;) {
 		uint32_t count, i;
-		const struct zctl_zone *z = fetch_zones(&count);
+		const struct zctl_zone *z = zc_fetch_zones(&count);
 		for (i = 0; i < count && strcmp(z[i].name, name) != 0; i++)
 			;
 		if (i == count || z[i].state == ZCTL_STATE_EXITED)
@@ -751,6 +781,8 @@ struct run_opts {
 	int rm, detach;
 	const char *workspace;
 	uint64_t workspace_size;
+	struct zs_opts s;  /* session mode: any of these set */
+	struct zs_req req; /* its op "run" */
 };
 
 /* Reads all of PATH (at most ZCTL_UPLOAD_MAX bytes); exits 2 on failure. */
@@ -806,7 +838,7 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		{"mem", required_argument, NULL, 'm'},
 		{"cpus", required_argument, NULL, 'c'},
 		{"kernel", required_argument, NULL, 'k'},
-		{"initrd", required_argument, NULL, 'i'},
+		{"initrd", required_argument, NULL, 'N'},
 		{"allow", required_argument, NULL, 'a'},
 		{"allow-cidr", required_argument, NULL, 'C'},
 		{"rm", no_argument, NULL, 'r'},
@@ -814,6 +846,13 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 		{"workspace", required_argument, NULL, 'W'},
 		{"workspace-size", required_argument, NULL, 'S'},
 		{"detach", no_argument, NULL, 'd'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"user", required_argument, NULL, 'u'},
+		{"secret", required_argument, NULL, ZS_OPT_SECRET},
+		{"secret-file", required_argument, NULL, ZS_OPT_SECRET_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -825,7 +864,7 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->run.mem_bytes = DEFAULT_MEM;
 	o->run.cpus = 1;
-	while ((c = next_option("run", argc, argv, "+:dh", longs)) != -1) {
+	while ((c = next_option("run", argc, argv, "+:dhite:w:u:", longs)) != -1) {
 		switch (c) {
 		case 'h': usage_exit(usage_run, 0);
 		case 'n':
@@ -876,11 +915,37 @@ static void parse_run(int argc, char **argv, struct run_opts *o)
 					    optarg);
 			break;
 		case 'k': o->kernel_file = optarg; break;
-		case 'i': o->initrd_file = optarg; break;
+		case 'N': o->initrd_file = optarg; break;
 		case 'r': o->rm = 1; break;
 		case 'd': o->detach = 1; break;
+		default:
+			why = zs_parse_opt(&o->s, c, optarg);
+			if (why)
+				usage_error("run", "%s", why);
 		}
 	}
+}
+
+/* Session mode (docs/zonectl.md): the command line says zv_session=1 and
+ * carries no command; the command, its environment and secrets travel in op
+ * "run" over vsock once the zone's agent listens. */
+static void prepare_session(struct run_opts *o, int bzimage, char **words, int nwords)
+{
+	static const char word[] = " zv_session=1";
+	long len;
+
+	if (!bzimage)
+		usage_error("run",
+			    "-i, -t, -e, -w, -u and secrets need a Linux kernel (a bzImage)");
+	len = zc_build_args(bzimage, NULL, 0, o->run.args, sizeof(o->run.args));
+	if (len < 0 || (size_t)len + sizeof(word) > sizeof(o->run.args))
+		usage_error("run", "the zone's command line is too long");
+	memcpy(o->run.args + len, word, sizeof(word));
+	if (zs_build(&o->req, "run", &o->s, words, nwords) != 0)
+		usage_error("run",
+			    "the command, its environment and secrets are too long for one "
+			    "request (%d bytes)",
+			    ZS_REQUEST_MAX);
 }
 
 /* Reads what --kernel/--initrd name and fills kernel, initrd and args; exits 2 on a bad file
@@ -908,6 +973,10 @@ static void prepare_run(struct run_opts *o, char **words, int nwords)
 		zc_check_workspace_dir(o->workspace);
 		o->run.flags |= ZCTL_RUN_WORKSPACE;
 	}
+	if (zs_opts_any(&o->s)) {
+		prepare_session(o, bzimage, words, nwords);
+		return;
+	}
 	if (zc_build_args(bzimage, words, nwords, o->run.args, sizeof(o->run.args)) < 0)
 		usage_error("run",
 			    "the command is too long: the zone's command line holds %d bytes%s",
@@ -920,6 +989,66 @@ static int run_status(int32_t status)
 	if (status < 0)
 		return 137;
 	return status > 255 ? 255 : status;
+}
+
+/* Zone NAME's exit status once it has exited (waiting up to STOP_WAIT_SECS),
+ * or -1: none, or still running. */
+static int32_t wait_exited(const char *name)
+{
+	time_t deadline = time(NULL) + STOP_WAIT_SECS;
+
+	for (;;) {
+		uint32_t count, i;
+		const struct zctl_zone *z = zc_fetch_zones(&count);
+
+		for (i = 0; i < count && strcmp(z[i].name, name) != 0; i++)
+			;
+		if (i == count)
+			return -1;
+		if (z[i].state == ZCTL_STATE_EXITED)
+			return z[i].exit_status;
+		if (time(NULL) > deadline)
+			return -1;
+		sleep_poll();
+	}
+}
+
+/* The rest of a session-mode run once the zone runs: connect to its agent,
+ * send op "run", stream (or, with -d, return once the command runs). */
+static int run_session(struct run_opts *o, const char *name)
+{
+	struct zs_result r = {ZS_END_IO, 0, 0};
+	int gone, status, fd = zs_connect(name, &gone);
+
+	if (fd >= 0) {
+		r = zs_stream(name, fd, &o->req, &o->s, o->detach, "run");
+		close(fd);
+	}
+	zs_req_free(&o->req);  /* its secrets zeroed */
+	if (fd < 0 && !gone) { /* it would wait for its command forever */
+		fprintf(stderr, "zonectl: stopping zone %s\n", name);
+		stop_and_wait(name);
+	}
+	if (fd < 0) /* the zone ended before its agent answered: its own status */
+		status = gone ? run_status(wait_exited(name)) : ZS_EXIT_START;
+	else if (o->detach && r.end == ZS_END_STARTED)
+		return printf("%s\n", name) < 0;
+	else if (r.end == ZS_END_DETACHED)
+		return 0; /* it keeps running, and is kept after it exits */
+	else if (r.end == ZS_END_CLOSED || r.end == ZS_END_EXIT)
+		status = r.end == ZS_END_EXIT ? r.status : run_status(wait_exited(name));
+	else
+		status = zs_exit_status(r);
+	if (o->rm && !o->detach) {
+		struct zctl_name n = zone_name(name);
+		char message[ZCTL_MESSAGE_LEN];
+		if (r.end == ZS_END_EXIT) /* it ends by itself: let it */
+			wait_exited(name);
+		stop_and_wait(name);
+		if (channel_call(ZCTL_OP_RM, &n, sizeof(n), NULL, 0, 0, NULL, NULL, message))
+			fprintf(stderr, "zonectl: rm %s: %s\n", name, message);
+	}
+	return status;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -949,6 +1078,8 @@ static int cmd_run(int argc, char **argv)
 	       channel_call_or_die(ZCTL_OP_RUN, &o.run, sizeof(o.run), NULL, 0, sizeof(zone), NULL),
 	       sizeof(zone));
 	zone.name[ZCTL_NAME_LEN - 1] = '\0';
+	if (o.req.data)
+		return run_session(&o, zone.name);
 	if (o.detach) {
 		printf("%s\n", zone.name);
 		return 0;
@@ -977,7 +1108,8 @@ static const struct {
 	{"run", cmd_run},	  {"ps", cmd_ps},	{"logs", cmd_logs},
 	{"denials", cmd_denials}, {"stop", cmd_stop},	{"rm", cmd_rm},
 	{"stats", cmd_stats},	  {"image", cmd_image}, {"workspace", cmd_workspace},
-	{"audit", cmd_audit},
+	{"audit", cmd_audit},	  {"exec", cmd_exec},	{"attach", cmd_attach},
+	{"cp", cmd_cp},
 };
 
 int main(int argc, char **argv)
