@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "tests/unit/test.h"
+#include "tools/zonectl/session_audit.c"
 #include "tools/zonectl/session_client.c"
 #include "tools/zonectl/session_cmds.c"
 #include "tools/zonectl/session_term.c"
@@ -17,6 +18,16 @@ static uint32_t fake_count;
 
 void channel_open(void)
 {
+}
+
+/* Session reports (session_audit.c) go nowhere here. */
+int channel_call(uint16_t op, const void *body, size_t len, const void *data, size_t dlen,
+		 size_t min_reply, const void **reply, size_t *reply_len,
+		 char message[ZCTL_MESSAGE_LEN])
+{
+	(void)op, (void)body, (void)len, (void)data, (void)dlen, (void)min_reply, (void)reply;
+	(void)reply_len, (void)message;
+	return 0;
 }
 
 const struct zctl_zone *zc_fetch_zones(uint32_t *count)
@@ -147,4 +158,18 @@ TEST(session_connect_errors)
 	fake_zone.state = ZCTL_STATE_RUNNING;
 	fake_zone.cid = 0;
 	CHECK(connect_error("zonectl: zone z1 has no session device (cid 0)", 0));
+}
+
+/* The audit log's text of a command: its words, cut with "..." to fit. */
+TEST(session_words_for_the_audit_log)
+{
+	char *words[] = {"git", "commit", "-m", "a message"};
+	char buf[16];
+
+	zs_words_text(buf, sizeof(buf), words, 2);
+	CHECK_STR(buf, "git commit");
+	zs_words_text(buf, sizeof(buf), words, 4);
+	CHECK_STR(buf, "git commit -...");
+	zs_words_text(buf, sizeof(buf), words, 0);
+	CHECK_STR(buf, "");
 }

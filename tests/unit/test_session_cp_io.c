@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "tests/unit/test.h"
+#include "tools/zonectl/session_audit.c"
 #include "tools/zonectl/session_client.c"
 #include "tools/zonectl/session_cp.c"
 #include "tools/zonectl/session_cp_plan.c"
@@ -29,12 +30,18 @@ uint32_t channel_window_size(void)
 {
 	return 1 << 20;
 }
+/* The last session report zonectl sent for the audit log (ZCTL_OP_SESSION). */
+static struct zctl_session_report reported;
+
 int channel_call(uint16_t op, const void *body, size_t len, const void *data, size_t dlen,
 		 size_t min_reply, const void **reply, size_t *reply_len,
 		 char message[ZCTL_MESSAGE_LEN])
 {
-	(void)op, (void)body, (void)len, (void)data, (void)dlen, (void)min_reply, (void)reply;
-	(void)reply_len;
+	(void)data, (void)dlen, (void)min_reply, (void)reply, (void)reply_len;
+	if (op == ZCTL_OP_SESSION && len == sizeof(reported)) {
+		memcpy(&reported, body, sizeof(reported));
+		return 0;
+	}
 	snprintf(message, ZCTL_MESSAGE_LEN, "no channel in a test");
 	return 1;
 }
@@ -202,6 +209,12 @@ TEST(cp_into_zone)
 	setup();
 	snprintf(src, sizeof(src), "%s/in/a.txt", here);
 	CHECK(cp(src, "z1:/etc") == 0); /* into a directory */
+	/* the audit log hears of it: zone, paths, the tar's bytes, never contents */
+	CHECK_STR(reported.name, "z1");
+	CHECK_STR(reported.kind, "cp-in");
+	CHECK_EQ_U64(reported.event, ZCTL_SESSION_CP);
+	CHECK(strstr(reported.text, "/in/a.txt -> z1:/etc") != NULL);
+	CHECK(reported.bytes_in >= 512 && reported.exit_status == 0);
 	snprintf(buf, sizeof(buf), "%s/etc/a.txt", zroot);
 	CHECK(stat(buf, &st) == 0 && (st.st_mode & 07777) == 0640);
 	CHECK(cp(src, "z1:/etc/renamed.txt") == 0); /* a new name */

@@ -37,9 +37,10 @@ struct sess {
 	struct zs_detach dk;
 	uint8_t out[OUT_CAP];
 	size_t out_len;
-	int in_open;	    /* in_fd not yet at its end */
-	int resize_pending; /* a SIGWINCH came and no room for its RESIZE yet */
-	uint32_t signals;   /* bit N: signal N to send, no room for it yet */
+	int in_open;		      /* in_fd not yet at its end */
+	int resize_pending;	      /* a SIGWINCH came and no room for its RESIZE yet */
+	uint32_t signals;	      /* bit N: signal N to send, no room for it yet */
+	uint64_t bytes_in, bytes_out; /* for the audit log's session records */
 };
 
 /* Writes all N bytes at P to FD, waiting when it would block.  0 or -1. */
@@ -66,7 +67,7 @@ static int write_all(int fd, const void *p, size_t n)
 
 static struct zs_result result(enum zs_end end, int status)
 {
-	return (struct zs_result){end, status, 0};
+	return (struct zs_result){.end = end, .status = status};
 }
 
 static void queue(struct sess *s, uint8_t type, const void *p, uint32_t len)
@@ -151,13 +152,18 @@ static int read_stdin(struct sess *s)
 		len = zs_detach_feed(&s->dk, in, len, data, &detach);
 	else
 		memcpy(data, in, len);
+	s->bytes_in += len;
 	if (detach) { /* what came before the keys still goes */
 		if (len)
 			queue(s, ZS_STDIN, data, (uint32_t)len);
 		return 1;
 	}
-	if (n <= 0 && s->io->detach_keys)
-		len += zs_detach_flush(&s->dk, data + len);
+	if (n <= 0 && s->io->detach_keys) {
+		size_t held = zs_detach_flush(&s->dk, data + len);
+
+		len += held;
+		s->bytes_in += held;
+	}
 	if (len)
 		queue(s, ZS_STDIN, data, (uint32_t)len);
 	if (n <= 0) {
@@ -186,6 +192,7 @@ static int handle(struct sess *s, uint8_t type, const uint8_t *p, uint32_t len, 
 		return 1;
 	case ZS_STDOUT:
 	case ZS_STDERR:
+		s->bytes_out += len;
 		if (write_all(type == ZS_STDOUT ? s->io->out_fd : s->io->err_fd, p, len) != 0) {
 			fprintf(msg(), "zonectl: zone %s: writing its output: %s\n", s->io->zone,
 				strerror(errno));
@@ -198,7 +205,7 @@ static int handle(struct sess *s, uint8_t type, const uint8_t *p, uint32_t len, 
 		fprintf(msg(), "zonectl: zone %s: %s\n", s->io->zone, text);
 		*r = result(ZS_END_REFUSED, 0);
 		return 1;
-	case ZS_STAT: *r = (struct zs_result){ZS_END_STAT, 0, s->ck.kind}; return 1;
+	case ZS_STAT: *r = (struct zs_result){.end = ZS_END_STAT, .kind = s->ck.kind}; return 1;
 	}
 	return 0; /* ZS_EXIT: read on until the agent closes */
 }
@@ -311,6 +318,8 @@ struct zs_result zs_session(int fd, const struct zs_req *req, const struct zs_io
 	} else {
 		r = run_loop(s);
 	}
+	r.bytes_in = s->bytes_in;
+	r.bytes_out = s->bytes_out;
 	free(s->rd);
 	free(s);
 	return r;

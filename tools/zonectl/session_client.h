@@ -37,8 +37,10 @@ enum zs_end {
 
 struct zs_result {
 	enum zs_end end;
-	int status;   /* ZS_END_EXIT's exit status */
-	uint8_t kind; /* ZS_END_STAT's enum zs_stat_kind */
+	int status;	    /* ZS_END_EXIT's exit status */
+	uint8_t kind;	    /* ZS_END_STAT's enum zs_stat_kind */
+	uint64_t bytes_in;  /* stdin bytes sent (ZS_STDIN payloads) */
+	uint64_t bytes_out; /* output bytes received (ZS_STDOUT and ZS_STDERR payloads) */
 };
 
 /* Where the session's messages go (NULL: stderr); the fuzzer's /dev/null. */

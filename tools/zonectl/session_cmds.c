@@ -20,6 +20,7 @@
 
 #include "tools/zonectl/channel.h"
 #include "tools/zonectl/cli.h"
+#include "tools/zonectl/session_audit.h"
 #include "tools/zonectl/session_term.h"
 #include "tools/zonectl/zonectl_util.h"
 
@@ -280,6 +281,9 @@ int zs_build(struct zs_req *r, const char *op, struct zs_opts *o, char **words, 
 	uint16_t rows, cols;
 
 	memset(r, 0, sizeof(*r));
+	zs_words_text(o->audit_text, sizeof(o->audit_text), words, n);
+	if (!n && strcmp(op, "run") == 0)
+		snprintf(o->audit_text, sizeof(o->audit_text), "(login shell)");
 	zs_req_add_str(r, ZS_T_OP, op);
 	for (int i = 0; i < n; i++)
 		zs_req_add_str(r, ZS_T_ARG, words[i]);
@@ -332,8 +336,11 @@ struct zs_result zs_stream(const char *zone, int fd, const struct zs_req *req,
 		raw = winch && o->interactive && zs_term_raw(0) == 0;
 		io.signal_fd = zs_signal_fd(winch, !raw);
 	}
+	zs_audit_start(zone, op, o->audit_text);
 	r = zs_session(fd, req, &io);
 	zs_term_restore();
+	if (r.end != ZS_END_STARTED) /* run -d: the command goes on without us */
+		zs_audit_end(zone, op, o->audit_text, r);
 	if (io.signal_fd >= 0)
 		zs_signal_restore();
 	if (r.end == ZS_END_DETACHED && strcmp(op, "exec") != 0)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "tools/zonectl/session_client.h"
+#include "zones/control/proto.h"
 
 #define ZS_EXIT_START  125 /* the session could not start, or a protocol error */
 #define ZS_EXIT_REFUSE 126 /* the agent refused the request (ZS_ERROR) */
@@ -23,6 +24,7 @@ struct zs_opts {
 	const char *cwd, *user;
 	struct zs_secret *secrets;
 	int nsecrets;
+	char audit_text[ZCTL_SESSION_TEXT_LEN]; /* the command's words, for the audit log */
 };
 
 /* getopt's long options for them (-i -t -e -w -u), and run's secrets. */

@@ -24,6 +24,7 @@
 
 #include "tools/zonectl/channel.h"
 #include "tools/zonectl/cli.h"
+#include "tools/zonectl/session_audit.h"
 #include "tools/zonectl/session_cp_plan.h"
 #include "tools/zonectl/storage.h"
 #include "tools/zonectl/subprocess.h"
@@ -72,9 +73,12 @@ static int __attribute__((format(printf, 1, 2))) cp_fail(const char *fmt, ...)
 }
 
 /* One session on a fresh connection; the result. */
+/* The last copy's session (not a stat's): its byte counts go into the audit log. */
+static struct zs_result cp_session;
+
 static struct zs_result one_session(const char *zone, struct zs_req *req, struct zs_io *io)
 {
-	struct zs_result r = {ZS_END_IO, 0, 0};
+	struct zs_result r = {.end = ZS_END_IO};
 	int gone, fd;
 
 	if (zs_req_finish(req) != 0) {
@@ -83,6 +87,8 @@ static struct zs_result one_session(const char *zone, struct zs_req *req, struct
 		r = zs_session(fd, req, io);
 		close(fd);
 	}
+	if (!io->stat)
+		cp_session = r;
 	zs_req_free(req);
 	return r;
 }
@@ -347,6 +353,10 @@ int cmd_cp(int argc, char **argv)
 		usage_error("cp", "a path in a zone is absolute: NAME:/PATH");
 	channel_open();
 	status = in ? cp_in(zd, pd, argv[optind]) : cp_out(zs, ps, argv[optind + 1]);
+	cp_session.end = ZS_END_EXIT; /* the record's status is the copy's, both sides' */
+	cp_session.status = status;
+	zs_audit_cp(in ? zd : zs, in ? "cp-in" : "cp-out", argv[optind], argv[optind + 1],
+		    cp_session);
 	if (status == 0 && !quiet)
 		fprintf(stderr, "Successfully copied %s to %s\n", argv[optind], argv[optind + 1]);
 	return status;

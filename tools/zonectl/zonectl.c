@@ -1017,7 +1017,7 @@ static int32_t wait_exited(const char *name)
  * send op "run", stream (or, with -d, return once the command runs). */
 static int run_session(struct run_opts *o, const char *name)
 {
-	struct zs_result r = {ZS_END_IO, 0, 0};
+	struct zs_result r = {.end = ZS_END_IO};
 	int gone, status, fd = zs_connect(name, &gone);
 
 	if (fd >= 0) {
