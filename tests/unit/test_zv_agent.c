@@ -506,6 +506,16 @@ TEST(zv_agent_exec_env_cwd_user)
 	close(fd);
 	CHECK(agent_wait(pid) == 0);
 	CHECK(r.error && strstr(r.msg, "nobody-here"));
+	/* A message quoting the client's bytes stays printable. */
+	fd = agent_start(&pid, 0);
+	memset(&r, 0, sizeof(r));
+	send_cmd(fd, "exec", sh);
+	FIELD(fd, ZS_T_USER, "no\x1b[31mbody");
+	zsa_write_frame(fd, ZS_REQ_END, NULL, 0);
+	collect(fd, &r);
+	close(fd);
+	CHECK(agent_wait(pid) == 0);
+	CHECK(r.error && strstr(r.msg, "no?[31mbody"));
 }
 
 TEST(zv_agent_tty_size_resize_ctrl_c)

@@ -9,14 +9,16 @@
  *                   its session and command are over); for host tests
  *   --console PATH  where the main command's output also goes (default
  *                   /dev/console)
- * Exit status: background mode 0 (also when the kernel has no vsock); --main
- * the command's status, 125 when no client could be served. */
+ * Exit status: background mode 0 (also when the kernel has no vsock: one line
+ * in the kernel log); --main the command's status, 125 (and a line on stderr)
+ * when vsock is still missing after 30 s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +32,26 @@ static int usage(void)
 	return 2;
 }
 
+/* 0 if the kernel has a guest-to-host vsock device; -1 (errno ENODEV) if not.
+ * With the modules loaded but no device a bind still succeeds, and the agent
+ * would wait for connections that cannot come; the local CID tells: it is
+ * VMADDR_CID_ANY until a transport has a device. */
+static int vsock_device(void)
+{
+	unsigned int cid = VMADDR_CID_ANY;
+	int fd = open("/dev/vsock", O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return 0; /* no misc device to ask: let bind decide */
+	rc = ioctl(fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid);
+	close(fd);
+	if (rc == 0 && cid == VMADDR_CID_ANY) {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
 /* The vsock listener, or -1 with errno. */
 static int vsock_listen(void)
 {
@@ -38,8 +60,11 @@ static int vsock_listen(void)
 		.svm_cid = VMADDR_CID_ANY,
 		.svm_port = ZS_AGENT_PORT,
 	};
-	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd;
 
+	if (vsock_device() < 0)
+		return -1;
+	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
@@ -51,19 +76,32 @@ static int vsock_listen(void)
 	return fd;
 }
 
-/* In --main mode the transport's module may still be probing: retry a while. */
+/* In --main mode the transport's module may still be probing: retry a while.
+ * In background mode a zone without vsock is normal (no device, or a kernel
+ * without the modules): the one line goes to the kernel log at KERN_DEBUG
+ * (dmesg, never the console, where it would land amid the command's output). */
 static int vsock_listen_wait(int main_mode)
 {
-	int waited = 0, fd;
+	int waited = 0, fd, e, log = -1, n;
+	char line[160];
 
 	while ((fd = vsock_listen()) < 0 && main_mode && waited < MAIN_WAIT_MS) {
 		usleep(200 * 1000);
 		waited += 200;
 	}
-	if (fd < 0)
-		fprintf(stderr, "zv-agent: no vsock (port %d): %s\n", ZS_AGENT_PORT,
-			strerror(errno));
-	return fd;
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	if (!main_mode)
+		log = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	/* One write (a /dev/kmsg record); not dprintf, which fails there (lseek). */
+	n = snprintf(line, sizeof(line), "%szv-agent: no vsock (port %d): %s\n",
+		     log >= 0 ? "<7>" : "", ZS_AGENT_PORT, strerror(e));
+	if (write(log >= 0 ? log : 2, line, (size_t)n) < 0)
+		n = 0; /* nowhere else to say it */
+	if (log >= 0)
+		close(log);
+	return -1;
 }
 
 /* --listen-fd: a listening socket, or one connected client. */

@@ -115,10 +115,17 @@ static void conn_queue(struct conn *c, uint8_t type, const void *p, size_t n)
 	c->olen = need;
 }
 
-/* Sends ZS_ERROR and ends the session once it is out. */
+/* Sends ZS_ERROR and ends the session once it is out.  The message may quote
+ * the client's own strings (a user, a path): printable ASCII only, as the
+ * protocol promises zonectl. */
 static void conn_fail(struct conn *c, const char *msg)
 {
-	conn_queue(c, ZS_ERROR, msg, strnlen(msg, ZSA_ERR_MAX));
+	char clean[ZSA_ERR_MAX];
+	size_t n = strnlen(msg, ZSA_ERR_MAX - 1);
+
+	for (size_t i = 0; i < n; i++)
+		clean[i] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
+	conn_queue(c, ZS_ERROR, clean, n);
 	c->closing = 1;
 }
 
