@@ -201,9 +201,10 @@ kernel: deps
 	@tools/fetch-kernel >/dev/null
 
 # The agent-zone initramfs: busybox-static, the virtio modules, /init that
-# runs the command after `--` and reports its status on port 0xF4.
+# runs the command after `--` and reports its status on port 0xF4, and
+# zv-agent (docs/sessions.md).
 .PHONY: initramfs
-initramfs: kernel $(ZONECTL)
+initramfs: kernel $(ZONECTL) $(ZV_AGENT)
 	@tools/mkinitramfs
 	@tools/mkinitramfs --control
 
