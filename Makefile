@@ -95,6 +95,7 @@ HEADERS := $(sort $(shell find hv drivers zones boot -name '*.h'))
 DEPFLAGS := -MMD -MP
 
 include mk/zonectl.mk
+include mk/zv-agent.mk
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS) $(HV_ASMS))
 BOOT_OBJS := $(patsubst %,$(BUILD)/boot-obj/%.o,$(BOOT_SRCS))
@@ -200,9 +201,10 @@ kernel: deps
 	@tools/fetch-kernel >/dev/null
 
 # The agent-zone initramfs: busybox-static, the virtio modules, /init that
-# runs the command after `--` and reports its status on port 0xF4.
+# runs the command after `--` and reports its status on port 0xF4, and
+# zv-agent (docs/sessions.md).
 .PHONY: initramfs
-initramfs: kernel $(ZONECTL)
+initramfs: kernel $(ZONECTL) $(ZV_AGENT)
 	@tools/mkinitramfs
 	@tools/mkinitramfs --control
 
@@ -262,6 +264,7 @@ check: unit
 	clang-format --dry-run --Werror $(HV_SRCS) $(BOOT_SRCS) $(HEADERS) \
 		$(wildcard tests/unit/*.c tests/unit/*.h tests/guests/*.c tests/guests/*.h) \
 		$(wildcard tests/bench/*.c tools/zonectl/*.c tools/zonectl/*.h) \
+		$(wildcard tools/zv-agent/*.c tools/zv-agent/*.h) \
 		$(wildcard tests/integration/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. $(HV_SRCS) $(BOOT_SRCS)
@@ -274,4 +277,4 @@ include mk/fuzz.mk
 
 # The header lists -MMD wrote (absent before the first build: -include).
 -include $(patsubst %.o,%.d,$(HV_OBJS) $(BOOT_OBJS) $(HOST_OBJS) $(NATIVE_OBJS) \
-	$(FUZZ_OBJS) $(ZONECTL_OBJS)) $(patsubst %,%.d,$(TEST_TOOLS))
+	$(FUZZ_OBJS) $(ZONECTL_OBJS) $(ZV_AGENT_OBJS)) $(patsubst %,%.d,$(TEST_TOOLS))
