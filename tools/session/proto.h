@@ -76,7 +76,7 @@ enum zs_tag {
 	ZS_T_CWD = 5,	 /* working directory (default: /workspace if it exists, else /) */
 	ZS_T_USER = 6,	 /* "NAME", "UID" or "UID:GID" (default root) */
 	ZS_T_TTY = 7,	 /* u16 rows, u16 cols: run the command on a new terminal */
-	ZS_T_STDIN = 8,	 /* empty: the client sends stdin (else stdin is /dev/null) */
+	ZS_T_STDIN = 8,	 /* empty: the client sends stdin (else /dev/null); cp-in: implied */
 	ZS_T_PATH = 9,	 /* cp-in: directory to unpack the tar stream in; cp-out, stat: path */
 	ZS_T_NAME = 10,	 /* cp-in: the name the stream's one top-level entry gets in PATH */
 };

@@ -25,7 +25,7 @@ static unsigned fields_allowed(enum zsa_op op)
 	case ZSA_OP_RUN: return cmd | T(ZS_T_SECRET);
 	case ZSA_OP_EXEC: return cmd;
 	case ZSA_OP_ATTACH: return T(ZS_T_TTY) | T(ZS_T_STDIN);
-	case ZSA_OP_CP_IN: return T(ZS_T_PATH) | T(ZS_T_NAME);
+	case ZSA_OP_CP_IN: return T(ZS_T_PATH) | T(ZS_T_NAME) | T(ZS_T_STDIN); /* STDIN: implied */
 	case ZSA_OP_CP_OUT:
 	case ZSA_OP_STAT: return T(ZS_T_PATH);
 	default: return 0;
