@@ -80,7 +80,8 @@ PURE_SRCS := \
 	zones/virtio/blk.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
-	zones/virtio/queue.c
+	zones/virtio/queue.c \
+	zones/virtio/vsock.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
 # Every source and header under the hypervisor's folders, however deep: a new
