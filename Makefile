@@ -68,6 +68,8 @@ PURE_SRCS := \
 	zones/net/policy.c \
 	zones/net/switch.c \
 	zones/pci/filter.c \
+	zones/session/vsock_inbox.c \
+	zones/session/vsock_route.c \
 	zones/platform/acpi/aml.c \
 	zones/platform/acpi/tables.c \
 	zones/platform/rtc.c \
