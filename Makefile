@@ -220,7 +220,7 @@ images: kernel
 
 # Programs the integration tests pack into a test agent initramfs (static:
 # the initramfs has no libc).
-TEST_TOOLS := $(BUILD)/zv-test/zv-badvirtio $(BUILD)/zv-test/zv-badblk
+TEST_TOOLS := $(BUILD)/zv-test/zv-badvirtio $(BUILD)/zv-test/zv-badblk $(BUILD)/zv-test/zv-vsock
 $(BUILD)/zv-test/%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(DEPFLAGS) -MF $@.d -MT $@ -static -s -o $@ $<
