@@ -36,14 +36,22 @@ static void on_tx(const struct vsock_hdr *h)
 /* One transmit batch as zones/session/vsock_relay.c runs it, within its budget. */
 static void tx_batch(void)
 {
-	struct vsock_hdr h;
+	struct vsock_hdr h = {0};
 	unsigned pkts = 0;
 
 	virtio_vsock_tx_begin(&vs);
 	while (virtio_vsock_tx_next(&vs, &h, payload)) {
 		on_tx(&h);
+		if (h.dst_port & 1) /* as the relay does for a held packet */
+			virtio_vsock_tx_reread(&vs, payload);
+		if (!(h.dst_port & 2)) /* sometimes left open, for the next batch to find */
+			virtio_vsock_tx_done(&vs);
 		if (++pkts > VSOCK_TX_BATCH_PKTS)
 			abort();
+	}
+	if (vs.tx_open && (h.src_port & 2)) {
+		virtio_vsock_tx_done(&vs);
+		virtio_vsock_tx_end(&vs);
 	}
 }
 

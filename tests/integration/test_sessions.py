@@ -87,9 +87,13 @@ def test_vsock_relay_joins_the_control_zone_to_each_agent_and_nothing_else(name)
         s.has(out, r"^zv-vsock: 0 failures$", "zone b's zv-vsock")
         b.expect_seen(r"^zone b: vsock refused a packet from another CID than the device's; "
                       r"the device needs a reset$")
-        # The control zone's device and zone a's went on: a second echo.
-        out = s.must("zv-vsock echo %d 5000 %d" % (cid_a, ECHO_BYTES), timeout=120)
-        s.has(out, r"^echo: %d bytes byte-exact$" % ECHO_BYTES, "the echo after b's attacks")
+        # The control zone's device and zone a's went on: four echoes at once,
+        # enough to fill rx rings on both sides (64 KiB packets, 4 KiB buffers).
+        out = s.must("for i in 1 2 3 4; do zv-vsock echo %d 5000 %d >/tmp/par$i.log 2>&1 & "
+                     "done; wait; cat /tmp/par*.log" % (cid_a, 3 * ECHO_BYTES), timeout=120)
+        if sum(1 for line in out
+               if re.search(r"^echo: %d bytes byte-exact$" % (3 * ECHO_BYTES), line)) != 4:
+            b.fail("four echoes at once after b's attacks:\n%s" % "\n".join(out))
         out = s.must("cat /tmp/control-listen.log")
         s.has(out, r"^zv-vsock: cid 3 listening on 7777$", "the control zone's CID")
         # A zone that stops ends its connections on the control side.

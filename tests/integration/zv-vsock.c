@@ -3,7 +3,8 @@
  * the control zone and in agent zones.
  *
  *   zv-vsock listen PORT          (agent) prints "zv-vsock: cid N listening on
- *                                 PORT", then echoes every connection until EOF
+ *                                 PORT", then echoes each connection until EOF,
+ *                                 a process each
  *   zv-vsock echo CID PORT BYTES  (control) connects, sends BYTES of a pattern
  *                                 while reading the echo; "echo: BYTES bytes
  *                                 byte-exact" and exit 0 when all came back
@@ -25,6 +26,7 @@
 #include <glob.h>
 #include <linux/vm_sockets.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,7 @@ __attribute__((noreturn)) static void listen_mode(unsigned port)
 		die("/dev/vsock");
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 4) != 0)
 		die("listen");
+	signal(SIGCHLD, SIG_IGN); /* no zombies */
 	printf("zv-vsock: cid %u listening on %u\n", cid, port);
 	fflush(stdout);
 	for (;;) {
@@ -101,7 +104,10 @@ __attribute__((noreturn)) static void listen_mode(unsigned port)
 
 		if (c < 0)
 			die("accept");
-		echo_one(c);
+		if (fork() == 0) { /* one process per connection: they run side by side */
+			echo_one(c);
+			_exit(0);
+		}
 		close(c);
 	}
 }

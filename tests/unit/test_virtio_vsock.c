@@ -172,6 +172,11 @@ TEST(vsock_tx_takes_a_good_packet)
 	CHECK_EQ_U64(got.dst_port, 5000);
 	CHECK_EQ_U64(got.buf_alloc, 262144);
 	CHECK_EQ_U64(payload[2999], (uint8_t)(2999 * 13 + 1));
+	CHECK_EQ_U64(used_idx(1), 0); /* open: it waits in the ring until done */
+	memset(payload, 0, 3000);
+	CHECK_EQ_U64(virtio_vsock_tx_reread(&vs, payload), 0);
+	CHECK_EQ_U64(payload[2999], (uint8_t)(2999 * 13 + 1));
+	virtio_vsock_tx_done(&vs);
 	CHECK_EQ_U64(used_idx(1), 1);
 	CHECK_EQ_U64(virtio_vsock_tx_next(&vs, &got, payload), 0);
 	CHECK(!virtio_vsock_tx_pending(&vs));
@@ -283,15 +288,68 @@ TEST(vsock_tx_batches_are_bounded)
 	wr(R_NOTIFY, VIRTIO_VSOCK_TXQ);
 	virtio_vsock_tx_begin(&vs);
 	vs.tx_pkts_left = 3;
-	while (virtio_vsock_tx_next(&vs, &got, payload))
+	while (virtio_vsock_tx_next(&vs, &got, payload)) {
+		virtio_vsock_tx_done(&vs);
 		n++;
+	}
 	CHECK_EQ_U64(n, 3);
 	CHECK(virtio_vsock_tx_pending(&vs)); /* the rest at the next batch */
 	virtio_vsock_tx_begin(&vs);
-	while (virtio_vsock_tx_next(&vs, &got, payload))
+	while (virtio_vsock_tx_next(&vs, &got, payload)) {
+		virtio_vsock_tx_done(&vs);
 		n++;
+	}
 	CHECK_EQ_U64(n, QSIZE);
 	CHECK(!virtio_vsock_tx_pending(&vs));
+	CHECK_EQ_U64(used_idx(1), QSIZE);
+}
+
+/* A packet the relay cannot pass on yet keeps its chain, and the ring waits behind it. */
+TEST(vsock_tx_open_chain_holds_the_ring)
+{
+	struct vsock_hdr h = hdr(VSOCK_OP_CREDIT_UPDATE, 0), got;
+
+	fresh();
+	vsock_hdr_encode(&h, at(buf(1, 0)));
+	desc(1, 0, buf(1, 0), VSOCK_HDR_LEN, 0, 0);
+	offer(1, 0);
+	vsock_hdr_encode(&h, at(buf(1, 1)));
+	desc(1, 1, buf(1, 1), VSOCK_HDR_LEN, 0, 0);
+	offer(1, 1);
+	wr(R_NOTIFY, VIRTIO_VSOCK_TXQ);
+	CHECK_EQ_U64(take(&got), 1);
+	CHECK_EQ_U64(take(&got), 0); /* the first is still open */
+	CHECK(virtio_vsock_tx_pending(&vs));
+	CHECK_EQ_U64(used_idx(1), 0);
+	virtio_vsock_tx_done(&vs);
+	virtio_vsock_tx_end(&vs);
+	CHECK(virtio_vsock_irq_line(&vs));
+	CHECK_EQ_U64(take(&got), 1);
+	virtio_vsock_tx_done(&vs);
+	CHECK_EQ_U64(used_idx(1), 2);
+	CHECK_EQ_U64(vs.stats.tx_pkts, 2);
+	/* a reset drops an open chain: done and reread then do nothing */
+	post_tx(2, &h, 0);
+	CHECK_EQ_U64(take(&got), 1);
+	wr(R_STATUS, 0);
+	CHECK_EQ_U64((uint64_t)(int64_t)virtio_vsock_tx_reread(&vs, payload),
+		     (uint64_t)(int64_t)-1);
+	virtio_vsock_tx_done(&vs);
+	CHECK_EQ_U64(vs.stats.tx_pkts, 2);
+}
+
+/* The guest moves an open chain's payload out of its memory: refused at the reread. */
+TEST(vsock_tx_reread_refuses_memory_gone)
+{
+	struct vsock_hdr h = hdr(VSOCK_OP_RW, 100), got;
+
+	fresh();
+	post_tx(0, &h, 100);
+	CHECK_EQ_U64(take(&got), 1);
+	vs.tx_chain.seg[1].gpa = MEM_BASE + MEM_SIZE; /* as if the snapshot named it */
+	CHECK_EQ_U64((uint64_t)(int64_t)virtio_vsock_tx_reread(&vs, payload),
+		     (uint64_t)(int64_t)-1);
+	CHECK(rd(R_STATUS) & S_NEEDS);
 }
 
 TEST(vsock_rx_splits_over_buffers)

@@ -15,7 +15,7 @@
  * room can always be told.  Bytes a packet used are zeroed when it goes:
  * secrets travel through here.  No allocation, no lock (the relay's).
  */
-#define VSOCK_INBOX_BYTES   (56u * 1024)
+#define VSOCK_INBOX_BYTES   (28u * 1024)
 #define VSOCK_INBOX_RESERVE (2u * 64 * VSOCK_HDR_LEN)
 
 struct vsock_inbox {

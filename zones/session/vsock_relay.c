@@ -4,21 +4,23 @@
  * of zones/session/vsock_route.h (docs/sessions.md).
  *
  * Locking, as zones/net/nic.c's (all ticket locks, always in this order):
- *   tx_lock     per device: one sender at a time, owner of its bounce buffer;
- *   relay_lock  the zones' devices, their tables, inboxes and held packets;
+ *   tx_lock     per device: one sender at a time, so its packets keep order;
+ *   relay_lock  the zones' devices, their tables, inboxes, held packets and
+ *               the one bounce buffer (scratch) every packet passes through;
  *   dev_lock    per device: its virtio state (registers and rings).
- * A packet leaves its sender's ring under the sender's dev_lock alone, into
- * its bounce buffer; the relay then decides under relay_lock and delivers
- * under the receiver's dev_lock, so no CPU holds two dev_locks.
+ * A packet is copied out of its sender's ring under the sender's dev_lock,
+ * which is dropped before the receiver's is taken to deliver it, so no CPU
+ * holds two dev_locks.
  *
  * No agent zone may stall the control zone: a packet of the control zone's
  * that finds an agent's rx ring full waits in that agent's inbox (bounded;
  * when it is full the connection is reset on both sides), so the control
  * zone's tx ring always moves.  An agent's packet that finds the control
- * zone's rx ring full stays in the agent's bounce buffer ("held") and the
- * agent's tx ring waits behind it; the control zone's service delivers held
- * packets once its driver posts rx buffers.  Bounce buffers, inboxes and the
- * scratch copy are zeroed after each packet: secrets travel through them.
+ * zone's rx ring full stays in the agent's tx ring ("held": its chain open,
+ * virtio_vsock_tx_next takes no other) and the rest of that ring waits behind
+ * it; the control zone's service delivers held packets once its driver posts
+ * rx buffers, reading them from the agent's ring again.  The bounce buffer
+ * and the inboxes are zeroed after each packet: secrets travel through them.
  */
 #include "zones/session/vsock_relay.h"
 
@@ -49,22 +51,21 @@ struct zone_vsock {
 	uint64_t resets_seen, refusals_seen; /* dev.stats when last looked at; under dev_lock */
 	const char *why;		     /* a refusal not yet reported; under dev_lock */
 	bool teardown;	    /* reset or refused: its connections are gone; under dev_lock */
-	bool held;	    /* tx_hdr/tx_buf wait for the control zone's rx ring; relay_lock */
+	bool held;	    /* tx_hdr's packet waits for the control zone's rx ring; relay_lock */
 	uint32_t held_done; /* payload bytes of the held packet delivered; relay_lock */
-	struct vsock_conns conns;	   /* an agent's connections; relay_lock */
-	uint64_t conns_reset;		   /* connections reset for want of room; relay_lock */
-	struct vsock_inbox inbox;	   /* relay_lock */
-	struct vsock_hdr tx_hdr;	   /* tx_lock (relay_lock while held) */
-	uint8_t tx_buf[VSOCK_PAYLOAD_MAX]; /* tx_lock (relay_lock while held) */
+	struct vsock_conns conns; /* an agent's connections; relay_lock */
+	uint64_t conns_reset;	  /* connections reset for want of room; relay_lock */
+	struct vsock_inbox inbox; /* relay_lock */
+	struct vsock_hdr tx_hdr;  /* the packet being relayed, or held; relay_lock */
 };
 
-_Static_assert(sizeof(struct zone_vsock) <= 128 * 1024, "a vsock device fits 128 KiB of pool");
+_Static_assert(sizeof(struct zone_vsock) <= 32 * 1024, "a vsock device fits 32 KiB of pool");
 
 static struct ticket_lock relay_lock;
 static struct zone_vsock *control_vs;		/* relay_lock */
 static struct zone_vsock *agents[RELAY_AGENTS]; /* relay_lock */
 static uint32_t held_count;			/* agents with a held packet; relay_lock */
-static uint8_t scratch[VSOCK_PAYLOAD_MAX];	/* an inbox's front packet; relay_lock */
+static uint8_t scratch[VSOCK_PAYLOAD_MAX];	/* the packet being relayed; relay_lock */
 static const uint8_t no_payload[1];
 
 static int mem_read(void *ctx, uint64_t gpa, void *dst, size_t len)
@@ -184,7 +185,7 @@ static void from_control(struct zone_vsock *c)
 		deliver(c, &r, no_payload, 0);
 		break;
 	case VSOCK_FORWARD:
-		if (deliver(a, h, c->tx_buf, h->len) != 0 && h->op != VSOCK_OP_RST &&
+		if (deliver(a, h, scratch, h->len) != 0 && h->op != VSOCK_OP_RST &&
 		    vsock_conns_remove(&a->conns, k.control_port, k.agent_port))
 			reset_conn(a, &k);
 		break;
@@ -199,25 +200,53 @@ static void set_held(struct zone_vsock *a, bool held)
 	a->held = held;
 }
 
-/* Delivers agent a's forwarded packet to the control zone from held_done on;
- * true while some of it still waits for rx buffers.  Under relay_lock. */
-static bool push_held(struct zone_vsock *a)
+/* Gives a's open chain back (its packet went, or never will), zeroing the
+ * scratch copy; outside a tx batch the interrupt goes now.  Under relay_lock. */
+static void finish_agent_packet(struct zone_vsock *a, bool in_batch)
+{
+	ticket_lock(&a->dev_lock);
+	virtio_vsock_tx_done(&a->dev);
+	if (!in_batch)
+		virtio_vsock_tx_end(&a->dev);
+	after_model(a);
+	ticket_unlock(&a->dev_lock);
+	zv_memset(scratch, 0, a->tx_hdr.len);
+}
+
+/* Delivers agent a's forwarded packet (in scratch already when fresh, else
+ * read again from its ring) to the control zone from held_done on; true
+ * while some of it still waits for rx buffers.  Under relay_lock. */
+static bool push_held(struct zone_vsock *a, bool fresh)
 {
 	struct vsock_hdr *h = &a->tx_hdr;
 	struct vsock_conn k = {h->dst_port, h->src_port};
-	int r = control_vs ? rx_into(control_vs, h, a->tx_buf, h->len, &a->held_done) : -1;
+	int r;
 
+	if (!fresh) {
+		ticket_lock(&a->dev_lock);
+		r = virtio_vsock_tx_reread(&a->dev, scratch);
+		after_model(a);
+		ticket_unlock(&a->dev_lock);
+		if (r != 0) { /* a reset took the chain, or it was refused */
+			zv_memset(scratch, 0, h->len);
+			set_held(a, false);
+			return false;
+		}
+	}
+	r = control_vs ? rx_into(control_vs, h, scratch, h->len, &a->held_done) : -1;
 	set_held(a, r == 1);
-	if (r == 1)
+	if (r == 1) {
+		zv_memset(scratch, 0, h->len);
 		return true;
+	}
 	if (r < 0 && h->op != VSOCK_OP_RST &&
 	    vsock_conns_remove(&a->conns, k.control_port, k.agent_port))
 		reset_conn(a, &k);
-	zv_memset(a->tx_buf, 0, h->len);
+	finish_agent_packet(a, fresh);
 	return false;
 }
 
-/* The packet in agent a's bounce buffer; true if it is held.  Under its tx_lock and relay_lock. */
+/* The packet agent a sent, in scratch; true if it is held.  Under its tx_lock and relay_lock. */
 static bool from_agent(struct zone_vsock *a)
 {
 	struct vsock_hdr *h = &a->tx_hdr, r;
@@ -227,14 +256,41 @@ static bool from_agent(struct zone_vsock *a)
 		vsock_rst_for(h, &r);
 		deliver(a, &r, no_payload, 0);
 		break;
-	case VSOCK_FORWARD: a->held_done = 0; return push_held(a);
+	case VSOCK_FORWARD: a->held_done = 0; return push_held(a, true);
 	default: break;
 	}
-	zv_memset(a->tx_buf, 0, h->len);
+	finish_agent_packet(a, true);
 	return false;
 }
 
-/* One batch of v's tx ring, each packet taken then relayed; true if any was taken. */
+/* Takes v's next packet into tx_hdr and scratch: false at the batch's end.
+ * Under relay_lock. */
+static bool take_packet(struct zone_vsock *v)
+{
+	bool got;
+
+	ticket_lock(&v->dev_lock);
+	got = virtio_vsock_tx_next(&v->dev, &v->tx_hdr, scratch) == 1;
+	if (!got)
+		after_model(v);
+	ticket_unlock(&v->dev_lock);
+	return got;
+}
+
+/* Relays the control zone's packet in scratch and gives its chain back.
+ * Under its tx_lock and relay_lock. */
+static void relay_control_packet(struct zone_vsock *c)
+{
+	from_control(c);
+	ticket_lock(&c->dev_lock);
+	virtio_vsock_tx_done(&c->dev);
+	after_model(c);
+	ticket_unlock(&c->dev_lock);
+	zv_memset(scratch, 0, c->tx_hdr.len);
+}
+
+/* One batch of v's tx ring, each packet taken then relayed; true if any was
+ * taken.  A held packet ends it: the ring waits behind it. */
 static bool tx_batch(struct zone_vsock *v)
 {
 	bool took = false, held = false;
@@ -244,27 +300,14 @@ static bool tx_batch(struct zone_vsock *v)
 	virtio_vsock_tx_begin(&v->dev);
 	ticket_unlock(&v->dev_lock);
 	while (!held) {
-		int got;
-
 		ticket_lock(&relay_lock);
-		held = v->held; /* a held packet owns the bounce buffer */
-		ticket_unlock(&relay_lock);
-		if (held)
-			break;
-		ticket_lock(&v->dev_lock);
-		got = virtio_vsock_tx_next(&v->dev, &v->tx_hdr, v->tx_buf);
-		if (!got)
-			after_model(v);
-		ticket_unlock(&v->dev_lock);
-		if (!got)
-			break;
-		took = true;
-		ticket_lock(&relay_lock);
-		if (v->control) {
-			from_control(v);
-			zv_memset(v->tx_buf, 0, v->tx_hdr.len);
-		} else {
-			held = from_agent(v);
+		held = v->held || !take_packet(v);
+		if (!held) {
+			took = true;
+			if (v->control)
+				relay_control_packet(v);
+			else
+				held = from_agent(v);
 		}
 		ticket_unlock(&relay_lock);
 	}
@@ -313,7 +356,7 @@ static bool retry_held(void)
 		if (!a || !a->held)
 			continue;
 		before = a->held_done;
-		if (push_held(a)) {
+		if (push_held(a, false)) {
 			moved |= a->held_done != before;
 			next = (next + n) % RELAY_AGENTS;
 			return moved;
@@ -323,13 +366,13 @@ static bool retry_held(void)
 	return moved;
 }
 
-/* Drops a held packet, zeroed.  Under relay_lock. */
+/* Drops a held packet: its chain goes back unsent.  Under relay_lock. */
 static void drop_held(struct zone_vsock *a)
 {
 	if (!a->held)
 		return;
-	zv_memset(a->tx_buf, 0, a->tx_hdr.len);
 	set_held(a, false);
+	finish_agent_packet(a, false);
 }
 
 /* v's device was reset, refused a chain or goes away: its side of every

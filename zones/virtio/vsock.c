@@ -74,6 +74,7 @@ static void reset(void *dev)
 
 	v->vq_built[VIRTIO_VSOCK_RXQ] = v->vq_built[VIRTIO_VSOCK_TXQ] = false;
 	v->tx_pending = false;
+	v->tx_open = false;
 	v->rx_posted = false;
 	v->stats.resets++;
 }
@@ -134,8 +135,8 @@ static int check_hdr(const struct virtio_vsock *v, const struct vsock_hdr *h)
 	return 0;
 }
 
-/* Takes one tx chain: 1 none, 0 taken, or a refusal (< 0).  The chain goes
- * back on the used ring before the packet is handed on. */
+/* Takes one tx chain: 1 none, 0 taken, or a refusal (< 0).  The chain stays
+ * the device's (open) until virtio_vsock_tx_done gives it back. */
 static int tx_one(struct virtio_vsock *v, struct virtq *q, struct vsock_hdr *h, uint8_t *payload)
 {
 	struct vq_chain *c = &v->tx_chain;
@@ -158,8 +159,6 @@ static int tx_one(struct virtio_vsock *v, struct virtq *q, struct vsock_hdr *h, 
 	if (r)
 		return r;
 	if (vq_copy_from_chain(q, c, VSOCK_HDR_LEN, payload, h->len) != (int)h->len)
-		return VIRTIO_VSOCK_REFUSE_MEM;
-	if (vq_push(q, c->head, 0))
 		return VIRTIO_VSOCK_REFUSE_MEM;
 	return 0;
 }
@@ -185,15 +184,13 @@ static int tx_end_batch(struct virtio_vsock *v, const struct virtq *q)
 	return 0;
 }
 
-static void tx_charge(struct virtio_vsock *v, uint32_t len)
+/* Charges a taken chain to the batch's budget. */
+static void tx_charge(struct virtio_vsock *v)
 {
 	unsigned segs = v->tx_chain.nsegs;
 
 	v->tx_pkts_left--;
 	v->tx_descs_left -= segs < v->tx_descs_left ? segs : v->tx_descs_left;
-	v->tx_batch_pushed = true;
-	v->stats.tx_pkts++;
-	v->stats.tx_bytes += len;
 }
 
 int virtio_vsock_tx_next(struct virtio_vsock *v, struct vsock_hdr *h, uint8_t *payload)
@@ -208,8 +205,9 @@ int virtio_vsock_tx_next(struct virtio_vsock *v, struct vsock_hdr *h, uint8_t *p
 		v->tx_pending = false;
 		return tx_end_batch(v, q);
 	}
-	if (!v->tx_pkts_left || !v->tx_descs_left)
-		return tx_end_batch(v, q); /* the rest waits for the next batch */
+	/* the rest waits for the next batch, or for the open chain to be done */
+	if (!v->tx_pkts_left || !v->tx_descs_left || v->tx_open)
+		return tx_end_batch(v, q);
 	r = tx_one(v, q, h, payload);
 	if (r) {
 		if (r < 0)
@@ -217,8 +215,46 @@ int virtio_vsock_tx_next(struct virtio_vsock *v, struct vsock_hdr *h, uint8_t *p
 		v->tx_pending = false;
 		return tx_end_batch(v, q);
 	}
-	tx_charge(v, h->len);
+	tx_charge(v);
+	v->tx_open = true;
+	v->tx_len = h->len;
 	return 1;
+}
+
+int virtio_vsock_tx_reread(struct virtio_vsock *v, uint8_t *payload)
+{
+	struct virtq *q = v->tx_open ? queue(v, VIRTIO_VSOCK_TXQ) : 0;
+
+	if (!q)
+		return -1;
+	if (vq_copy_from_chain(q, &v->tx_chain, VSOCK_HDR_LEN, payload, v->tx_len) !=
+	    (int)v->tx_len) {
+		v->tx_open = false;
+		refuse(v, VIRTIO_VSOCK_REFUSE_MEM);
+		return -1;
+	}
+	return 0;
+}
+
+void virtio_vsock_tx_done(struct virtio_vsock *v)
+{
+	struct virtq *q = v->tx_open ? queue(v, VIRTIO_VSOCK_TXQ) : 0;
+
+	v->tx_open = false;
+	if (!q)
+		return; /* reset, or stopped: the chain went with it */
+	if (vq_push(q, v->tx_chain.head, 0)) {
+		refuse(v, VIRTIO_VSOCK_REFUSE_MEM);
+		return;
+	}
+	v->tx_batch_pushed = true;
+	v->stats.tx_pkts++;
+	v->stats.tx_bytes += v->tx_len;
+}
+
+void virtio_vsock_tx_end(struct virtio_vsock *v)
+{
+	tx_end_batch(v, queue(v, VIRTIO_VSOCK_TXQ));
 }
 
 static void notify(void *dev, unsigned qi)

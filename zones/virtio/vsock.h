@@ -27,8 +27,18 @@
 #define VIRTIO_VSOCK_RXQ	 0
 #define VIRTIO_VSOCK_TXQ	 1
 #define VIRTIO_VSOCK_EVENTQ	 2
-#define VIRTIO_VSOCK_QUEUE_MAX	 128 /* QueueNumMax: Linux fills rx with 4 KiB buffers */
-#define VIRTIO_VSOCK_CONFIG_SIZE 8   /* 5.10.4: le64 guest_cid */
+#define VIRTIO_VSOCK_CONFIG_SIZE 8 /* 5.10.4: le64 guest_cid */
+
+/*
+ * QueueNumMax.  Linux's driver takes the largest size offered and keeps rx
+ * between half full and full of 4 KiB buffers, refilled after each rx
+ * interrupt; the relay cannot make the control zone wait for an agent, so an
+ * agent's rx ring must hold what the control zone may send at once: 256 KiB
+ * of credit per connection (Linux's default buf_alloc).  1024 buffers are at
+ * least 2 MiB free after a refill: eight busy connections.  The buffers are
+ * the guest's memory, not ours.
+ */
+#define VIRTIO_VSOCK_QUEUE_MAX 1024
 
 /* 5.10.6: struct virtio_vsock_hdr, 44 bytes, little-endian, packed. */
 #define VSOCK_HDR_LEN	  44
@@ -96,7 +106,9 @@ struct virtio_vsock {
 	int last_refusal;
 	struct vq_chain tx_chain, rx_chain;
 	bool tx_pending;
-	bool rx_posted; /* the driver notified rx since the last delivery found it empty */
+	bool tx_open;	 /* tx_chain was taken and not yet given back (tx_done) */
+	uint32_t tx_len; /* its payload's length */
+	bool rx_posted;	 /* the driver notified rx since the last delivery found it empty */
 	bool tx_batch_pushed;
 	unsigned tx_pkts_left, tx_descs_left;
 };
@@ -117,12 +129,22 @@ bool virtio_vsock_tx_pending(const struct virtio_vsock *v);
 void virtio_vsock_tx_begin(struct virtio_vsock *v);
 /*
  * Takes the batch's next packet: its header into *h, its payload (h->len
- * bytes, <= VSOCK_PAYLOAD_MAX) into payload, its chain back on the used ring.
+ * bytes, <= VSOCK_PAYLOAD_MAX) into payload.  Its chain stays open (the
+ * device's, in the zone's tx ring) until virtio_vsock_tx_done, so a packet
+ * that cannot go on yet waits in the ring; no other is taken meanwhile.
  * Returns 1, or 0 at the end of the batch (ring empty, device stopped, a chain
- * refused, or the budget spent: then still pending).  Only well-formed
- * packets come out: STREAM, a known op, payload only on RW, src_cid == cid.
+ * refused, the budget spent or a chain still open: then still pending).  Only
+ * well-formed packets come out: STREAM, a known op, payload only on RW,
+ * src_cid == cid.
  */
 int virtio_vsock_tx_next(struct virtio_vsock *v, struct vsock_hdr *h, uint8_t *payload);
+/* Copies the open chain's payload again (tx_len bytes); 0, or -1 when no chain
+ * is open (a reset took it) or its memory is refused (DEVICE_NEEDS_RESET). */
+int virtio_vsock_tx_reread(struct virtio_vsock *v, uint8_t *payload);
+/* Gives the open chain back on the used ring (nothing if none is open). */
+void virtio_vsock_tx_done(struct virtio_vsock *v);
+/* Outside a batch: the used-buffer interrupt for chains tx_done gave back. */
+void virtio_vsock_tx_end(struct virtio_vsock *v);
 
 /*
  * Delivers header h with payload[*done..len) to the zone: each rx buffer gets
