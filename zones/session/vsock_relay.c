@@ -267,13 +267,18 @@ static bool from_agent(struct zone_vsock *a)
  * Under relay_lock. */
 static bool take_packet(struct zone_vsock *v)
 {
+	uint64_t refused;
 	bool got;
 
 	ticket_lock(&v->dev_lock);
+	refused = v->dev.stats.refused;
 	got = virtio_vsock_tx_next(&v->dev, &v->tx_hdr, scratch) == 1;
+	refused = v->dev.stats.refused - refused;
 	if (!got)
 		after_model(v);
 	ticket_unlock(&v->dev_lock);
+	if (refused) /* its payload copy may have begun */
+		zv_memset(scratch, 0, sizeof(scratch));
 	return got;
 }
 
