@@ -68,6 +68,8 @@ PURE_SRCS := \
 	zones/net/policy.c \
 	zones/net/switch.c \
 	zones/pci/filter.c \
+	zones/session/vsock_inbox.c \
+	zones/session/vsock_route.c \
 	zones/platform/acpi/aml.c \
 	zones/platform/acpi/tables.c \
 	zones/platform/rtc.c \
@@ -80,7 +82,8 @@ PURE_SRCS := \
 	zones/virtio/blk.c \
 	zones/virtio/mmio.c \
 	zones/virtio/net.c \
-	zones/virtio/queue.c
+	zones/virtio/queue.c \
+	zones/virtio/vsock.c
 LOADER_PURE := hv/lib/string.c hv/lib/fmt.c hv/config.c hv/lib/civil.c
 
 # Every source and header under the hypervisor's folders, however deep: a new
@@ -219,7 +222,7 @@ images: kernel
 
 # Programs the integration tests pack into a test agent initramfs (static:
 # the initramfs has no libc).
-TEST_TOOLS := $(BUILD)/zv-test/zv-badvirtio $(BUILD)/zv-test/zv-badblk
+TEST_TOOLS := $(BUILD)/zv-test/zv-badvirtio $(BUILD)/zv-test/zv-badblk $(BUILD)/zv-test/zv-vsock
 $(BUILD)/zv-test/%: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) $(DEPFLAGS) -MF $@.d -MT $@ -static -s -o $@ $<

@@ -10,6 +10,7 @@
 #include "zones/load/image.h"
 #include "zones/net/nic.h"
 #include "zones/pci/pass.h"
+#include "zones/session/vsock_relay.h"
 #include "zones/storage/blk.h"
 #include "zones/virtio/mmio.h"
 #include "zones/zone.h"
@@ -27,6 +28,16 @@ static void attach_uplink(struct zone *z)
 	}
 	kprintf("zone %s: agent network uplink at 0x%lx, gateway 10.77.0.1\n", z->name,
 		(uint64_t)ZONE_NIC_GPA);
+}
+
+/* The control zone's end of the agents' sessions (zones/session/vsock_relay.h):
+ * without it zonectl cannot reach a zone's agent, so a failure is reported. */
+static void attach_control_vsock(struct zone *z)
+{
+	struct zv_err err;
+
+	if (zone_vsock_attach(z, &err) != 0)
+		kprintf("zone %s: no vsock device for sessions: %s\n", z->name, err.reason);
 }
 
 /* Drops the references of the spec's disks from `from` on: those no zone took. */
@@ -54,6 +65,8 @@ static int attach_devices(const struct zone_spec *s, struct zone *z, uint32_t *g
 {
 	if (s->kind == ZONE_AGENT && zone_nic_attach(z, s->allow, err) != 0)
 		return -1;
+	if (s->kind == ZONE_AGENT && zone_vsock_attach(z, err) != 0)
+		return -1;
 	if (s->kind != ZONE_CONTROL)
 		return attach_disks(s, z, given, err);
 	if (control_attach(z) != 0)
@@ -61,6 +74,7 @@ static int attach_devices(const struct zone_spec *s, struct zone *z, uint32_t *g
 	if (pci_pass_attach(z) != 0)
 		return zv_err_set(err, ZV_ENOMEM, "no memory to map the PCI devices");
 	attach_uplink(z);
+	attach_control_vsock(z);
 	return 0;
 }
 

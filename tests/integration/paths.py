@@ -22,6 +22,7 @@ ZONECTL = os.path.join(BUILD, "zonectl", "zonectl")
 DEMO_DISK = os.path.join(BUILD, "demo", "data.ext4")  # make demodisk: the agent image
 BAD_VIRTIO = os.path.join(BUILD, "zv-test", "zv-badvirtio")  # make: $(TEST_TOOLS)
 BAD_BLK = os.path.join(BUILD, "zv-test", "zv-badblk")
+ZV_VSOCK = os.path.join(BUILD, "zv-test", "zv-vsock")
 AGENT_IMAGE = os.path.join(BUILD, "images", "agent.erofs")  # make images (tools/mkimage)
 
 NET_CHECK = os.path.join(HERE, "net-check.sh")

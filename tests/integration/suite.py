@@ -14,6 +14,7 @@ import test_images
 import test_linux
 import test_linux_direct
 import test_network
+import test_sessions
 import test_vmx
 import test_zones
 
@@ -22,6 +23,7 @@ import test_zones
 MODULES = [test_boot, test_zones, test_linux, test_linux_direct, test_control, test_images,
            test_agent_image,
            test_network,
+           test_sessions,
            test_audit,
            test_vmx]
 

@@ -13,6 +13,7 @@
 #include "zones/control/check.h"
 #include "zones/net/deny_log.h"
 #include "zones/net/nic.h"
+#include "zones/session/vsock_relay.h"
 #include "zones/spawn.h"
 #include "zones/zone.h"
 
@@ -46,6 +47,7 @@ void ctl_fill_zone(const struct record *r, struct zctl_zone *o)
 		o->net = r->net;
 	zv_strlcpy(o->allow, r->allow, sizeof(o->allow));
 	ctl_fill_storage(r, o);
+	o->cid = r->zone ? zone_vsock_cid(r->zone) : 0;
 }
 
 int ctl_op_ps(struct request *q)

@@ -11,6 +11,7 @@
 #include "zones/pci/pass.h"
 #include "zones/platform/acpi/tables.h"
 #include "zones/platform/vioapic.h"
+#include "zones/session/vsock_relay.h"
 #include "zones/storage/blk.h"
 #include "zones/zone.h"
 
@@ -49,6 +50,7 @@ static const char *load_acpi(struct zone *z, const struct bzimage_layout *l, uin
 		pci_pass_acpi(&c);
 	zone_nic_acpi(z, &c);
 	zone_blk_acpi(z, &c);
+	zone_vsock_acpi(z, &c);
 	if (zone_acpi_build(&c, buf, BZIMAGE_ACPI_SIZE, &used, rsdp) != 0)
 		return "cannot build the zone's ACPI tables";
 	return copy(z, l->acpi_gpa, buf, used, "ACPI tables");

@@ -9,7 +9,7 @@
 
 #define VIRTIO_MMIO_SIZE       0x200 /* registers 0x000-0x0ff, device config 0x100-0x1ff */
 #define VIRTIO_MMIO_CONFIG     0x100 /* 4.2.2: device-specific configuration space */
-#define VIRTIO_MMIO_MAX_QUEUES 2     /* virtio-net without multiqueue: receiveq, transmitq */
+#define VIRTIO_MMIO_MAX_QUEUES 3     /* virtio-vsock: rx, tx, event (net 2, blk 1) */
 
 /* 2.1: device status bits. */
 #define VIRTIO_STATUS_ACKNOWLEDGE	 1
