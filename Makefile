@@ -97,6 +97,8 @@ HEADERS := $(sort $(shell find hv drivers zones boot -name '*.h'))
 # header rebuilds only its dependants (the .d files are included at the end).
 DEPFLAGS := -MMD -MP
 
+# mk/zonectl.mk has the first rule: without this, plain `make` would build zonectl only.
+.DEFAULT_GOAL := all
 include mk/zonectl.mk
 include mk/zv-agent.mk
 

@@ -360,7 +360,7 @@ static void ps_json(const struct zctl_zone *z, uint32_t count)
 		print_json_string(z->reason);
 		ps_json_net(z);
 		ps_json_storage(z);
-		printf("}");
+		printf(", \"cid\": %u}", z->cid); /* its vsock address; 0 = none */
 	}
 	printf("%s]\n", count ? "\n" : "");
 }
