@@ -3,6 +3,7 @@
 #include "hv/console.h"
 #include "hv/lib/string.h"
 #include "hv/palloc.h"
+#include "hv/percpu.h"
 #include "hv/spinlock.h"
 
 #define LOW_MEMORY_END (1 * MIB) /* real-mode area: trampoline, firmware leftovers */
@@ -120,12 +121,40 @@ uint64_t page_alloc(unsigned order)
 	return pa;
 }
 
+/* A measurement of what one CPU allocates (mem_measure_begin): the CPU, the
+ * free bytes at its start, and what other CPUs freed meanwhile (a zone
+ * wiped on its own CPU), which the free bytes alone would count against it. */
+static struct percpu *measuring;
+static uint64_t measure_free, foreign_freed;
+
 void page_free(uint64_t pa, unsigned order)
 {
 	spin_lock(&pool_lock);
 	if (palloc_free(&pool, pa, order) != 0)
 		kprintf("zonevisor: bug: bad free of 0x%lx order %u\n", pa, order);
+	else if (measuring && this_cpu() != measuring) /* any CPU is set up by then */
+		foreign_freed += PALLOC_PAGE << order;
 	spin_unlock(&pool_lock);
+}
+
+void mem_measure_begin(void)
+{
+	spin_lock(&pool_lock);
+	measuring = this_cpu();
+	measure_free = mem_free_bytes();
+	foreign_freed = 0;
+	spin_unlock(&pool_lock);
+}
+
+uint64_t mem_measure_end(void)
+{
+	uint64_t used;
+
+	spin_lock(&pool_lock);
+	used = measure_free + foreign_freed - mem_free_bytes();
+	measuring = NULL;
+	spin_unlock(&pool_lock);
+	return used;
 }
 
 uint64_t mem_free_bytes(void)

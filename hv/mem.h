@@ -27,6 +27,15 @@ static inline void page_free_if(uint64_t pa, unsigned order)
 }
 uint64_t mem_free_bytes(void);
 uint64_t mem_total_bytes(void);
+/*
+ * The pool bytes the calling CPU's work takes between begin and end (a
+ * zone's spawn: its RAM and overhead), counted as the fall in free bytes
+ * plus what other CPUs freed meanwhile, so another zone's wipe finishing
+ * during the spawn does not make it look cheaper (or negative).  One
+ * measurement at a time (the control channel's lock serialises spawns).
+ */
+void mem_measure_begin(void);
+uint64_t mem_measure_end(void);
 
 static inline void *phys_to_virt(uint64_t pa)
 {

@@ -1,6 +1,7 @@
 """Issue 18: agent zones run Debian from the shared agent image with a workspace that
 comes back, as make run's README session does: the control zone loads the image from
-its data disk at boot (tools/mkdemodisk, tools/initramfs/control-init)."""
+its data disk at boot (tools/mkdemodisk, tools/initramfs/control-init).  Issue 19's
+sessions (tests/integration/session_checks.py) share the boot: they need the image."""
 import hashlib
 import os
 import re
@@ -11,6 +12,8 @@ import time
 from harness import Boot
 from paths import AGENT_IMAGE, BUILD, TOOLS
 from registry import integration_test
+from session_checks import (check_no_secret_in_logs, check_secrets, check_terminal,
+                            write_secrets)
 from test_control import CONF, Session, control_esp, pool_free
 from test_images import DATA_DISK
 
@@ -48,6 +51,7 @@ def oci_image(name):
 
 def image_esp(name):
     esp = control_esp(name)
+    image_esp.secrets = write_secrets(esp)
     with open(esp + "/zonevisor/zonevisor.conf", "w") as f:
         f.write(IMAGE_CONF)
     shutil.copy(oci_image(name), os.path.join(esp, "zonevisor", "oci.erofs"))
@@ -219,3 +223,6 @@ def test_agent_zones_run_debian_from_one_shared_image_with_a_workspace_that_come
         check_overlay_and_limits(b, s)
         check_bad_images(b, s)
         check_oci_image(b, s)
+        check_terminal(b, s)
+        check_secrets(b, s, image_esp.secrets)
+    check_no_secret_in_logs(b, image_esp.secrets)

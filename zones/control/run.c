@@ -151,8 +151,8 @@ static void keep_rules(struct record *r, const struct zone *z)
 }
 
 /* On the BSP once zone_spawn's checks passed: the record goes live, its
- * overhead (held as the pool's free bytes until now) is counted, and the
- * console says so. */
+ * overhead (measured since prepare_record: mem_measure_begin) is counted,
+ * and the console says so. */
 static void on_ready(void *ctx, struct zone *z)
 {
 	struct record *r = ctx;
@@ -161,7 +161,7 @@ static void on_ready(void *ctx, struct zone *z)
 	r->state = ZCTL_STATE_RUNNING;
 	r->zone = z;
 	r->zone_id = z->id;
-	r->overhead_bytes = r->overhead_bytes - mem_free_bytes() - r->mem_bytes + sizeof(*r);
+	r->overhead_bytes = mem_measure_end() - r->mem_bytes + sizeof(*r);
 	ctl.last_overhead = r->overhead_bytes;
 	ctl.zones_started++;
 	kprintf("zone %s: started by zonectl (%u vCPUs, %lu MiB, %lu bytes overhead)\n", r->name,
@@ -194,7 +194,7 @@ static void prepare_record(struct record *r, const struct zctl_run *run, uint32_
 {
 	zv_memset(r, 0, sizeof(*r)); /* 21 KiB: no compound literal on the stack */
 	r->request_tsc = rdtsc();
-	r->overhead_bytes = mem_free_bytes();
+	mem_measure_begin();
 	if (run->name[0])
 		zv_strlcpy(r->name, run->name, sizeof(r->name));
 	else
